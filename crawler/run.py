@@ -1,0 +1,131 @@
+"""Run one crawl (new or resumed) from start to summary.
+
+The one library call behind ``govlinks crawl``: it validates the seed list and the
+store before Scrapy starts, so that every user mistake surfaces as a one-line
+GovlinksError, and it closes the crawl's record whatever way Scrapy stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawler.errors import GovlinksError, SeedError
+from crawler.seeds import load_seeds
+from crawler.settings import CrawlOptions, scrapy_settings
+from crawler.store import CrawlInfo, Store
+from crawler.urls import normalize_url
+
+__all__ = ["CrawlResult", "run_crawl"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlResult:
+    crawl: CrawlInfo
+    site_status: dict[str, int]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed_sites(self) -> int:
+        return sum(n for status, n in self.site_status.items() if status not in ("ok", "not_crawled"))
+
+    def summary(self) -> str:
+        c = self.crawl
+        statuses = ", ".join(f"{status} {n}" for status, n in sorted(self.site_status.items()))
+        return (
+            f"crawl {c.id} {c.state}: {c.pages:,} pages, {c.links:,} cross-site links, "
+            f"{c.errors:,} page errors; sites: {statuses}"
+        )
+
+
+def _setup_logging(opts: CrawlOptions) -> list[logging.Handler]:
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    fmt = logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.ERROR if (opts.quiet or opts.progress) else logging.INFO)
+    console.setFormatter(fmt)
+    handlers: list[logging.Handler] = [console]
+    if opts.log_file:
+        try:
+            handler: logging.Handler = logging.FileHandler(opts.log_file, encoding="utf-8")
+        except OSError as err:
+            raise GovlinksError(f"{opts.log_file}: cannot open log file ({err.strerror})") from None
+        handler.setLevel(logging.INFO)
+        handler.setFormatter(fmt)
+        handlers.append(handler)
+    for h in handlers:
+        root.addHandler(h)
+    return handlers
+
+
+def _prepare(opts: CrawlOptions, store: Store, resume: bool) -> tuple[int, CrawlOptions, list[str]]:
+    seeds = load_seeds(opts.seeds)
+    known = seeds.by_site()
+    unknown = [s for s in opts.sites if s not in known]
+    if unknown:
+        raise SeedError(f"{opts.seeds}: no site {unknown[0]!r} in this seed list (--site)")
+    if resume:
+        info = store.last_unfinished_crawl()
+        if info is None:
+            raise GovlinksError(f"{store.path}: no interrupted crawl to resume")
+        if info.seeds_sha256 != seeds.sha256:
+            raise GovlinksError(
+                f"{opts.seeds}: seed list changed since crawl {info.id} started; "
+                "resume with the same seed file or start a new crawl"
+            )
+        for key in CrawlOptions.CRAWL_KEYS:
+            if key in info.settings:
+                setattr(opts, key, info.settings[key])
+        store.claim_crawl(info.id)
+        crawl_id = info.id
+    else:
+        settings = {k: getattr(opts, k) for k in CrawlOptions.CRAWL_KEYS}
+        crawl_id = store.start_crawl(
+            seeds_path=str(Path(opts.seeds).resolve()),
+            seeds_sha256=seeds.sha256,
+            settings=settings,
+            sites=seeds.seeds,
+        )
+        chosen = [s for s in seeds.seeds if not opts.sites or s.site in opts.sites]
+        store.add_frontier(crawl_id, [(normalize_url(s.url) or s.site, s.url, s.site, 0) for s in chosen])
+    selected = list(opts.sites) or [s.site for s in seeds.seeds]
+    return crawl_id, opts, selected
+
+
+def run_crawl(opts: CrawlOptions, *, resume: bool = False) -> CrawlResult:
+    """Crawl the seed sites into the store; return the closed crawl's summary."""
+    handlers = _setup_logging(opts)
+    try:
+        with Store.open(opts.db, create=True) as store:
+            store.check_not_running()
+            crawl_id, opts, selected = _prepare(opts, store, resume)
+        from scrapy.crawler import CrawlerProcess
+
+        from crawler.spider import GovlinksSpider
+
+        all_sites = [s.site for s in load_seeds(opts.seeds).seeds]
+        settings = scrapy_settings(opts, crawl_id=crawl_id, n_sites=len(selected))
+        process = CrawlerProcess(settings, install_root_handler=False)
+        crawler = process.create_crawler(GovlinksSpider)
+        process.crawl(crawler, sites=all_sites, selected=selected)
+        try:
+            process.start()
+        finally:
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+            reason = stats.get("finish_reason")
+            status = "finished" if reason == "finished" else "interrupted"
+            with Store.open(opts.db) as store:
+                info = store.finish_crawl(crawl_id, status=status)
+                result = CrawlResult(info, store.site_status_counts(crawl_id), stats)
+            logger.info("%s", result.summary())
+        return result
+    finally:
+        for h in handlers:
+            logging.getLogger().removeHandler(h)
+            h.close()

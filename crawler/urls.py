@@ -1,0 +1,161 @@
+"""URL normalisation and site attribution: which seed site does a URL belong to?
+
+Everything here is pure and cheap, because the spider calls it for every link of
+every page (~60 per page, hundreds of pages per second): no w3lib canonicalisation,
+one ``urlsplit`` per URL, and per-host caches for the registered-domain fallback.
+
+A *norm* is the key under which two URLs count as the same page: the host
+lower-cased without a leading ``www.``, the port only when it is not the scheme's
+default, then the path (``/`` when empty) and the query as written. The scheme is
+dropped, so ``http://www.X.gouv.fr/a`` and ``https://x.gouv.fr/a#top`` share the norm
+``x.gouv.fr/a``. A *site id* is the norm of a seed URL without its trailing slash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import tldextract
+
+__all__ = [
+    "SiteIndex",
+    "host_key",
+    "normalize_url",
+    "site_id",
+    "site_slot",
+]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# The bundled Public Suffix List snapshot: fetching it would hang offline, and
+# the list must not change under a running crawl.
+_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def host_key(host: str, port: int | None = None, scheme: str = "http") -> str:
+    """Fold a host the way site ids do: lower case, no ``www.``, no default port."""
+    host = host.lower().rstrip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        return f"{host}:{port}"
+    return host
+
+
+def normalize_url(url: str) -> str | None:
+    """Return the norm of an absolute http(s) URL, or None for anything else.
+
+    None covers other schemes (``mailto:``, ``tel:``, ``javascript:``, ``data:``),
+    relative or host-less URLs and malformed ports: callers skip such links.
+
+    >>> normalize_url("HTTPS://WWW.Impots.gouv.fr:443/portail/?a=1#top")
+    'impots.gouv.fr/portail/?a=1'
+    >>> normalize_url("http://127.0.0.1:8080") is None, normalize_url("mailto:x@y.fr")
+    (False, None)
+    """
+    try:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        if scheme not in _DEFAULT_PORTS:
+            return None
+        host = parts.hostname
+        if not host:
+            return None
+        key = host_key(host, parts.port, scheme)
+    except ValueError:  # bad port, bad IPv6 literal
+        return None
+    norm = key + (parts.path or "/")
+    if parts.query:
+        norm += "?" + parts.query
+    return norm
+
+
+def site_id(url: str) -> str | None:
+    """Site id of a seed URL: its norm without query and trailing slash.
+
+    >>> site_id("https://www.economie.gouv.fr/dgccrf/")
+    'economie.gouv.fr/dgccrf'
+    >>> site_id("http://Service-Public.fr")
+    'service-public.fr'
+    """
+    norm = normalize_url(url)
+    if norm is None:
+        return None
+    return norm.split("?", 1)[0].rstrip("/")
+
+
+def site_slot(site: str) -> str:
+    """Download slot of a site: its host, so that politeness applies per server."""
+    return site.split("/", 1)[0]
+
+
+@lru_cache(maxsize=65536)
+def _registered_domain(host: str) -> str:
+    name = host.split(":", 1)[0]
+    return _EXTRACT(name).top_domain_under_public_suffix or ""
+
+
+class SiteIndex:
+    """Attribute norms to seed sites, most specific match first.
+
+    The match order is: same host and longest path prefix; else same host; else
+    the nearest parent host, up to the registered domain, that has a whole-host
+    seed (so ``aide.impots.gouv.fr`` belongs to an ``impots.gouv.fr`` seed, since
+    ``gouv.fr`` is a public suffix).
+
+    ``attribute`` also says whether the URL is *in scope*, i.e. whether the crawl
+    of that site should follow it: a same-host URL outside every path prefix of
+    that host is attributed (for link statistics) but not crawled.
+
+    >>> idx = SiteIndex(["impots.gouv.fr", "economie.gouv.fr/dgccrf"])
+    >>> idx.attribute("aide.impots.gouv.fr/faq")
+    ('impots.gouv.fr', True)
+    >>> idx.attribute("economie.gouv.fr/dgccrf/x"), idx.attribute("economie.gouv.fr/y")
+    (('economie.gouv.fr/dgccrf', True), ('economie.gouv.fr/dgccrf', False))
+    >>> idx.attribute("legifrance.gouv.fr/")
+    (None, False)
+    """
+
+    def __init__(self, sites: Iterable[str]) -> None:
+        by_host: dict[str, list[tuple[str, str]]] = {}
+        for sid in sites:
+            host, slash, prefix = sid.partition("/")
+            by_host.setdefault(host, []).append(("/" + prefix if slash else "", sid))
+        for entries in by_host.values():
+            entries.sort(key=lambda entry: len(entry[0]), reverse=True)
+        self._by_host = by_host
+        self._parent_cache: dict[str, str | None] = {}
+
+    def __contains__(self, site: str) -> bool:
+        host, _, _ = site.partition("/")
+        return any(sid == site for _, sid in self._by_host.get(host, ()))
+
+    def attribute(self, norm: str) -> tuple[str | None, bool]:
+        """Return ``(site id or None, in scope)`` for a norm."""
+        host, slash, rest = norm.partition("/")
+        entries = self._by_host.get(host)
+        if entries is not None:
+            path = "/" + rest.split("?", 1)[0] if slash else "/"
+            for prefix, sid in entries:
+                if not prefix or path == prefix or path.startswith(prefix + "/"):
+                    return sid, True
+            return entries[-1][1], False
+        try:
+            parent = self._parent_cache[host]
+        except KeyError:
+            parent = self._parent_cache[host] = self._parent_site(host)
+        return parent, parent is not None
+
+    def _parent_site(self, host: str) -> str | None:
+        registered = _registered_domain(host)
+        if not registered:
+            return None
+        name, colon, port = host.partition(":")
+        while name != registered and "." in name:
+            name = name.split(".", 1)[1]
+            entries = self._by_host.get(name + colon + port)
+            if entries and entries[-1][0] == "":
+                return entries[-1][1]
+        return None

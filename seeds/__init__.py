@@ -1,0 +1,1 @@
+"""The seed list shipped with govlinks (data package: sites.csv, themes.csv, life_events.csv)."""
