@@ -19,6 +19,7 @@ The crawl runs in three phases, each started when Scrapy goes idle:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
@@ -279,10 +280,8 @@ class GovlinksSpider(scrapy.Spider):
         self._settle(response.meta)
         item = self._page_item(response, "target")
         if isinstance(response, HtmlResponse) and response.status < 300:
-            try:
+            with contextlib.suppress(Exception):
                 item["title"] = page_title(response.selector.root)
-            except Exception:
-                pass
         self.stats.inc_value("govlinks/targets")
         yield item
 
