@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.errors import LockError, StoreError
+from crawler.seeds import Seed
+from crawler.store import SCHEMA_VERSION, Store
+
+SEEDS = [
+    Seed("a.gouv.fr", "https://a.gouv.fr/", 2, "A", "Org", ("N1",), ()),
+    Seed("b.gouv.fr", "https://b.gouv.fr/", 3, "B", "Org", ("N1",), ("F1",)),
+    Seed("c.gouv.fr/x", "https://c.gouv.fr/x", 4, "C/x", "Org2", (), ()),
+]
+
+
+def page(site: str, url: str, norm: str, *, status: int | None = 200, depth: int | None = 0,
+         links: list[tuple[Any, ...]] = (), frontier: list[tuple[Any, ...]] = (), kind: str = "page",
+         error: str | None = None, final_norm: str | None = None) -> dict[str, Any]:  # fmt: skip
+    return {
+        "kind": kind, "site": site, "url": url, "norm": norm, "final_url": url,
+        "final_norm": final_norm or norm, "status": status, "content_type": "text/html", "size": 100,
+        "title": "t", "depth": depth, "fetched_at": "2026-01-01T00:00:00+00:00", "error": error,
+        "internal_links": 0, "external_links": len(links), "links": list(links),
+        "frontier": list(frontier),
+    }  # fmt: skip
+
+
+def link(norm: str, site: str | None, template: int = 0) -> tuple[Any, ...]:
+    return ("https://" + norm, "https://" + norm, norm, site, "anchor", "", template, 0)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store.open(tmp_path / "s.db", create=True)
+    yield s
+    s.close()
+
+
+def new_crawl(store: Store) -> int:
+    crawl_id = store.start_crawl(seeds_path="seeds.csv", seeds_sha256="x" * 64, settings={"delay": 0},
+                                 sites=SEEDS)  # fmt: skip
+    store.add_frontier(crawl_id, [("a.gouv.fr/", "https://a.gouv.fr/", "a.gouv.fr", 0),
+                                  ("b.gouv.fr/", "https://b.gouv.fr/", "b.gouv.fr", 0),
+                                  ("c.gouv.fr/x", "https://c.gouv.fr/x", "c.gouv.fr/x", 0)])  # fmt: skip
+    return crawl_id
+
+
+def test_open_refuses_what_is_not_a_store(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no such store"):
+        Store.open(tmp_path / "missing.db")
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError, match="not a govlinks store"):
+        Store.open(junk)
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(StoreError, match="not a govlinks store"):
+        Store.open(other)
+    with pytest.raises(StoreError, match="is a folder"):
+        Store.open(tmp_path)
+    with pytest.raises(StoreError, match="does not exist"):
+        Store.open(tmp_path / "nope" / "s.db", create=True)
+
+
+def test_newer_schema_is_refused_and_left_intact(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    Store.open(path, create=True).close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION + 1),))
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match=f"schema version {SCHEMA_VERSION + 1} is newer"):
+        Store.open(path)
+    assert sqlite3.connect(path).execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION + 1)
+
+
+def test_crawl_lifecycle_and_summary(store: Store) -> None:
+    crawl_id = new_crawl(store)
+    assert store.crawl().id == crawl_id and store.crawl().state == "running"
+    store.write_batch(crawl_id, [
+        page("a.gouv.fr", "https://a.gouv.fr/", "a.gouv.fr/",
+             links=[link("b.gouv.fr/", "b.gouv.fr", 1), link("b.gouv.fr/deep", "b.gouv.fr"),
+                    link("legifrance.gouv.fr/x", None)],
+             frontier=[("a.gouv.fr/p", "https://a.gouv.fr/p", "a.gouv.fr", 1)]),
+        page("b.gouv.fr", "https://b.gouv.fr/", "b.gouv.fr/", error="robots.txt", status=None),
+    ])  # fmt: skip
+    assert store.pending_frontier(crawl_id) == [
+        ("c.gouv.fr/x", "https://c.gouv.fr/x", "c.gouv.fr/x", 0),
+        ("a.gouv.fr/p", "https://a.gouv.fr/p", "a.gouv.fr", 1),
+    ]
+    assert set(store.known_norms(crawl_id)) == {"a.gouv.fr/", "b.gouv.fr/", "c.gouv.fr/x", "a.gouv.fr/p"}
+    assert store.unknown_targets(crawl_id) == [("b.gouv.fr/deep", "https://b.gouv.fr/deep", "b.gouv.fr")]
+    assert store.unchecked_external(crawl_id) == [("legifrance.gouv.fr/x", "https://legifrance.gouv.fr/x")]
+    info = store.finish_crawl(crawl_id, status="finished")
+    assert (info.state, info.pages, info.links, info.errors) == ("finished", 2, 3, 1)
+    assert store.site_status_counts(crawl_id) == {"not_crawled": 1, "ok": 1, "robots": 1}
+    sites = store.site_table(crawl_id).set_index("site")
+    assert sites.loc["b.gouv.fr", "robots_blocked"] == 1
+    assert sites.loc["b.gouv.fr", "themes"] == "N1" and sites.loc["b.gouv.fr", "life_events"] == "F1"
+
+
+def test_site_edges_semantics(store: Store) -> None:
+    crawl_id = new_crawl(store)
+    store.write_batch(crawl_id, [
+        page("a.gouv.fr", "https://a.gouv.fr/", "a.gouv.fr/", links=[
+            link("b.gouv.fr/", "b.gouv.fr", 1),          # homepage, template
+            link("b.gouv.fr/deep", "b.gouv.fr"),         # deep, content
+            link("b.gouv.fr/deep", "b.gouv.fr"),         # same target again
+            link("c.gouv.fr/x", "c.gouv.fr/x"),          # prefix site homepage
+            link("c.gouv.fr/x/gone", "c.gouv.fr/x"),     # broken target
+        ]),
+        page("a.gouv.fr", "https://a.gouv.fr/p", "a.gouv.fr/p", depth=1, links=[
+            link("b.gouv.fr/", "b.gouv.fr", 1),
+            link("b.gouv.fr/moved", "b.gouv.fr"),        # redirects to a live page
+        ]),
+        page("b.gouv.fr", "https://b.gouv.fr/", "b.gouv.fr/"),
+        page("b.gouv.fr", "https://b.gouv.fr/deep", "b.gouv.fr/deep", kind="target", depth=None),
+        page("b.gouv.fr", "https://b.gouv.fr/old", "b.gouv.fr/old", kind="target", depth=None,
+             final_norm="b.gouv.fr/moved"),
+        page("c.gouv.fr/x", "https://c.gouv.fr/x", "c.gouv.fr/x"),
+        page("c.gouv.fr/x", "https://c.gouv.fr/x/gone", "c.gouv.fr/x/gone", status=404, kind="target",
+             depth=None),
+    ])  # fmt: skip
+    store.finish_crawl(crawl_id, status="finished")
+    edges = store.site_edges(crawl_id).set_index(["source", "target"])
+    ab = edges.loc[("a.gouv.fr", "b.gouv.fr")].to_dict()
+    assert ab == {"weight": 2, "links": 5, "targets": 3, "deep": 2, "template_pages": 2,
+                  "content_pages": 2, "broken": 0}  # fmt: skip
+    ac = edges.loc[("a.gouv.fr", "c.gouv.fr/x")].to_dict()
+    assert ac == {"weight": 1, "links": 2, "targets": 2, "deep": 1, "template_pages": 0,
+                  "content_pages": 1, "broken": 1}  # fmt: skip
+    assert len(edges) == 2
+
+
+def test_lock_refuses_second_live_writer(store: Store) -> None:
+    crawl_id = new_crawl(store)
+    store._conn.execute("UPDATE crawls SET pid=1 WHERE id=?", (crawl_id,))  # pid 1 is alive
+    with pytest.raises(LockError, match=f"crawl {crawl_id} is running in process 1"):
+        store.check_not_running()
+    store._conn.execute("UPDATE crawls SET pid=999999999 WHERE id=?", (crawl_id,))  # dead
+    store.check_not_running()
+    assert store.crawl(crawl_id).state == "interrupted"
+    assert store.last_unfinished_crawl().id == crawl_id
+
+
+def test_unknown_crawl_id(store: Store) -> None:
+    with pytest.raises(StoreError, match="no crawl in this store"):
+        store.crawl()
+    new_crawl(store)
+    with pytest.raises(StoreError, match=r"no crawl 7 \(known: 1\)"):
+        store.crawl(7)
+
+
+def test_duplicate_page_keeps_first(store: Store) -> None:
+    crawl_id = new_crawl(store)
+    first = page("a.gouv.fr", "https://a.gouv.fr/", "a.gouv.fr/", links=[link("b.gouv.fr/", "b.gouv.fr")])
+    store.write_batch(crawl_id, [first])
+    store.write_batch(crawl_id, [first])
+    assert store.page_count(crawl_id) == 1
+    assert len(store.page_links(crawl_id)) == 1
