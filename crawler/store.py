@@ -673,6 +673,51 @@ class Store:
             (crawl_id,),
         )
 
+    def site_titles(self, crawl_id: int) -> Any:
+        """Title of each site's homepage as crawled (DataFrame: site, title).
+
+        Crawled text: callers escape it in every output.
+        """
+        return self._frame(
+            "SELECT site, MIN(title) AS title FROM pages WHERE crawl_id=? AND kind='page' "
+            "AND depth=0 GROUP BY site ORDER BY site",
+            (crawl_id,),
+        )
+
+    def broken_examples(self, crawl_id: int, *, per_site: int = 3) -> Any:
+        """A few broken cross-site link targets per source site, as evidence.
+
+        DataFrame: source, target_url, status, error; at most ``per_site`` rows
+        per source, the smallest URLs first. Broken means what it means in
+        :meth:`site_edges` (>= 400 or unreachable, robots-blocked excluded).
+        """
+        return self._frame(
+            """WITH status AS (
+                   SELECT norm, status, error FROM pages WHERE crawl_id = :c
+                   UNION ALL
+                   SELECT final_norm, status, error FROM pages
+                   WHERE crawl_id = :c AND final_norm IS NOT NULL AND final_norm <> norm
+               ),
+               broken AS (
+                   SELECT norm, MAX(status) AS status, MAX(error) AS error FROM status
+                   GROUP BY norm
+                   HAVING MIN(CASE WHEN status < 400 OR error = 'robots.txt' THEN 0 ELSE 1 END) = 1
+               ),
+               pairs AS (
+                   SELECT l.source_site AS source, MIN(l.target_url) AS target_url,
+                          b.status, b.error,
+                          ROW_NUMBER() OVER (PARTITION BY l.source_site
+                                             ORDER BY MIN(l.target_url)) AS n
+                   FROM links l JOIN broken b ON b.norm = l.target_norm
+                   WHERE l.crawl_id = :c AND l.internal = 0 AND l.target_site IS NOT NULL
+                     AND l.target_site <> l.source_site
+                   GROUP BY l.source_site, l.target_norm
+               )
+               SELECT source, target_url, status, error FROM pairs WHERE n <= :k
+               ORDER BY source, target_url""",
+            {"c": crawl_id, "k": per_site},
+        )
+
     def page_count(self, crawl_id: int) -> int:
         row = self._conn.execute(
             "SELECT COUNT(*) FROM pages WHERE crawl_id=? AND kind='page'", (crawl_id,)

@@ -149,8 +149,9 @@ def test_seen_pages_are_not_planned_twice() -> None:
 
 def test_non_html_and_errors_are_recorded_not_parsed() -> None:
     spider = make_spider()
-    (pdf,), requests = run(spider, response("https://a.gouv.fr/doc.pdf", "%PDF-1.4 <a href='/x'>",
-                                            site="a.gouv.fr", ctype="application/pdf", cls=Response))  # fmt: skip
+    pdf_response = response("https://a.gouv.fr/doc.pdf", "%PDF-1.4 <a href='/x'>", site="a.gouv.fr",
+                            ctype="application/pdf", cls=Response)  # fmt: skip
+    (pdf,), requests = run(spider, pdf_response)
     assert requests == [] and "links" not in pdf
     assert pdf["content_type"] == "application/pdf" and pdf["size"] == 22
     (err,), requests = run(spider, response("https://a.gouv.fr/gone", HOME, site="a.gouv.fr", status=404))
