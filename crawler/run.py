@@ -16,7 +16,7 @@ from typing import Any
 from crawler.errors import GovlinksError, SeedError
 from crawler.seeds import load_seeds
 from crawler.settings import CrawlOptions, scrapy_settings
-from crawler.store import CrawlInfo, Store
+from crawler.store import CrawlInfo, Store, crawl_lock
 from crawler.urls import normalize_url
 
 __all__ = ["CrawlResult", "run_crawl"]
@@ -100,6 +100,13 @@ def _prepare(opts: CrawlOptions, store: Store, resume: bool) -> tuple[int, Crawl
 
 def run_crawl(opts: CrawlOptions, *, resume: bool = False) -> CrawlResult:
     """Crawl the seed sites into the store; return the closed crawl's summary."""
+    load_seeds(opts.seeds)  # a bad seed file fails before the store is touched
+    Store.open(opts.db, create=True).close()
+    with crawl_lock(opts.db):
+        return _run_locked(opts, resume)
+
+
+def _run_locked(opts: CrawlOptions, resume: bool) -> CrawlResult:
     handlers = _setup_logging(opts)
     try:
         with Store.open(opts.db, create=True) as store:

@@ -73,6 +73,7 @@ def scrapy_settings(opts: CrawlOptions, *, crawl_id: int, n_sites: int) -> dict[
             "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
         },
         "DOWNLOADER_MIDDLEWARES": {
+            "crawler.backoff.BackoffMiddleware": 560,  # before RetryMiddleware (550)
             "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
             "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
         },
@@ -82,6 +83,7 @@ def scrapy_settings(opts: CrawlOptions, *, crawl_id: int, n_sites: int) -> dict[
         "DOWNLOAD_WARNSIZE": 0,
         "DOWNLOAD_TIMEOUT": opts.timeout,
         "RETRY_TIMES": opts.retries,
+        "GOVLINKS_MAX_BACKOFF": 120.0,
         "REDIRECT_MAX_TIMES": 10,
         # Measured: CONCURRENT_ITEMS=100 halves throughput; the pipeline is synchronous.
         "CONCURRENT_ITEMS": 1,

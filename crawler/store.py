@@ -13,6 +13,7 @@ on open; a store written by a newer govlinks is refused rather than damaged.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
@@ -157,6 +158,36 @@ def _pid_alive(pid: int | None) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@contextmanager
+def crawl_lock(path: str | Path) -> Iterator[None]:
+    """Hold the store's writer lock (``PATH.lock``) for the length of a crawl.
+
+    An advisory ``flock``: the kernel drops it when the process dies, even by
+    ``kill -9``, so a crashed crawl never leaves a stale lock behind.
+    """
+    lock_path = Path(f"{path}.lock")
+    try:
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the whole crawl
+    except OSError as err:
+        raise StoreError(f"{lock_path}: cannot create lock file ({err.strerror})") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise LockError(
+                f"{path}: another crawl is writing this store ({holder}); wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
 
 
 @dataclass(frozen=True)

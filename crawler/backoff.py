@@ -1,0 +1,109 @@
+"""Back off from a site that says it is overloaded.
+
+Scrapy's RetryMiddleware retries 429 and 503 at once, ignoring ``Retry-After``,
+and keeps the site's pace when it fails: the opposite of polite. This
+middleware, placed before it, widens the site's download-slot delay to the
+``Retry-After`` the server asked for (or doubles it, when none was given, on 429,
+503 and connection errors), retries through Scrapy's own ``get_retry_request``,
+and halves the delay again on each success until it is back to
+``DOWNLOAD_DELAY``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Request, Response
+
+__all__ = ["BackoffMiddleware", "retry_after_seconds"]
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_STATUSES = (429, 503)
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date).
+
+    >>> retry_after_seconds(b"120")
+    120.0
+    >>> retry_after_seconds("Wed, 21 Oct 2015 07:28:10 GMT",
+    ...                     now=datetime(2015, 10, 21, 7, 28, 0, tzinfo=UTC))
+    10.0
+    >>> retry_after_seconds(b"soon") is None
+    True
+    """
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class BackoffMiddleware:
+    def __init__(self, crawler: Any) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.base_delay = settings.getfloat("DOWNLOAD_DELAY")
+        self.max_delay = settings.getfloat("GOVLINKS_MAX_BACKOFF", 120.0)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> BackoffMiddleware:
+        if not crawler.settings.getbool("RETRY_ENABLED"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def _slot(self, request: Request) -> Any:
+        downloader = self.crawler.engine.downloader
+        return downloader.slots.get(downloader.get_slot_key(request))
+
+    def _widen(self, request: Request, wait: float | None) -> float:
+        slot = self._slot(request)
+        if slot is None:
+            return 0.0
+        wanted = wait if wait is not None else max(1.0, slot.delay * 2)
+        slot.delay = min(self.max_delay, max(slot.delay, wanted))
+        self.crawler.stats.inc_value("govlinks/backoff/widened")
+        self.crawler.stats.max_value("govlinks/backoff/max_delay", slot.delay)
+        return slot.delay
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status in BACKOFF_STATUSES and not request.meta.get("dont_retry"):
+            wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+            if wait is not None and wait > self.max_delay:
+                self.crawler.stats.inc_value("govlinks/backoff/retry_after_too_long")
+                return response  # recorded as is; waiting that long would stall the site
+            delay = self._widen(request, wait)
+            retry = get_retry_request(
+                request,
+                spider=self.crawler.spider,
+                reason=f"HTTP {response.status}",
+                stats_base_key="govlinks/backoff",
+            )
+            if retry is not None:
+                logger.info("%s answered %d: waiting %.1fs before retrying", request.url,
+                            response.status, delay)  # fmt: skip
+                return retry
+            return response
+        if response.status < 400:
+            slot = self._slot(request)
+            if slot is not None and slot.delay > self.base_delay:
+                slot.delay = max(self.base_delay, slot.delay / 2)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        self._widen(request, None)
+        return None  # RetryMiddleware decides whether to retry
