@@ -4,7 +4,7 @@ Scrapy's RetryMiddleware retries 429 and 503 at once, ignoring ``Retry-After``,
 and keeps the site's pace when it fails: the opposite of polite. This
 middleware, placed before it, widens the site's download-slot delay to the
 ``Retry-After`` the server asked for (or doubles it, when none was given, on 429,
-503 and connection errors), retries through Scrapy's own ``get_retry_request``,
+503, timeouts and refused connections), retries through Scrapy's own ``get_retry_request``,
 and halves the delay again on each success until it is back to
 ``DOWNLOAD_DELAY``.
 """
@@ -19,12 +19,15 @@ from typing import Any
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
+from twisted.internet.error import ConnectionRefusedError, TCPTimedOutError, TimeoutError
 
 __all__ = ["BackoffMiddleware", "retry_after_seconds"]
 
 logger = logging.getLogger(__name__)
 
 BACKOFF_STATUSES = (429, 503)
+# Signs of an overloaded server; not DNS failures, robots.txt refusals and the like.
+OVERLOAD_EXCEPTIONS = (TimeoutError, TCPTimedOutError, ConnectionRefusedError)
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -105,5 +108,6 @@ class BackoffMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        self._widen(request, None)
+        if isinstance(exception, OVERLOAD_EXCEPTIONS):
+            self._widen(request, None)
         return None  # RetryMiddleware decides whether to retry

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import LockError, StoreError
+from crawler.urls import normalize_url
 
 __all__ = ["SCHEMA_VERSION", "CrawlInfo", "Store", "utcnow"]
 
@@ -55,6 +56,7 @@ CREATE TABLE sites (
     crawl_id       INTEGER NOT NULL REFERENCES crawls(id),
     site           TEXT NOT NULL,
     url            TEXT NOT NULL,
+    home_norm      TEXT NOT NULL,              -- norm of the seed URL: the homepage
     name           TEXT NOT NULL DEFAULT '',
     organisation   TEXT NOT NULL DEFAULT '',
     themes         TEXT NOT NULL DEFAULT '',   -- '|'-joined
@@ -376,10 +378,10 @@ class Store:
             )
             crawl_id = int(cur.lastrowid or 0)
             conn.executemany(
-                "INSERT INTO sites (crawl_id, site, url, name, organisation, themes, life_events,"
-                " status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
+                "INSERT INTO sites (crawl_id, site, url, home_norm, name, organisation, themes,"
+                " life_events, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
                 [
-                    (crawl_id, s.site, s.url, s.name, s.organisation,
+                    (crawl_id, s.site, s.url, normalize_url(s.url) or s.site, s.name, s.organisation,
                      "|".join(s.themes), "|".join(s.life_events))
                     for s in sites
                 ],
@@ -618,14 +620,12 @@ class Store:
 
         Columns: source, target, weight (distinct source pages), links (occurrences),
         targets (distinct target URLs), deep (distinct targets other than the target
-        site's homepage), template_pages, content_pages, broken (distinct targets
-        answering >= 400 or unreachable, robots-blocked excluded).
+        site's homepage, its seed URL with or without a trailing slash), template_pages,
+        content_pages, broken (distinct targets answering >= 400 or unreachable, robots-blocked excluded).
         """
         sql = """
         WITH home AS (
-            SELECT site,
-                   CASE WHEN instr(site, '/') > 0 THEN site ELSE site || '/' END AS home_norm
-            FROM sites WHERE crawl_id = :c
+            SELECT site, rtrim(home_norm, '/') AS home FROM sites WHERE crawl_id = :c
         ),
         status AS (
             SELECT norm, status, error FROM pages WHERE crawl_id = :c
@@ -648,7 +648,7 @@ class Store:
                COUNT(DISTINCT l.page_id) AS weight,
                COUNT(*) AS links,
                COUNT(DISTINCT l.target_norm) AS targets,
-               COUNT(DISTINCT CASE WHEN l.target_norm NOT IN (h.home_norm, h.site)
+               COUNT(DISTINCT CASE WHEN rtrim(l.target_norm, '/') <> h.home
                                    THEN l.target_norm END) AS deep,
                COUNT(DISTINCT CASE WHEN l.template = 1 THEN l.page_id END) AS template_pages,
                COUNT(DISTINCT CASE WHEN l.template = 0 THEN l.page_id END) AS content_pages,
