@@ -118,7 +118,7 @@ def _run_locked(opts: CrawlOptions, resume: bool) -> CrawlResult:
 
         all_sites = [s.site for s in load_seeds(opts.seeds).seeds]
         settings = scrapy_settings(opts, crawl_id=crawl_id, n_sites=len(selected))
-        process = CrawlerProcess(settings, install_root_handler=False)
+        process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": False})
         crawler = process.create_crawler(GovlinksSpider)
         process.crawl(crawler, sites=all_sites, selected=selected)
         try:

@@ -13,6 +13,7 @@ dropped, so ``http://www.X.gouv.fr/a`` and ``https://x.gouv.fr/a#top`` share the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 import tldextract
 
 __all__ = [
+    "SIMPLE_URL",
     "SiteIndex",
     "host_key",
     "normalize_url",
@@ -44,6 +46,12 @@ def host_key(host: str, port: int | None = None, scheme: str = "http") -> str:
     return host
 
 
+# The common shape ``http(s)://host[:port]/path?query#frag`` parsed in one regex
+# match; anything else (user info, IPv6 literals, control characters) takes
+# urlsplit's slower, general path.
+SIMPLE_URL = re.compile(r"(?i)(https?)://([a-z0-9.\-]+)(?::([0-9]{1,5}))?([/?#][^\t\r\n]*)?\Z")
+
+
 def normalize_url(url: str) -> str | None:
     """Return the norm of an absolute http(s) URL, or None for anything else.
 
@@ -55,8 +63,19 @@ def normalize_url(url: str) -> str | None:
     >>> normalize_url("http://127.0.0.1:8080") is None, normalize_url("mailto:x@y.fr")
     (False, None)
     """
+    url = url.strip()
+    match = SIMPLE_URL.match(url)
+    if match is not None:
+        scheme, host, port, rest = match.groups()
+        if port is not None and int(port) > 65535:
+            return None
+        if host:
+            rest = (rest or "").split("#", 1)[0]
+            if not rest.startswith("/"):
+                rest = "/" + rest
+            return host_key(host, int(port) if port else None, scheme.lower()) + rest
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in _DEFAULT_PORTS:
             return None
