@@ -320,12 +320,13 @@ def _source_values(path: Path) -> Iterable[tuple[int, str]]:
     lines = text.splitlines()
     first = next((line for line in lines if line.strip() and not line.startswith("#")), "")
     delimiter = next((d for d in ",;\t" if d in first), None)
-    if delimiter is None or "://" in first:
+    one_column = first.strip().lower() in ("url", "host")
+    if (delimiter is None and not one_column) or "://" in first:
         for number, line in enumerate(lines, 1):
             if line.strip() and not line.lstrip().startswith("#"):
                 yield number, line.strip()
         return
-    reader = csv.DictReader(lines, delimiter=delimiter)
+    reader = csv.DictReader(lines, delimiter=delimiter or ",")
     header = {h.strip().lower(): h for h in reader.fieldnames or []}
     column = header.get("url") or header.get("host")
     if column is None:
@@ -450,12 +451,15 @@ def import_seeds(
     src = read_source(source, suffixes)
     if not src.entries:
         raise SeedError(f"{source}: no usable URL in source (after filters)")
-    header, existing = list(COLUMNS), []
+    header: list[str] = list(COLUMNS)
+    existing: list[tuple[str, int, dict[str, str]]] = []
     if into is not None and Path(into).exists():
         header, existing = _existing_rows(Path(into))
         header += [column for column in COLUMNS if column not in header]
     in_source = {e.site for e in src.entries} | {site_slot(e.site) for e in src.entries}
-    rows, vanished, kept = [], [], 0
+    rows: list[dict[str, str]] = []
+    vanished: list[tuple[str, int]] = []
+    kept = 0
     for site, line, row in existing:
         host = site_slot(site)
         if site in in_source or host in in_source or not matches_suffix(host, suffixes):
@@ -474,11 +478,14 @@ def import_seeds(
 def write_seed_file(path: str | Path, text: str) -> None:
     """Replace ``path`` atomically, so that an interrupted import leaves the old file."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                out.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as err:
+        raise SeedError(f"{path}: cannot write seed file ({err.strerror})") from None
