@@ -97,6 +97,7 @@ CREATE TABLE pages (
     external_links INTEGER NOT NULL DEFAULT 0,
     UNIQUE (crawl_id, norm)
 );
+CREATE INDEX pages_final ON pages (crawl_id, final_norm);
 CREATE TABLE links (
     crawl_id    INTEGER NOT NULL,
     page_id     INTEGER NOT NULL REFERENCES pages(id),
