@@ -1,0 +1,304 @@
+"""One analysis of one crawl: the site graph, its metrics, groups, findings and scores.
+
+:class:`Analysis` is the contract between the analysis and everything that
+presents it (``govlinks report`` in four formats, ``govlinks export``): they
+read its fields and never recompute. :func:`analyse` is pure (graph in,
+analysis out); :func:`analyse_crawl` is the one function that reads a store.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import pandas as pd
+
+from graphs.build import load_site_graph
+from graphs.findings import (
+    CODES,
+    UNCRAWLED_STATUSES,
+    FindingsConfig,
+    external_checked,
+    find,
+    integration_score,
+    retired_links,
+)
+from graphs.groups import GROUPINGS, group_matrix, group_members, group_table, peers, read_labels
+from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS, site_metrics
+
+if TYPE_CHECKING:
+    from crawler.store import Store
+
+__all__ = ["DEFAULT_HUB", "SITE_COLUMNS", "Analysis", "analyse", "analyse_crawl", "default_labels"]
+
+DEFAULT_HUB = "service-public.fr"
+
+# Columns of Analysis.sites before the metrics, then "flags", "score", "rank".
+SITE_COLUMNS = (
+    "name", "organisation", "url", "title", "themes", "life_events", "status", "pages",
+    "html_pages", "errors", "robots_blocked", "homepage_status",
+)  # fmt: skip
+_DEFAULTS: dict[str, Any] = {
+    "name": "", "organisation": "", "url": "", "title": "", "themes": (), "life_events": (),
+    "status": "ok", "pages": 0, "html_pages": 0, "errors": 0, "robots_blocked": 0,
+}  # fmt: skip
+
+
+@dataclass
+class Analysis:
+    """Everything a report shows, computed once.
+
+    ``graph`` node attributes: those of :func:`graphs.build.site_graph`, every
+    metric of ``METRIC_COLUMNS`` (flat scalars, NaN when undefined), ``flags``
+    (list of reason codes) and ``score`` (NaN when not assessed).
+    ``sites``: one row per site, index = site id, columns ``SITE_COLUMNS`` +
+    ``METRIC_COLUMNS`` + ``flags``, ``score``, ``rank``; sorted worst first
+    (lowest score; sites not assessed last). ``findings``: site, code,
+    evidence, details. ``groups`` and ``matrix``: :func:`graphs.groups.group_table`
+    (plus ``mean_score``, ``flagged``, ``flagged_share``) and
+    :func:`graphs.groups.group_matrix` for the grouping ``by``; ``groupings``
+    holds both for every grouping.
+    """
+
+    crawl: dict[str, Any]
+    graph: nx.DiGraph
+    sites: pd.DataFrame
+    findings: pd.DataFrame
+    groups: pd.DataFrame
+    matrix: pd.DataFrame
+    by: str
+    hubs: tuple[str, ...] = (DEFAULT_HUB,)
+    config: FindingsConfig = field(default_factory=FindingsConfig)
+    labels: dict[str, str] = field(default_factory=dict)
+    external_checked: bool = False
+    notes: list[str] = field(default_factory=list)
+    groupings: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
+
+    def flag_counts(self) -> dict[str, int]:
+        """Sites per reason code, every code present (0 when none)."""
+        counts = self.findings["code"].value_counts().to_dict() if len(self.findings) else {}
+        return {code: int(counts.get(code, 0)) for code in CODES}
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: sites, assessed sites, links, flagged sites."""
+        G = self.graph
+        assessed = int((~self.sites["status"].isin(UNCRAWLED_STATUSES)).sum()) if len(self.sites) else 0
+        scores = self.sites["score"].dropna() if len(self.sites) else pd.Series(dtype=float)
+        return {
+            "sites": G.number_of_nodes(),
+            "assessed": assessed,
+            "not_assessed": G.number_of_nodes() - assessed,
+            "site_links": G.number_of_edges(),
+            "linking_pages": int(sum(d.get("weight", 0) for _, _, d in G.edges(data=True))),
+            "links": int(sum(d.get("links", 0) for _, _, d in G.edges(data=True))),
+            "flagged": int(self.findings["site"].nunique()) if len(self.findings) else 0,
+            "median_score": float(scores.median()) if len(scores) else math.nan,
+            "flags": self.flag_counts(),
+        }
+
+
+def _hubs(hub: str | Iterable[str] | None) -> tuple[str, ...]:
+    if hub is None:
+        return ()
+    if isinstance(hub, str):
+        return (hub,)
+    return tuple(hub)
+
+
+def _group_figures(
+    table: pd.DataFrame, members: Mapping[str, list[str]], sites: pd.DataFrame
+) -> pd.DataFrame:
+    table = table.copy()
+    score = sites["score"]
+    flagged = sites["flags"].map(bool)
+    means, counts = [], []
+    for g in table["group"]:
+        ids = members.get(g, [])
+        values = score.reindex(ids).dropna()
+        means.append(float(values.mean()) if len(values) else math.nan)
+        counts.append(int(flagged.reindex(ids).fillna(False).astype(bool).sum()))
+    table["mean_score"] = pd.Series(means, index=table.index, dtype=float)
+    table["flagged"] = pd.Series(counts, index=table.index, dtype="int64")
+    table["flagged_share"] = (table["flagged"] / table["sites"].where(table["sites"] > 0)).astype(float)
+    return table
+
+
+def analyse(
+    G: nx.DiGraph,
+    *,
+    by: str = "theme",
+    hub: str | Iterable[str] | None = DEFAULT_HUB,
+    config: FindingsConfig | None = None,
+    external: pd.DataFrame | None = None,
+    labels: Mapping[str, str] | None = None,
+    crawl: Mapping[str, Any] | None = None,
+    broken_examples: pd.DataFrame | None = None,
+    checked: bool | None = None,
+) -> Analysis:
+    """Analyse a site graph (pure): metrics, findings, scores, groups.
+
+    Parameters
+    ----------
+    G : DiGraph
+        From :func:`graphs.build.site_graph`; it is copied, not modified.
+    by : {"theme", "life-event"}
+        Grouping of ``groups`` and ``matrix``.
+    hub : str or list of str
+        Sites from which ``hub_hops`` is counted.
+    external : DataFrame, optional
+        ``Store.external_checks`` of the crawl, for ``links_to_retired``.
+    checked : bool, optional
+        Whether outside links were checked (default: guessed from ``external``
+        and ``crawl["settings"]``). When False, ``links_to_retired`` is not assessed.
+
+    Examples
+    --------
+    >>> G = nx.DiGraph()
+    >>> G.add_node("hub", themes=("T",)); G.add_node("a", themes=("T",)); G.add_node("b")
+    >>> G.add_edge("hub", "a", weight=2, targets=1, deep=1, content_pages=2)
+    >>> a = analyse(G, hub="hub")
+    >>> a.sites.index.tolist(), float(a.sites.loc["a", "hub_hops"]), a.sites.loc["b", "flags"]
+    (['b', 'hub', 'a'], 1.0, ['orphan', 'dead_end'])
+    """
+    if by not in GROUPINGS:
+        raise ValueError(f"unknown grouping {by!r} (use one of {', '.join(GROUPINGS)})")
+    config = config or FindingsConfig()
+    labels = dict(labels or {})
+    crawl = dict(crawl or {})
+    hubs = _hubs(hub)
+    G = G.copy()
+    peer_sets = peers(G)
+    metrics = site_metrics(G, peers=peer_sets, hubs=hubs)
+    if checked is None:
+        checked = external_checked(external, crawl.get("settings"))
+    retired = retired_links(external) if checked and external is not None else None
+    findings = find(
+        G,
+        metrics,
+        config=config,
+        peers=peer_sets,
+        labels=labels,
+        retired=retired,
+        broken_examples=broken_examples,
+    )
+    score = integration_score(G, metrics, findings, config=config, peers=peer_sets)
+    flags: dict[str, list[str]] = {n: [] for n in G}
+    for site, code in zip(findings["site"], findings["code"], strict=True):
+        flags[site].append(code)
+
+    base = pd.DataFrame.from_dict(
+        {n: {c: d.get(c, _DEFAULTS.get(c)) for c in SITE_COLUMNS} for n, d in G.nodes(data=True)},
+        orient="index",
+        columns=list(SITE_COLUMNS),
+    )
+    sites = pd.concat([base, metrics.reindex(base.index)], axis=1)
+    sites["flags"] = pd.Series({n: flags[n] for n in base.index}, dtype=object).reindex(base.index)
+    sites["score"] = score.reindex(base.index).astype(float)
+    sites.index.name = "site"
+    if len(sites):
+        n_flags = sites["flags"].map(len)
+        order = sorted(
+            sites.index,
+            key=lambda s: (
+                math.isnan(sites.at[s, "score"]),
+                sites.at[s, "score"] if not math.isnan(sites.at[s, "score"]) else 0.0,
+                -n_flags[s],
+                s,
+            ),
+        )
+        sites = sites.loc[order]
+    sites["rank"] = range(1, len(sites) + 1)
+
+    for n, row in sites.iterrows():
+        attrs = G.nodes[n]
+        for c in METRIC_COLUMNS:
+            value = row[c]
+            attrs[c] = float(value) if c in FLOAT_METRICS else int(value)
+        attrs["flags"] = list(row["flags"])
+        attrs["score"] = float(row["score"])
+        attrs["rank"] = int(row["rank"])
+
+    groupings = {}
+    for grouping in GROUPINGS:
+        table = _group_figures(group_table(G, grouping, labels=labels), group_members(G, grouping), sites)
+        groupings[grouping] = (table, group_matrix(G, grouping))
+
+    notes = []
+    state = crawl.get("status")
+    if state and state != "finished":
+        notes.append(f"Crawl {crawl.get('id')} is {state}: the figures cover only the pages stored so far.")
+    missing = [h for h in hubs if h not in G]
+    if missing:
+        notes.append(f"Hub site {', '.join(missing)} is not a seed site: hops from it are not counted.")
+    if not checked:
+        notes.append(
+            "Links to URLs outside the seed sites were not checked (crawl without --check-links): "
+            "links_to_retired is not assessed."
+        )
+    not_assessed = int(sites["status"].isin(UNCRAWLED_STATUSES).sum()) if len(sites) else 0
+    if not_assessed:
+        notes.append(f"{not_assessed} site(s) could not be assessed (code uncrawled).")
+
+    table, matrix = groupings[by]
+    return Analysis(
+        crawl=crawl,
+        graph=G,
+        sites=sites,
+        findings=findings,
+        groups=table,
+        matrix=matrix,
+        by=by,
+        hubs=hubs,
+        config=config,
+        labels=labels,
+        external_checked=bool(checked),
+        notes=notes,
+        groupings=groupings,
+    )
+
+
+def default_labels(seeds_path: str | Path | None = None) -> dict[str, str]:
+    """Labels of themes and life events: ``themes.csv`` and ``life_events.csv`` next
+    to the crawl's seed list, else those shipped in ``seeds/``."""
+    folders = []
+    if seeds_path:
+        folders.append(Path(seeds_path).parent)
+    folders.append(Path(__file__).resolve().parent.parent / "seeds")
+    labels: dict[str, str] = {}
+    for folder in reversed(folders):  # the seed list's own labels win
+        for name in ("themes.csv", "life_events.csv"):
+            labels.update(read_labels(folder / name))
+    return labels
+
+
+def analyse_crawl(
+    store: Store,
+    crawl_id: int | None = None,
+    *,
+    by: str = "theme",
+    hub: str | Iterable[str] | None = DEFAULT_HUB,
+    config: FindingsConfig | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> Analysis:
+    """Analyse one crawl of a store (the latest when ``crawl_id`` is None)."""
+    info = store.crawl(crawl_id)
+    crawl = info.as_dict()
+    G = load_site_graph(store, info.id)
+    checks_wanted = info.settings.get("check_links", True)
+    external = store.external_checks(info.id) if checks_wanted else None
+    checked = external_checked(external, info.settings)
+    return analyse(
+        G,
+        by=by,
+        hub=hub,
+        config=config,
+        external=external,
+        labels=labels if labels is not None else default_labels(info.seeds_path),
+        crawl=crawl,
+        broken_examples=store.broken_examples(info.id),
+        checked=checked,
+    )

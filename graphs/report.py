@@ -1,0 +1,311 @@
+"""Present an :class:`~graphs.analysis.Analysis`: terminal table, JSON, CSV, HTML.
+
+The JSON form is the stable, machine-readable one (``schema_version`` says
+which shape; fields are only ever added within a version). The CSV has one row
+per site for spreadsheets; the HTML (:mod:`graphs.report_html`) is for readers
+who are not developers. Everything shown may come from crawled pages (titles,
+URLs) and is treated as hostile: control characters are stripped everywhere,
+HTML is escaped, and CSV cells that a spreadsheet would run as a formula are
+defused.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from graphs.analysis import Analysis
+from graphs.findings import CODES, UNCRAWLED_STATUSES
+from graphs.groups import group_members
+from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS
+
+__all__ = [
+    "CSV_COLUMNS",
+    "FORMATS",
+    "JSON_SCHEMA_VERSION",
+    "clean",
+    "render",
+    "render_csv",
+    "render_json",
+    "render_table",
+    "report_dict",
+]
+
+FORMATS = ("table", "json", "csv", "html")
+JSON_SCHEMA_VERSION = 1
+
+CSV_COLUMNS = (
+    "rank", "site", "name", "organisation", "url", "title", "status", "themes", "life_events",
+    "score", "flags", "pages", "html_pages", "errors", "robots_blocked", "homepage_status",
+    *METRIC_COLUMNS, "evidence",
+)  # fmt: skip
+
+# Control characters (C0 but tab/newline, DEL, C1) and XML-illegal code points: they
+# can rewrite a terminal (ESC sequences) and break XML and HTML parsers.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clean(value: Any) -> str:
+    """Text for any output: control and XML-illegal characters removed.
+
+    >>> clean("a\\x1b[31mb\\x00")
+    'a[31mb'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return _CONTROL.sub("", str(value))
+
+
+def _scalar(value: Any) -> Any:
+    """A JSON-ready scalar: numpy types unwrapped, NaN as None."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, str):
+        return clean(value)
+    return value
+
+
+def _metric(name: str, value: Any) -> Any:
+    value = _scalar(value)
+    if value is None:
+        return None
+    return float(value) if name in FLOAT_METRICS else int(value)
+
+
+def _evidence(a: Analysis) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in a.findings.itertuples(index=False):
+        out.setdefault(row.site, []).append(
+            {
+                "code": row.code,
+                "evidence": clean(row.evidence),
+                "details": {k: _scalar(v) for k, v in (row.details or {}).items()},
+            }
+        )
+    return out
+
+
+def _generator() -> str:
+    try:
+        from importlib.metadata import version
+
+        return f"govlinks {version('govlinks')}"
+    except Exception:  # not installed: running from a checkout
+        return "govlinks"
+
+
+def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, Any]:
+    """The JSON report as a dict (schema in the README, ``schema_version`` 1)."""
+    evidence = _evidence(a)
+    sites = []
+    for site, row in a.sites.iterrows():
+        sites.append(
+            {
+                "rank": int(row["rank"]),
+                "site": clean(site),
+                "name": clean(row["name"]),
+                "organisation": clean(row["organisation"]),
+                "url": clean(row["url"]),
+                "title": clean(row["title"]),
+                "status": clean(row["status"]),
+                "themes": [clean(t) for t in row["themes"] or ()],
+                "life_events": [clean(t) for t in row["life_events"] or ()],
+                "crawl": {
+                    "pages": _scalar(row["pages"]),
+                    "html_pages": _scalar(row["html_pages"]),
+                    "errors": _scalar(row["errors"]),
+                    "robots_blocked": _scalar(row["robots_blocked"]),
+                    "homepage_status": _scalar(row["homepage_status"]),
+                },
+                "metrics": {c: _metric(c, row[c]) for c in METRIC_COLUMNS},
+                "flags": list(row["flags"]),
+                "findings": evidence.get(site, []),
+                "score": _scalar(row["score"]),
+            }
+        )
+    groups = []
+    members = group_members(a.graph, a.by)
+    for row in a.groups.to_dict("records"):
+        item = {k: _scalar(v) for k, v in row.items()}
+        item["members"] = members.get(row["group"], [])
+        groups.append(item)
+    crawl = {k: _scalar(v) if not isinstance(v, dict) else v for k, v in a.crawl.items()}
+    summary = a.summary()
+    summary = {k: (_scalar(v) if not isinstance(v, dict) else v) for k, v in summary.items()}
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "generator": _generator(),
+        "generated_at": generated_at or datetime.now(UTC).isoformat(timespec="seconds"),
+        "crawl": crawl,
+        "by": a.by,
+        "hubs": list(a.hubs),
+        "external_links_checked": a.external_checked,
+        "config": a.config.as_dict(),
+        "notes": [clean(n) for n in a.notes],
+        "codes": dict(CODES),
+        "summary": summary,
+        "sites": sites,
+        "groups": groups,
+        "matrix": {
+            "groups": [clean(g) for g in a.matrix.index],
+            "labels": [clean(a.labels.get(g) or g) for g in a.matrix.index],
+            "links": [[int(v) for v in row] for row in a.matrix.to_numpy().tolist()],
+        },
+    }
+
+
+def render_json(a: Analysis, *, generated_at: str | None = None) -> str:
+    """The JSON report, indented, UTF-8 characters kept, NaN written as null."""
+    return json.dumps(report_dict(a, generated_at=generated_at), ensure_ascii=False, indent=2,
+                      allow_nan=False, default=str) + "\n"  # fmt: skip
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        value = clean(value)
+        if value.startswith(_FORMULA):
+            return "'" + value  # a spreadsheet would run it as a formula
+    return value
+
+
+def render_csv(a: Analysis) -> str:
+    """One row per site, worst first; lists ``|``-joined; columns ``CSV_COLUMNS``."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    evidence = _evidence(a)
+    for site, row in a.sites.iterrows():
+        values: dict[str, Any] = {c: row.get(c) for c in CSV_COLUMNS if c in row.index}
+        values["site"] = site
+        values["themes"] = "|".join(row["themes"] or ())
+        values["life_events"] = "|".join(row["life_events"] or ())
+        values["flags"] = "|".join(row["flags"])
+        values["evidence"] = " | ".join(f"{e['code']}: {e['evidence']}" for e in evidence.get(site, []))
+        for c in METRIC_COLUMNS:
+            values[c] = _metric(c, row[c])
+        values["score"] = _scalar(row["score"])
+        values["homepage_status"] = _scalar(row["homepage_status"])
+        writer.writerow([_csv_cell("" if values.get(c) is None else values[c]) for c in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+def _fmt(value: Any, spec: str = "") -> str:
+    value = _scalar(value)
+    if value is None:
+        return "–"
+    return format(value, spec)
+
+
+def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
+    """A terminal report: summary, flagged sites worst first (``top``, 0 = all), groups."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, color_system=None, force_terminal=False,
+                      highlight=False, emoji=False, markup=False, soft_wrap=False)  # fmt: skip
+    s = a.summary()
+    crawl = a.crawl
+    head = f"govlinks report — crawl {crawl.get('id', '?')} ({crawl.get('status', '?')}"
+    if crawl.get("finished_at"):
+        head += f", finished {crawl['finished_at']}"
+    head += ")"
+    console.print(Text(clean(head)))
+    console.print(
+        Text(
+            f"{s['sites']} sites ({s['assessed']} assessed), {s['site_links']:,} linked pairs of sites, "
+            f"{s['links']:,} links; {s['flagged']} sites flagged; "
+            f"median score {_fmt(s['median_score'], '.1f')}"
+        )
+    )
+    for note in a.notes:
+        console.print(Text("note: " + clean(note)))
+    console.print()
+
+    codes = Table(title="Reason codes", title_justify="left", box=None, pad_edge=False)
+    codes.add_column("code")
+    codes.add_column("sites", justify="right")
+    codes.add_column("rule")
+    for code, n in s["flags"].items():
+        shown = "not checked" if code == "links_to_retired" and not a.external_checked else str(n)
+        codes.add_row(Text(code), Text(shown), Text(CODES[code]))
+    console.print(codes)
+    console.print()
+
+    flagged = a.sites[a.sites["flags"].map(bool)]
+    shown_sites = flagged if not top else flagged.head(top)
+    table = Table(title="Flagged sites, worst first", title_justify="left", box=None, pad_edge=False)
+    for name, justify in (("#", "right"), ("site", "left"), ("score", "right"), ("in", "right"),
+                          ("out", "right"), ("deep", "right"), ("flags", "left")):  # fmt: skip
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for site, row in shown_sites.iterrows():
+        deep = row["in_deep_share"]
+        table.add_row(
+            Text(str(row["rank"])),
+            Text(clean(site)),
+            Text(_fmt(row["score"], ".0f")),
+            Text(str(int(row["in_sites"]))),
+            Text(str(int(row["out_sites"]))),
+            Text(_fmt(deep, ".0%")),
+            Text(", ".join(row["flags"])),
+        )
+    console.print(table)
+    if len(flagged) > len(shown_sites):
+        console.print(Text(f"… and {len(flagged) - len(shown_sites)} more flagged sites (--top 0 shows all)"))
+    if not len(flagged):
+        console.print(Text("No site flagged."))
+    console.print()
+
+    title = "Themes" if a.by == "theme" else "Life events"
+    groups = Table(title=title, title_justify="left", box=None, pad_edge=False)
+    for name in ("group", "sites", "density", "in", "out", "isolated", "score"):
+        groups.add_column(name, justify="left" if name == "group" else "right", overflow="fold")
+    for row in a.groups.to_dict("records"):
+        label = clean(row["label"])
+        if label != row["group"]:
+            label = f"{label} ({clean(row['group'])})"
+        groups.add_row(
+            Text(label),
+            Text(str(row["sites"])),
+            Text(_fmt(row["density"], ".2f")),
+            Text(str(row["links_in"])),
+            Text(str(row["links_out"])),
+            Text(_fmt(row["isolated_share"], ".0%")),
+            Text(_fmt(row.get("mean_score"), ".0f")),
+        )
+    if len(a.groups):
+        console.print(groups)
+    else:
+        console.print(Text(f"No site has a {a.by.replace('-', ' ')}."))
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+
+
+def render(a: Analysis, fmt: str, **kw: Any) -> str:
+    """Render in one of ``FORMATS``."""
+    if fmt == "table":
+        return render_table(a, **kw)
+    if fmt == "json":
+        return render_json(a)
+    if fmt == "csv":
+        return render_csv(a)
+    if fmt == "html":
+        from graphs.report_html import render_html
+
+        return render_html(a)
+    raise ValueError(f"unknown format {fmt!r} (use one of {', '.join(FORMATS)})")
+
+
+def assessed_mask(a: Analysis) -> Any:
+    """Boolean Series over ``a.sites``: sites that could be assessed."""
+    return ~a.sites["status"].isin(UNCRAWLED_STATUSES)
