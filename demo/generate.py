@@ -1,0 +1,386 @@
+"""Generate a synthetic government web, its seed list and its ground truth.
+
+``generate(folder)`` writes three files:
+
+- ``web.json``: the compact spec every page is rendered from on request
+  (``demo.web.load_web``), so a 650-site web stays a few hundred KB;
+- ``seeds.csv``: the seed list, in govlinks format, with theme and life-event
+  ids of the bundled vocabularies;
+- ``truth.json``: what a complete crawl must store and the report must find:
+  per site its crawl status, page count and reason codes, and every site-to-site
+  edge with the columns of ``Store.site_edges`` (weight, links, targets, deep,
+  template_pages, content_pages, broken), plus the outside links and whether
+  each is retired.
+
+Ordinary sites are grouped in clusters, one theme each; within a cluster every
+site links in content, deep, to the next one (a ring), so each has a peer
+linking to it and a peer it links to: ordinary sites get no reason code.
+Planted sites each get exactly the codes listed in ``PLANTED``; the truth's
+codes are recomputed from its edges when generating, so a planted case that
+does not produce its codes fails loudly here rather than in a test.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from crawler.errors import GovlinksError
+from crawler.urls import site_id
+from demo.pages import (
+    MAX_DEPTH,
+    SiteSpec,
+    WebSpec,
+    home_path,
+    site_paths,
+    site_url,
+)
+from demo.truth import compute_truth, derive_codes
+from demo.vocab import QUALIFIERS, host_words, load_vocabulary, slugify
+
+__all__ = ["PLANTED", "build_spec", "generate"]
+
+# Planted case -> the exact codes its site must get.
+PLANTED: dict[str, tuple[str, ...]] = {
+    "unreachable": ("uncrawled",),  # no server answers for its host
+    "robots": ("uncrawled",),  # robots.txt: Disallow: /
+    "error": ("uncrawled",),  # homepage answers 500
+    "no_html": ("uncrawled",),  # homepage is a PDF
+    "orphan": ("orphan",),
+    "orphan_themed": ("orphan", "no_group_inbound"),
+    "isolated": ("orphan", "dead_end"),
+    "dead_end": ("dead_end",),
+    "no_group_inbound": ("no_group_inbound",),
+    "no_group_outbound": ("no_group_outbound",),
+    "homepage_only": ("homepage_only",),
+    "template_only": ("template_only",),
+    "broken_outlinks": ("broken_outlinks",),
+    "links_to_retired": ("links_to_retired",),
+}
+
+
+_HUB_HOST = "service-public-exemple.gouv.fr"
+_MOVED_HOST = "www.ancien-portail-exemple.fr"
+_NEW_HOST = "www.nouveau-portail-exemple.gouv.fr"
+_GONE_URL = "http://site-ferme-exemple.fr/"
+_FOOTER_OUTSIDE = [
+    "https://www.textes-officiels-exemple.fr/",
+    "https://www.gouvernement-exemple.fr/",
+    "https://www.donnees-publiques-exemple.fr/",
+    "https://www.info-exemple.gouv.fr/",
+]
+
+
+class _Builder:
+    """Assembles the sites of one web; one random generator drives every choice."""
+
+    def __init__(self, seed: int, pages: int) -> None:
+        self.rng = random.Random(seed)
+        self.pages = pages
+        self.sites: list[SiteSpec] = []
+        outside = [u.split("//")[1].strip("/").removeprefix("www.") for u in _FOOTER_OUTSIDE]
+        self.used = {_HUB_HOST, _MOVED_HOST[4:], _NEW_HOST[4:], "site-ferme-exemple.fr", *outside}
+
+    def host(self, words: tuple[str, ...]) -> tuple[str, str]:
+        """A new (host without www., site name) from theme words."""
+        rng = self.rng
+        for _ in range(10000):
+            word, qual = rng.choice(words), rng.choice(QUALIFIERS)
+            tld = ".gouv.fr" if rng.random() < 0.8 else ".fr"
+            base = f"{word}-{qual}-exemple{tld}" if qual else f"{word}-exemple{tld}"
+            if base not in self.used:
+                self.used.add(base)
+                name = " ".join(w.capitalize() for w in f"{word} {qual}".replace("-", " ").split())
+                return base, name
+        raise GovlinksError("too many sites for the demo host names; use fewer --sites")
+
+    def add(
+        self,
+        role: str,
+        base: str,
+        name: str,
+        *,
+        prefix: str = "",
+        theme: str | None = None,
+        organisation: str = "",
+        www: bool | None = None,
+        https: bool | None = None,
+        sections: list[str] | None = None,
+    ) -> SiteSpec:
+        rng = self.rng
+        www = rng.random() < 0.4 if www is None else www
+        https = rng.random() < 0.75 if https is None else https
+        site = SiteSpec(
+            index=len(self.sites),
+            id="",
+            url="",
+            name=name,
+            organisation=organisation,
+            host=("www." + base) if www else base,
+            scheme="https" if https else "http",
+            prefix=prefix,
+            pages=self.pages,
+            role=role,
+            codes=list(PLANTED.get(role, ())),
+            themes=[theme] if theme else [],
+            sections=sections or self.sections(theme),
+        )
+        variant = rng.choice((1, 2, 3)) if rng.random() < 0.3 else 0
+        site.url = site_url(site, home_path(site), variant)
+        site.id = site_id(site.url) or ""
+        self.sites.append(site)
+        return site
+
+    def sections(self, theme: str | None) -> list[str]:
+        titles = list(host_words(theme)[1])
+        self.rng.shuffle(titles)
+        return titles
+
+
+def build_spec(
+    *,
+    sites: int = 24,
+    pages: int = 20,
+    page_kb: int = 25,
+    links: int = 60,
+    seed: int = 1,
+    planted: bool = True,
+) -> WebSpec:
+    """Design a web of ``sites`` sites of ``pages`` pages (see the module docstring)."""
+    n_planted = len(PLANTED) if planted else 0
+    minimum = 1 + n_planted + 5
+    if sites < minimum:
+        raise GovlinksError(
+            f"--sites {sites}: need at least {minimum} sites"
+            + (" with planted cases (or --no-planted)" if planted else "")
+        )
+    if pages < 5 or pages > sum(30**d for d in range(MAX_DEPTH + 1)):
+        raise GovlinksError(f"--pages {pages}: need 5 to 837931 pages per site")
+    vocab = load_vocabulary()
+    b = _Builder(seed, pages)
+    rng = b.rng
+    themes = [t for t in vocab.themes if host_words(t)[0] != host_words(None)[0]] or list(vocab.themes)
+    n_ministries = max(1, sites // 60)
+    n_members = sites - 1 - n_planted - n_ministries
+    n_clusters = min(len(themes), max(2, n_members // 4))
+    cluster_themes = rng.sample(themes, n_clusters)
+    cluster_events = _cluster_events(vocab.life_event_themes, vocab.life_events, cluster_themes)
+
+    hub = b.add(
+        "hub",
+        _HUB_HOST,
+        "Service-Public (exemple)",
+        organisation="Premier ministre (exemple)",
+        www=True,
+        https=True,
+        sections=list(vocab.themes.values())[:8],
+    )
+    portals = []
+    for m in range(n_ministries):
+        base = "ministere-exemple.gouv.fr" if m == 0 else b.host(("ministere",))[0]
+        b.used.add(base)
+        portals.append(
+            b.add(
+                "portal",
+                base,
+                f"Ministère de l'exemple {m + 1}",
+                organisation=f"Ministère de l'exemple {m + 1}",
+            )
+        )
+    clusters: list[list[SiteSpec]] = [[] for _ in cluster_themes]
+    members: list[SiteSpec] = []
+    for k in range(n_members):
+        c = k % n_clusters
+        theme = cluster_themes[c]
+        organisation = f"Ministère : {vocab.themes[theme]} (exemple)"
+        if k < 2 * n_ministries:  # two sites under path prefixes of each ministry's host
+            portal = portals[k // 2]
+            word = slugify(host_words(theme)[0][0])
+            prefix = f"/{word}"
+            site = b.add(
+                "ordinary",
+                portal.host.removeprefix("www."),
+                f"{portal.name} : {word}",
+                prefix=prefix,
+                theme=theme,
+                organisation=portal.organisation,
+                www=portal.host.startswith("www."),
+                https=portal.scheme == "https",
+            )
+            site.nav = [portal.index]
+            site.required.append([portal.index, "deep"])
+            portal.nav.append(site.index)
+            portal.required.append([site.index, "deep"])
+        else:
+            base, name = b.host(host_words(theme)[0])
+            site = b.add("ordinary", base, name, theme=theme, organisation=organisation)
+        events = cluster_events[c]
+        site.life_events = rng.sample(events, min(len(events), rng.randint(0, 2)))
+        site.private = rng.random() < 0.4
+        site.moved = rng.random() < 0.3
+        clusters[c].append(site)
+        members.append(site)
+    hub.private = True
+    for portal in portals:
+        portal.private = rng.random() < 0.5
+    linkable = members + portals
+    for ring in clusters:
+        for pos, site in enumerate(ring):
+            nxt = ring[(pos + 1) % len(ring)]
+            others = [s.index for s in linkable if s is not site and s is not nxt]
+            site.required += [[nxt.index, "deep"], [hub.index, "deep"]]
+            site.partners += [[nxt.index, "any"], [hub.index, "any"]]
+            site.partners += [[t, "any"] for t in rng.sample(others, min(5, len(others)))]
+    for portal in portals:
+        others = [s.index for s in members if s.index not in portal.nav]
+        portal.required.append([hub.index, "deep"])
+        portal.partners += [[t, "any"] for t in portal.nav + rng.sample(others, min(3, len(others)))]
+        portal.partners.append([hub.index, "any"])
+    private_targets = [s for s in members if s.private]
+    if private_targets:  # a link to a page robots.txt forbids: not broken, never fetched
+        target = private_targets[0]
+        source = next(s for s in members if s is not target)
+        source.required.append([target.index, "private"])
+    hub_targets = [[s.index, "any"] for s in linkable]
+    if planted:
+        hub_targets += _plant(b, hub, members, clusters, cluster_themes)
+    hub.partners = hub_targets
+    spec = WebSpec(
+        seed=seed,
+        page_kb=page_kb,
+        links=links,
+        hub=hub.index,
+        sites=b.sites,
+        outside_hosts={
+            **{u.split("//")[1].strip("/"): {} for u in _FOOTER_OUTSIDE},
+            _NEW_HOST: {},
+            _MOVED_HOST: {"moved_to": f"https://{_NEW_HOST}"},
+        },
+        footer_outside=list(_FOOTER_OUTSIDE),
+        outside_pool=[f"https://www.textes-officiels-exemple.fr/loi/article-{k}" for k in range(1, 9)]
+        + [f"https://{_NEW_HOST}/{w}" for w in ("demarches", "actualites", "contact")],
+    )
+    return spec
+
+
+def _cluster_events(
+    refs: dict[str, tuple[str, ...]], events: dict[str, str], cluster_themes: list[str]
+) -> list[list[str]]:
+    """Give each life event to at most one cluster whose theme it belongs to."""
+    out: list[list[str]] = [[] for _ in cluster_themes]
+    for event in events:
+        fits = [c for c, theme in enumerate(cluster_themes) if theme in refs.get(event, ())]
+        if fits:
+            out[min(fits, key=lambda c: len(out[c]))].append(event)
+    return out
+
+
+def _plant(
+    b: _Builder, hub: SiteSpec, members: list[SiteSpec], clusters: list[list[SiteSpec]], themes: list[str]
+) -> list[list[Any]]:
+    """Add one site per planted case; return the hub's links to them."""
+    rng = b.rng
+    c1, c2 = clusters[0], clusters[1]
+    planted: dict[str, SiteSpec] = {}
+    theme_of = {
+        "unreachable": themes[0],
+        "error": themes[1],
+        "orphan_themed": themes[0],
+        "no_group_inbound": themes[0],
+        "no_group_outbound": themes[1],
+    }
+    for role in PLANTED:
+        theme = theme_of.get(role)
+        base, name = b.host(host_words(theme)[0] if theme else host_words(None)[0])
+        site = b.add(role, base, name, theme=theme, organisation="Opérateur de l'État (exemple)")
+        planted[role] = site
+    for role in ("unreachable", "robots", "error", "no_html"):
+        planted[role].fail = role
+
+    def pick(pool: list[SiteSpec], k: int = 1) -> list[SiteSpec]:
+        return rng.sample(pool, min(k, len(pool)))
+
+    def links_out(site: SiteSpec, pool: list[SiteSpec]) -> None:
+        site.required.append([pick(pool)[0].index, "deep"])
+        site.partners = [[s.index, "any"] for s in pick(pool, 4)] + [[hub.index, "any"]]
+
+    def links_in(site: SiteSpec, pool: list[SiteSpec], mode: str = "deep", k: int = 2) -> None:
+        for source in pick(pool, k):
+            source.required.append([site.index, mode])
+
+    not_c1 = [s for s in members if s not in c1]
+    not_c2 = [s for s in members if s not in c2]
+    for role in ("isolated", "dead_end"):
+        planted[role].footer_hub = False
+    links_in(planted["dead_end"], members)
+    links_out(planted["orphan"], members)
+    links_out(planted["orphan_themed"], c1)
+    links_out(planted["no_group_inbound"], c1)
+    links_in(planted["no_group_inbound"], not_c1)
+    links_out(planted["no_group_outbound"], not_c2)
+    links_in(planted["no_group_outbound"], c2, k=1)
+    homepage_only = planted["homepage_only"]
+    links_out(homepage_only, members)
+    links_in(homepage_only, members, "home")
+    pick(members)[0].partners.append([homepage_only.index, "home"])
+    links_out(planted["template_only"], members)
+    for source in pick(members, 2):
+        source.template.append(planted["template_only"].index)
+    broken = planted["broken_outlinks"]
+    good = {(s.index, rng.randint(1, s.pages - 2)) for s in pick(members, 6)}
+    broken.fixed = [[t, b_path] for t, j in sorted(good) for b_path in [site_paths(b.sites[t])[j]]]
+    broken.fixed += [[s.index, f"{s.prefix}/page-supprimee-{k}"] for k, s in enumerate(pick(members, 3))]
+    links_in(broken, members)
+    retired = planted["links_to_retired"]
+    links_out(retired, members)
+    links_in(retired, members)
+    retired.outside = [f"http://{_MOVED_HOST}/demarches", _GONE_URL]
+    linked = ("dead_end", "no_group_inbound", "no_group_outbound", "broken_outlinks", "links_to_retired")
+    return [*([planted[r].index, "any"] for r in linked), [homepage_only.index, "home"]]
+
+
+def generate(
+    out_dir: str | Path,
+    *,
+    sites: int = 24,
+    pages_per_site: int = 20,
+    page_kb: int = 25,
+    links: int = 60,
+    seed: int = 1,
+    planted: bool = True,
+) -> dict[str, Any]:
+    """Write ``web.json``, ``seeds.csv`` and ``truth.json`` to ``out_dir``; return the truth."""
+    folder = Path(out_dir)
+    if folder.exists() and not folder.is_dir():
+        raise GovlinksError(f"{folder}: exists and is not a folder")
+    spec = build_spec(
+        sites=sites, pages=pages_per_site, page_kb=page_kb, links=links, seed=seed, planted=planted
+    )
+    truth = compute_truth(spec)
+    derived = derive_codes(truth)
+    wrong = {s: (d["codes"], derived[s]) for s, d in truth["sites"].items() if d["codes"] != derived[s]}
+    if wrong:  # a design bug of this module, not a user error
+        raise RuntimeError(f"planted codes do not follow from the generated links: {wrong}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "web.json").write_text(spec.to_json(), encoding="utf-8")
+        with (folder / "seeds.csv").open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(["url", "name", "organisation", "themes", "life_events"])
+            for site in sorted(spec.sites, key=lambda s: s.id):
+                writer.writerow(
+                    [
+                        site.url,
+                        site.name,
+                        site.organisation,
+                        "|".join(site.themes),
+                        "|".join(site.life_events),
+                    ]
+                )
+        (folder / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
+    except OSError as err:
+        raise GovlinksError(f"{folder}: cannot write the demo web ({err.strerror})") from None
+    return truth
