@@ -1,0 +1,131 @@
+"""``govlinks demo``: the whole chain, offline, in one command.
+
+generate a web → serve it on 127.0.0.1 → crawl it through the proxy → report
+(terminal and HTML) → export GEXF, then compare the findings with the planted
+truth. A newcomer sees every output of govlinks in about a minute without
+touching a real site.
+
+The crawl runs in a child process (``python -m cli crawl``), exactly as a user
+would run it, because Scrapy's reactor cannot run twice in one process and the
+demo must leave the caller's process usable.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crawler.errors import GovlinksError
+
+__all__ = ["DemoResult", "compare_codes", "run_demo"]
+
+
+@dataclass
+class DemoResult:
+    folder: Path
+    db: Path
+    report_html: Path
+    gexf: Path
+    table: str
+    seconds: float
+    missed: dict[str, set[str]] = field(default_factory=dict)  # planted codes not found
+    unexpected: dict[str, set[str]] = field(default_factory=dict)  # codes found, not planted
+    planted: int = 0
+
+    @property
+    def exact(self) -> bool:
+        return not self.missed and not self.unexpected
+
+
+def compare_codes(
+    truth: dict[str, set[str]], found: dict[str, set[str]]
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Planted codes missed and codes found that were not planted, per site.
+
+    >>> compare_codes({"a": {"orphan"}, "b": set()}, {"a": {"orphan"}, "b": {"dead_end"}})
+    ({}, {'b': {'dead_end'}})
+    """
+    missed = {s: codes - found.get(s, set()) for s, codes in truth.items()}
+    unexpected = {s: codes - truth.get(s, set()) for s, codes in found.items()}
+    return {s: c for s, c in missed.items() if c}, {s: c for s, c in unexpected.items() if c}
+
+
+def _crawl(folder: Path, db: Path, proxy_env: dict[str, str], options: dict[str, object]) -> None:
+    cmd = [
+        sys.executable, "-m", "cli", "crawl", "--seeds", str(folder / "seeds.csv"), "--db", str(db),
+        "--delay", "0", "--max-pages-per-site", str(options["max_pages_per_site"]),
+        "--max-depth", str(options["max_depth"]),
+    ]  # fmt: skip
+    if options.get("check_links"):
+        cmd.append("--check-links")
+    if not sys.stderr.isatty():
+        cmd.append("--quiet")  # no live progress to show: keep Scrapy's log out of the way
+    proc = subprocess.run(cmd, env={**os.environ, **proxy_env}, stdout=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise GovlinksError(f"demo crawl failed (exit {proc.returncode}); see the messages above")
+
+
+def run_demo(
+    out: str | Path,
+    *,
+    sites: int = 24,
+    pages: int = 20,
+    seed: int = 1,
+    echo: Callable[[str], None] = print,
+) -> DemoResult:
+    """Run generate → serve → crawl → report → export in ``out``; return where things are."""
+    from crawler.store import Store
+    from demo.generate import generate
+    from demo.server import serve
+    from demo.web import load_web
+    from graphs.analysis import analyse_crawl
+    from graphs.export import export_crawl
+    from graphs.report import render
+
+    started = time.monotonic()
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise GovlinksError(f"{folder}: exists and is not a folder")
+    web_dir = folder / "web"
+    db = folder / "demo.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+    truth = generate(web_dir, sites=sites, pages_per_site=pages, seed=seed)
+    n_pages = sum(s["pages"] for s in truth["sites"].values())
+    echo(f"1/5 generated {len(truth['sites'])} sites, {n_pages:,} pages in {web_dir}")
+
+    with serve(load_web(web_dir)) as server:
+        echo(f"2/5 serving them on {server.proxy_url} (an HTTP proxy: real-looking URLs, nothing leaves)")
+        echo("3/5 crawling them with govlinks crawl …")
+        _crawl(web_dir, db, server.proxy_env, truth["crawl_options"])
+
+    with Store.open(db) as store:
+        analysis = analyse_crawl(store, hub=truth["hub"])
+        table = render(analysis, "table")
+        report_html = folder / "report.html"
+        report_html.write_text(render(analysis, "html"), encoding="utf-8")
+        echo(f"4/5 report written to {report_html}")
+        gexf = folder / "demo.gexf"
+        export_crawl(store, gexf, fmt="gexf", hub=truth["hub"])
+        echo(f"5/5 graph exported to {gexf} (open it in Gephi)")
+
+    found = {site: set(flags) for site, flags in analysis.sites["flags"].items()}
+    planted = {site: set(info["codes"]) for site, info in truth["sites"].items()}
+    missed, unexpected = compare_codes(planted, found)
+    return DemoResult(
+        folder=folder,
+        db=db,
+        report_html=report_html,
+        gexf=gexf,
+        table=table,
+        seconds=time.monotonic() - started,
+        missed=missed,
+        unexpected=unexpected,
+        planted=sum(len(c) for c in planted.values()),
+    )
