@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import scrapy.exceptions
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
@@ -27,7 +28,17 @@ logger = logging.getLogger(__name__)
 
 BACKOFF_STATUSES = (429, 503)
 # Signs of an overloaded server; not DNS failures, robots.txt refusals and the like.
-OVERLOAD_EXCEPTIONS = (TimeoutError, TCPTimedOutError, ConnectionRefusedError)
+# Scrapy >= 2.14 wraps Twisted's timeouts and refusals in exceptions of its own.
+OVERLOAD_EXCEPTIONS: tuple[type[BaseException], ...] = (
+    TimeoutError,
+    TCPTimedOutError,
+    ConnectionRefusedError,
+    *(
+        getattr(scrapy.exceptions, name)
+        for name in ("DownloadTimeoutError", "DownloadConnectionRefusedError")
+        if hasattr(scrapy.exceptions, name)
+    ),
+)
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -88,7 +99,10 @@ class BackoffMiddleware:
             wait = retry_after_seconds(response.headers.get(b"Retry-After"))
             if wait is not None and wait > self.max_delay:
                 self.crawler.stats.inc_value("govlinks/backoff/retry_after_too_long")
-                return response  # recorded as is; waiting that long would stall the site
+                # Recorded as is: waiting that long would stall the site, and
+                # RetryMiddleware must not ask again at once either.
+                request.meta["dont_retry"] = True
+                return response
             delay = self._widen(request, wait)
             retry = get_retry_request(
                 request,
@@ -100,6 +114,7 @@ class BackoffMiddleware:
                 logger.info("%s answered %d: waiting %.1fs before retrying", request.url,
                             response.status, delay)  # fmt: skip
                 return retry
+            request.meta["dont_retry"] = True  # retries spent: RetryMiddleware would only log it again
             return response
         if response.status < 400:
             slot = self._slot(request)

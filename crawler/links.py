@@ -68,7 +68,10 @@ def base_url(root: etree._Element, page_url: str) -> str:
     if found:
         href = str(found[0]).strip()
         if href:
-            return urljoin(page_url, href)
+            try:
+                return urljoin(page_url, href)
+            except ValueError:  # a broken <base>, e.g. an unclosed IPv6 literal: browsers ignore it
+                return page_url
     return page_url
 
 

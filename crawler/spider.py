@@ -27,11 +27,13 @@ from typing import Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
+from scrapy.exceptions import DontCloseSpider, StopDownload
 from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.charsets import redecoded
+from crawler.failures import ROBOTS, describe_failure
 from crawler.links import anchor_text, extract_links, page_title
 from crawler.store import Store, utcnow
 from crawler.urls import SiteIndex, normalize_url, site_slot
@@ -78,6 +80,11 @@ class GovlinksSpider(scrapy.Spider):
         spider.max_links = settings.getint("GOVLINKS_MAX_LINKS_PER_PAGE")
         spider.keep_internal = settings.getbool("GOVLINKS_KEEP_INTERNAL")
         spider.check_links = settings.getbool("GOVLINKS_CHECK_LINKS")
+        spider.limits = {
+            "timeout": settings.getfloat("DOWNLOAD_TIMEOUT"),
+            "max_bytes": settings.getint("DOWNLOAD_MAXSIZE"),
+            "max_redirects": settings.getint("REDIRECT_MAX_TIMES"),
+        }
         crawler.signals.connect(spider._on_headers, signal=signals.headers_received)
         # Connected at spider_opened so that it runs after the pipeline's handlers.
         crawler.signals.connect(spider._connect_idle, signal=signals.spider_opened)
@@ -237,7 +244,7 @@ class GovlinksSpider(scrapy.Spider):
                 return
             self.seen.add(final_norm)
         try:
-            root = response.selector.root
+            root = redecoded(response).selector.root
         except Exception:
             root = None
         if root is None or not hasattr(root, "xpath"):
@@ -251,7 +258,14 @@ class GovlinksSpider(scrapy.Spider):
         internal = 0
         follow = depth is not None and depth < self.max_depth
         index, seen, planned = self.index, self.seen, self.planned
-        for href, url, element, rel, template in extract_links(root, response.url, limit=self.max_links):
+        max_links = self.max_links
+        # One more than the bound, to tell a page cut short from one that has exactly that many.
+        found = extract_links(root, response.url, limit=max_links + 1 if max_links else 0)
+        for n, (href, url, element, rel, template) in enumerate(found):
+            if n == max_links and max_links:
+                self.stats.inc_value("govlinks/links_truncated")
+                logger.warning("%s: more than %d links, the rest ignored", response.url, max_links)
+                break
             norm = normalize_url(url)
             if norm is None:
                 continue
@@ -281,7 +295,7 @@ class GovlinksSpider(scrapy.Spider):
         item = self._page_item(response, "target")
         if isinstance(response, HtmlResponse) and response.status < 300:
             with contextlib.suppress(Exception):
-                item["title"] = page_title(response.selector.root)
+                item["title"] = page_title(redecoded(response).selector.root)
         self.stats.inc_value("govlinks/targets")
         yield item
 
@@ -313,15 +327,14 @@ class GovlinksSpider(scrapy.Spider):
         meta = request.meta
         self._settle(meta)
         status = None
-        if failure.check(HttpError):
+        error: str | None
+        if failure.check(HttpError):  # not raised with HTTPERROR_ALLOW_ALL; kept as a status
             status = failure.value.response.status
-            error = f"HTTP {status}"
-        elif failure.check(IgnoreRequest) and "robots" in str(failure.value).lower():
-            error = "robots.txt"
-            self.stats.inc_value("govlinks/robots_blocked")
+            error = None
         else:
-            message = str(failure.value).strip() or failure.type.__name__
-            error = f"{failure.type.__name__}: {message}"[:300]
+            error = describe_failure(failure.value, **self.limits)
+            if error == ROBOTS:
+                self.stats.inc_value("govlinks/robots_blocked")
         self.stats.inc_value(f"govlinks/errors/{meta['gl_kind']}")
         if meta["gl_kind"] == "check":
             yield {

@@ -98,6 +98,8 @@ CREATE TABLE pages (
     UNIQUE (crawl_id, norm)
 );
 CREATE INDEX pages_final ON pages (crawl_id, final_norm);
+-- per-site summaries (finish_crawl, site_table) would scan every page once per site
+CREATE INDEX pages_site ON pages (crawl_id, site, kind, depth);
 CREATE TABLE links (
     crawl_id    INTEGER NOT NULL,
     page_id     INTEGER NOT NULL REFERENCES pages(id),
@@ -171,6 +173,8 @@ def crawl_lock(path: str | Path) -> Iterator[None]:
     ``kill -9``, so a crashed crawl never leaves a stale lock behind.
     """
     lock_path = Path(f"{path}.lock")
+    if not lock_path.parent.is_dir():
+        raise StoreError(f"{path}: folder {lock_path.parent} does not exist")
     try:
         handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the whole crawl
     except OSError as err:
@@ -249,28 +253,57 @@ class Store:
 
     # -- opening, schema, migrations ---------------------------------------------------
 
-    @classmethod
-    def open(cls, path: str | Path, *, create: bool = False) -> Store:
-        """Open (and with ``create``, create) a store, migrating its schema forward."""
-        path = Path(path)
+    @staticmethod
+    def _check_path(path: Path, create: bool) -> bool:
+        """Whether the file exists; StoreError when it cannot be (or become) a store."""
         if not path.exists():
             if not create:
                 raise StoreError(f"{path}: no such store (run 'govlinks crawl --db {path}' first)")
             if path.parent and not path.parent.exists():
                 raise StoreError(f"{path}: folder {path.parent} does not exist")
-        elif path.is_dir():
+            return False
+        if path.is_dir():
             raise StoreError(f"{path}: is a folder, not a store file")
-        elif not os.access(path, os.R_OK):
+        if not os.access(path, os.R_OK):
             raise StoreError(f"{path}: cannot read store (permission denied)")
+        return True
+
+    @classmethod
+    def check(cls, path: str | Path, *, create: bool = False) -> None:
+        """Raise StoreError if ``path`` cannot be opened as a store; write nothing, create nothing."""
+        path = Path(path)
+        if not cls._check_path(path, create):
+            return
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            cls(conn, path)._check(create=create)
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"{path}: not a govlinks store ({err})") from None
+        finally:
+            conn.close()
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = False) -> Store:
+        """Open (and with ``create``, create) a store, migrating its schema forward."""
+        path = Path(path)
+        cls._check_path(path, create)
+        conn = None
         try:
             conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            store = cls(conn, path)
+            store._check(create=create)  # before any write: a file that is no store stays as it was
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=OFF")
-            store = cls(conn, path)
-            store._migrate(create=create)
+            store._migrate()
         except sqlite3.DatabaseError as err:
+            if conn is not None:
+                conn.close()
             raise StoreError(f"{path}: not a govlinks store ({err})") from None
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
         return store
 
     def _tables(self) -> set[str]:
@@ -279,9 +312,13 @@ class Store:
 
     def schema_version(self) -> int:
         row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        return int(row[0]) if row else 0
+        try:
+            return int(row[0]) if row else 0
+        except (TypeError, ValueError):
+            raise StoreError(f"{self.path}: not a govlinks store (schema version {row[0]!r})") from None
 
-    def _migrate(self, *, create: bool) -> None:
+    def _check(self, *, create: bool) -> None:
+        """Refuse, without writing, what this govlinks cannot use as a store."""
         tables = self._tables()
         if tables and "meta" not in tables:
             raise StoreError(f"{self.path}: not a govlinks store (an SQLite file with other tables)")
@@ -293,6 +330,10 @@ class Store:
             )
         if version == 0 and not create:
             raise StoreError(f"{self.path}: empty store (no crawl yet)")
+
+    def _migrate(self) -> None:
+        tables = self._tables()
+        version = self.schema_version() if tables else 0
         for target in range(version + 1, SCHEMA_VERSION + 1):
             # executescript commits any open transaction first, so the script
             # carries its own BEGIN/COMMIT: a failed migration leaves no trace.
@@ -303,9 +344,14 @@ class Store:
                     + "INSERT OR REPLACE INTO meta (key, value) "
                     + f"VALUES ('schema_version', '{target}'); COMMIT;"
                 )
-            except BaseException:
+            except BaseException as err:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
+                if version and isinstance(err, sqlite3.DatabaseError):
+                    raise StoreError(
+                        f"{self.path}: cannot migrate the store from schema version {target - 1} "
+                        f"to {target} ({err}); it is left unchanged"
+                    ) from None
                 raise
 
     def close(self) -> None:
@@ -755,3 +801,31 @@ class Store:
             "SELECT COUNT(*) FROM pages WHERE crawl_id=? AND kind='page'", (crawl_id,)
         ).fetchone()
         return int(row[0])
+
+    def error_counts(self, crawl_id: int) -> dict[str, int]:
+        """Failed pages of the crawl by kind (``timeout``, ``http 4xx``, ``robots``…).
+
+        The kind is the text of ``pages.error`` before its colon, else the class of
+        an HTTP status >= 400 (see ``crawler.failures``); the same pages as ``crawls.errors``.
+        """
+        from crawler.failures import error_kind
+
+        rows = self._conn.execute(
+            """SELECT error, CASE WHEN error IS NULL THEN status / 100 * 100 END, COUNT(*)
+               FROM pages WHERE crawl_id=? AND kind='page' AND (error IS NOT NULL OR status >= 400)
+               GROUP BY 1, 2""",
+            (crawl_id,),
+        )
+        counts: dict[str, int] = {}
+        for error, status, n in rows:
+            kind = error_kind(error, status) or "other"
+            counts[kind] = counts.get(kind, 0) + n
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def failed_sites(self, crawl_id: int) -> list[tuple[str, str]]:
+        """(site, status) of the crawled sites whose status is not ``ok``, by site."""
+        return self._conn.execute(
+            "SELECT site, status FROM sites WHERE crawl_id=? AND status NOT IN ('ok', 'not_crawled') "
+            "ORDER BY site",
+            (crawl_id,),
+        ).fetchall()

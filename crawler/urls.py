@@ -6,9 +6,16 @@ one ``urlsplit`` per URL, and per-host caches for the registered-domain fallback
 
 A *norm* is the key under which two URLs count as the same page: the host
 lower-cased without a leading ``www.``, the port only when it is not the scheme's
-default, then the path (``/`` when empty) and the query as written. The scheme is
-dropped, so ``http://www.X.gouv.fr/a`` and ``https://x.gouv.fr/a#top`` share the norm
-``x.gouv.fr/a``. A *site id* is the norm of a seed URL without its trailing slash.
+default, then the path (``/`` when empty) and the query as written, less any session
+id. The scheme is dropped, so ``http://www.X.gouv.fr/a`` and ``https://x.gouv.fr/a#top``
+share the norm ``x.gouv.fr/a``. A *site id* is the norm of a seed URL without its
+trailing slash.
+
+Session ids (``;jsessionid=`` path parameters, ``jsessionid``, ``phpsessid``,
+``aspsessionid…``, ``sessionid``, ``session_id`` and ``sid`` query parameters, any
+case) are left out of norms: servers that mint a new one per visit would otherwise
+turn every page into endless distinct URLs. So is an empty query (``/a?``). A norm
+is a fixed point: ``normalize_url(scheme + "://" + norm) == norm``.
 """
 
 from __future__ import annotations
@@ -37,10 +44,18 @@ _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
 def host_key(host: str, port: int | None = None, scheme: str = "http") -> str:
-    """Fold a host the way site ids do: lower case, no ``www.``, no default port."""
+    """Fold a host the way site ids do: lower case, no ``www.``, no default port.
+
+    An IPv6 literal keeps its brackets, so that a norm reads back as a URL.
+
+    >>> host_key("WWW.Impots.gouv.fr", 443, "https"), host_key("::1", 8080)
+    ('impots.gouv.fr', '[::1]:8080')
+    """
     host = host.lower().rstrip(".")
     if host.startswith("www."):
         host = host[4:]
+    elif ":" in host:
+        host = f"[{host}]"
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
         return f"{host}:{port}"
     return host
@@ -50,6 +65,38 @@ def host_key(host: str, port: int | None = None, scheme: str = "http") -> str:
 # match; anything else (user info, IPv6 literals, control characters) takes
 # urlsplit's slower, general path.
 SIMPLE_URL = re.compile(r"(?i)(https?)://([a-z0-9.\-]+)(?::([0-9]{1,5}))?([/?#][^\t\r\n]*)?\Z")
+
+_SESSION_HINT = re.compile(r"(?i)sessionid|session_id|sid=")
+_PATH_SESSION = re.compile(r"(?i);jsessionid=[^/?;]*")
+_QUERY_SESSION = re.compile(r"(?i)(?:jsessionid|phpsessid|aspsessionid[a-z]*|sessionid|session_id|sid)=")
+
+
+def _drop_session_ids(rest: str) -> str:
+    """``path?query`` without session ids; the query's other parameters keep their order.
+
+    >>> _drop_session_ids("/a;jsessionid=F00?x=1&PHPSESSID=abc&sid=9")
+    '/a?x=1'
+    """
+    if _SESSION_HINT.search(rest) is None:
+        return rest
+    path, mark, query = rest.partition("?")
+    path = _PATH_SESSION.sub("", path)
+    if query:
+        query = "&".join(p for p in query.split("&") if not _QUERY_SESSION.match(p))
+        mark = "?" if query else ""
+    return path + mark + query
+
+
+def _tail(rest: str) -> str:
+    """``path?query`` of a norm: no fragment, no session id, no trailing white space,
+    no empty query, so that normalising a norm gives it back."""
+    rest = rest.split("#", 1)[0]
+    if "=" in rest:
+        rest = _drop_session_ids(rest)
+    rest = rest.rstrip()
+    if rest.endswith("?") and rest.find("?") == len(rest) - 1:
+        rest = rest[:-1].rstrip()
+    return rest
 
 
 def normalize_url(url: str) -> str | None:
@@ -70,7 +117,9 @@ def normalize_url(url: str) -> str | None:
         if port is not None and int(port) > 65535:
             return None
         if host:
-            rest = (rest or "").split("#", 1)[0]
+            rest = rest or ""
+            if rest and ("#" in rest or "=" in rest or rest[-1] == "?"):
+                rest = _tail(rest)
             if not rest.startswith("/"):
                 rest = "/" + rest
             return host_key(host, int(port) if port else None, scheme.lower()) + rest
@@ -85,10 +134,8 @@ def normalize_url(url: str) -> str | None:
         key = host_key(host, parts.port, scheme)
     except ValueError:  # bad port, bad IPv6 literal
         return None
-    norm = key + (parts.path or "/")
-    if parts.query:
-        norm += "?" + parts.query
-    return norm
+    rest = _tail(parts.path + ("?" + parts.query if parts.query else ""))
+    return key + (rest if rest.startswith("/") else "/" + rest)
 
 
 def site_id(url: str) -> str | None:
