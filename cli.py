@@ -8,6 +8,7 @@ documented in the README; Scrapy is imported only inside ``crawl`` so that
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -37,13 +38,60 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except GovlinksError as err:
-            click.echo(f"Error: {err}", err=True)
+            click.echo(f"Error: {' '.join(str(err).split())}", err=True)
             sys.exit(err.exit_code)
 
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class _UsageError(click.ClickException):
+    exit_code = EXIT_USAGE
+
+
+class OneLineGroup(click.Group):
+    """A Click group whose usage mistakes print one line, like every other error.
+
+    Click prints a usage error as the usage, a hint and the message: three lines
+    in a cron mail for one bad option. Here it is ``Error: <message> (try '<cmd> -h')``.
+    """
+
+    @staticmethod
+    def _one_line(err: click.UsageError, ctx: click.Context) -> _UsageError:
+        where = (err.ctx or ctx).command_path
+        return _UsageError(f"{' '.join(err.format_message().split())} (try '{where} -h')")
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as err:
+            raise self._one_line(err, err.ctx or click.Context(self)) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as err:
+            raise self._one_line(err, ctx) from None
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """Refuse ``nan`` and ``inf``, which Click's FloatRange lets through."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number")
+    return value
+
+
+def _header_value(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A header value with no control characters (they would split the request)."""
+    if value is not None and (not value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value)):
+        raise click.BadParameter("must be non-empty printable text")
+    return value
+
+
+@click.group(cls=OneLineGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(package_name="govlinks")
 def main() -> None:
     """Crawl French State websites and analyse the hyperlinks between them.
@@ -90,6 +138,7 @@ def main() -> None:
     default=1.0,
     show_default=True,
     type=click.FloatRange(0),
+    callback=_finite,
     help="Seconds between two requests to one site.",
 )
 @click.option(
@@ -106,7 +155,9 @@ def main() -> None:
     help="Requests in flight to one site.",
 )
 @click.option("--site", "sites", multiple=True, metavar="ID", help="Crawl only this site id (repeatable).")
-@click.option("--user-agent", default=None, help="User-Agent header (default names govlinks).")
+@click.option(
+    "--user-agent", default=None, callback=_header_value, help="User-Agent header (default names govlinks)."
+)
 @click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (only for your own sites).")
 @click.option(
     "--check-links", is_flag=True, help="Also check link targets outside the seed sites (HEAD, then GET)."
@@ -118,6 +169,7 @@ def main() -> None:
     default=30.0,
     show_default=True,
     type=click.FloatRange(0.1),
+    callback=_finite,
     help="Seconds before a request times out.",
 )
 @click.option(
@@ -179,8 +231,424 @@ def crawl(**kw: Any) -> None:
     if result.crawl.state != "finished":
         click.echo(f"crawl {result.crawl.id} interrupted: continue with --resume", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    if fail_on_site_errors and result.failed_sites:
+    if result.failed and fail_on_site_errors:
+        click.echo(f"crawl {result.crawl.id}: {result.failed_line()} (--fail-on-site-errors)", err=True)
         sys.exit(EXIT_FINDINGS)
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--db",
+    default="govlinks.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Store file (SQLite).",
+)
+@click.option("--crawl", "crawl_id", type=int, default=None, help="Crawl id (default: the latest).")
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice(["gexf", "graphml", "csv", "parquet"]),
+    help="gexf/graphml write a file; csv/parquet a folder with datapackage.json.",
+)
+@click.option(
+    "--level",
+    default="site",
+    show_default=True,
+    type=click.Choice(["site", "page"]),
+    help="site graph, or the page-level cross-site link table (csv, parquet).",
+)
+@click.option(
+    "--group",
+    "by",
+    default="theme",
+    show_default=True,
+    type=click.Choice(["theme", "life-event"]),
+    help="Grouping for --only and --bipartite.",
+)
+@click.option("--only", metavar="GROUP", default=None, help="Only the sites of this theme or life event.")
+@click.option("--bipartite", is_flag=True, help="The site-group bipartite graph (gexf, graphml).")
+@click.option("--history", is_flag=True, help="Every finished crawl as time slices of one dynamic GEXF.")
+@click.option("--hub", default=None, help="Hub site for the hub_hops metric (default: service-public.fr).")
+@click.option("-o", "--output", required=True, type=click.Path(), help="Output file (folder: csv, parquet).")
+@handle_errors
+def export(**kw: Any) -> None:
+    """Export the site graph for Gephi (GEXF), other graph tools (GraphML) or as open data.
+
+    GEXF 1.3 validates against the official schema; nodes are coloured by main
+    theme and sized by sites linking in. CSV and Parquet come with a
+    Frictionless datapackage.json describing every column.
+
+    \b
+    Example:
+      govlinks export --format gexf -o govlinks.gexf
+      govlinks export --format gexf --history -o history.gexf
+      govlinks export --format gexf --only N19803 -o argent.gexf
+      govlinks export --format graphml --bipartite --group life-event -o events.graphml
+      govlinks export --format csv -o opendata/
+      govlinks export --format parquet --level page -o links/
+    """
+    from crawler.store import Store
+    from graphs.export import export_crawl
+
+    with Store.open(kw.pop("db")) as store:
+        message = export_crawl(store, kw.pop("output"), **kw)
+    click.echo(message)
+
+
+# graphs.findings.CODES, repeated so that --help does not import pandas (a test checks they agree).
+REASON_CODES = (
+    "uncrawled", "orphan", "dead_end", "no_group_inbound", "no_group_outbound", "homepage_only",
+    "template_only", "broken_outlinks", "links_to_retired",
+)  # fmt: skip
+
+
+def _fail_on_codes(values: tuple[str, ...]) -> set[str]:
+    codes: set[str] = set()
+    for value in values:
+        for code in (c.strip() for c in value.split(",")):
+            if code == "any":
+                codes.update(REASON_CODES)
+            elif code in REASON_CODES:
+                codes.add(code)
+            elif code:
+                raise GovlinksError(
+                    f"--fail-on: unknown reason code {code!r} (known: {', '.join(REASON_CODES)}, any)"
+                )
+    return codes
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--db",
+    default="govlinks.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Store file (SQLite).",
+)
+@click.option("--crawl", "crawl_id", type=int, default=None, help="Crawl id (default: the latest).")
+@click.option(
+    "--by",
+    default="theme",
+    show_default=True,
+    type=click.Choice(["theme", "life-event"]),
+    help="Grouping of the group figures and matrix.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="table",
+    show_default=True,
+    type=click.Choice(["table", "json", "csv", "html"]),
+    help="table for a terminal, json for programs, csv for spreadsheets, html for readers.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to this file.")
+@click.option(
+    "--hub",
+    "hubs",
+    multiple=True,
+    metavar="ID",
+    help="Hub site for hop counts (repeatable; default service-public.fr).",
+)
+@click.option(
+    "--fail-on",
+    "fail_on",
+    multiple=True,
+    metavar="CODE[,CODE…]",
+    help="Exit 1 when some site has one of these reason codes ('any': every code).",
+)
+@click.option(
+    "--broken-share",
+    default=0.10,
+    show_default=True,
+    type=click.FloatRange(0, 1, min_open=True),
+    callback=_finite,
+    help="broken_outlinks: share of broken URLs from which a site is flagged.",
+)
+@click.option(
+    "--retired-min",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1),
+    help="links_to_retired: retired outside URLs from which a site is flagged.",
+)
+@click.option(
+    "--top",
+    default=40,
+    show_default=True,
+    type=click.IntRange(0),
+    help="table: flagged sites shown (0: all).",
+)
+@handle_errors
+def report(**kw: Any) -> None:
+    """Report how well the sites link to each other, and flag the poorly integrated ones.
+
+    Each site gets reason codes with their evidence and an integration score
+    (0-100) relative to the sites sharing its themes or life events; figures
+    per theme or life event follow. The JSON form has a stable schema.
+
+    \b
+    Example:
+      govlinks report --db govlinks.db
+      govlinks report --format html -o report.html
+      govlinks report --by life-event --format json -o report.json
+      govlinks report --format csv --fail-on orphan,dead_end -o sites.csv
+    """
+    from pathlib import Path
+
+    from crawler.store import Store
+    from graphs.analysis import DEFAULT_HUB, analyse_crawl
+    from graphs.findings import FindingsConfig
+    from graphs.report import render
+
+    fail_on = _fail_on_codes(kw["fail_on"])
+    config = FindingsConfig(broken_share=kw["broken_share"], retired_min=kw["retired_min"])
+    with Store.open(kw["db"]) as store:
+        analysis = analyse_crawl(
+            store, kw["crawl_id"], by=kw["by"], hub=list(kw["hubs"]) or DEFAULT_HUB, config=config
+        )
+    options = {"top": kw["top"]} if kw["fmt"] == "table" else {}
+    text = render(analysis, kw["fmt"], **options)
+    if kw["output"]:
+        out = Path(kw["output"])
+        try:
+            tmp = out.with_name(out.name + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(out)
+        except OSError as err:
+            raise GovlinksError(f"{out}: cannot write report ({err.strerror})") from None
+    else:
+        click.echo(text, nl=False)
+    if fail_on:
+        hits = analysis.findings[analysis.findings["code"].isin(fail_on)]
+        if len(hits):
+            codes = ", ".join(sorted(set(hits["code"])))
+            click.echo(f"report: {hits['site'].nunique()} site(s) flagged {codes} (--fail-on)", err=True)
+            sys.exit(EXIT_FINDINGS)
+
+
+@main.group(context_settings=CONTEXT_SETTINGS)
+def seeds() -> None:
+    """Check a seed list, or build and refresh one from public lists of domains.
+
+    \b
+    Example:
+      govlinks seeds check
+      govlinks seeds import urls.txt --suffix gouv.fr --into seeds/sites.csv
+    """
+
+
+@seeds.command("check", context_settings=CONTEXT_SETTINGS)
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--themes",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Theme vocabulary CSV with id,label (default: the bundled seeds/themes.csv).",
+)
+@click.option(
+    "--life-events",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Life-event vocabulary CSV with id,label (default: the bundled seeds/life_events.csv).",
+)
+@click.option("--strict", is_flag=True, help="Exit 2 on warnings too (nested path prefixes).")
+@handle_errors
+def seeds_check(path: str | None, themes: str | None, life_events: str | None, strict: bool) -> None:
+    """Check a seed list and summarise it per theme, life event and organisation.
+
+    Problems are printed one a line as FILE:LINE: message. Bad columns, URLs,
+    duplicate sites and unknown theme or life-event ids are errors (exit 2);
+    a path-prefix site nested in another one is a warning.
+
+    \b
+    Example:
+      govlinks seeds check
+      govlinks seeds check my-sites.csv --strict
+    """
+    from crawler.seedtools import check_seeds, load_vocabulary
+
+    result = check_seeds(path or default_seeds(), load_vocabulary(themes, life_events))
+    for problem in result.problems:
+        click.echo(str(problem))
+    for line in result.summary_lines():
+        click.echo(line)
+    if result.errors or (strict and result.warnings):
+        sys.exit(EXIT_USAGE)
+
+
+@seeds.command("import", context_settings=CONTEXT_SETTINGS)
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option(
+    "--suffix",
+    "suffixes",
+    multiple=True,
+    metavar="DOMAIN",
+    help="Keep only hosts under this domain, e.g. gouv.fr (repeatable; default: all).",
+)
+@click.option(
+    "--into",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Seed file to create or update (default: print the CSV, report on stderr).",
+)
+@click.option(
+    "--drop-vanished", is_flag=True, help="Remove the sites gone from SOURCE (default: keep and list them)."
+)
+@handle_errors
+def seeds_import(source: str, suffixes: tuple[str, ...], into: str | None, drop_vanished: bool) -> None:
+    """Build or update a seed list from a list of URLs or hosts, or a CSV with a url or host column.
+
+    Hosts are lower-cased and www. folded; non-http(s) URLs and staging or test
+    hosts are dropped. Rows already in --into keep their annotations; sites that
+    left SOURCE are reported as vanished, not deleted.
+
+    \b
+    Example:
+      govlinks seeds import urls-2026-01.txt --suffix gouv.fr --into seeds/sites.csv
+      govlinks seeds import domains.csv --suffix gouv.fr > new-sites.csv
+    """
+    from crawler.seedtools import import_seeds, write_seed_file
+
+    result = import_seeds(source, into=into, suffixes=suffixes, drop_vanished=drop_vanished)
+    if into:
+        write_seed_file(into, result.to_csv())
+    else:
+        click.echo(result.to_csv(), nl=False)
+    for line in result.report_lines():
+        click.echo(line, err=into is None)
+
+
+@main.group(context_settings=CONTEXT_SETTINGS, invoke_without_command=True)
+@click.option(
+    "-o",
+    "--out",
+    default="govlinks-demo",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the web, the store, the report and the graph.",
+)
+@click.option("--sites", default=24, show_default=True, type=click.IntRange(6), help="Seed sites.")
+@click.option("--pages", default=20, show_default=True, type=click.IntRange(5), help="Pages per site.")
+@click.pass_context
+@handle_errors
+def demo(ctx: click.Context, out: str, sites: int, pages: int) -> None:
+    """Run the whole chain offline: generate, serve, crawl, report, export.
+
+    Without a subcommand, builds a synthetic web of State sites (with planted
+    integration problems), serves it on 127.0.0.1, crawls it, writes the
+    report and the Gephi graph, and checks the findings against the planted
+    truth. The subcommands do each step by hand.
+
+    \b
+    Example:
+      govlinks demo
+      govlinks demo -o /tmp/demo --sites 40
+      govlinks demo generate demo-web
+      govlinks demo serve demo-web
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from demo.chain import run_demo
+
+    result = run_demo(out, sites=sites, pages=pages, echo=click.echo)
+    click.echo()
+    click.echo(result.table)
+    if result.exact:
+        click.echo(f"The report found exactly the {result.planted} planted reason codes, no other.")
+    else:
+        for site, codes in sorted(result.missed.items()):
+            click.echo(f"missed: {site}: {', '.join(sorted(codes))}")
+        for site, codes in sorted(result.unexpected.items()):
+            click.echo(f"not planted: {site}: {', '.join(sorted(codes))}")
+    click.echo(f"Done in {result.seconds:.0f} s. Outputs in {result.folder}:")
+    click.echo(f"  report   {result.report_html}")
+    click.echo(f"  graph    {result.gexf}")
+    click.echo(f"  store    {result.db}   (govlinks report --db {result.db})")
+    click.echo(f"  web      {result.folder / 'web'}   (govlinks demo serve {result.folder / 'web'})")
+
+
+@demo.command("generate", context_settings=CONTEXT_SETTINGS)
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--sites", default=24, show_default=True, type=click.IntRange(6), help="Seed sites.")
+@click.option("--pages", default=20, show_default=True, type=click.IntRange(5), help="Pages per site.")
+@click.option("--page-kb", default=25, show_default=True, type=click.IntRange(1), help="Page size (KB).")
+@click.option("--links", default=60, show_default=True, type=click.IntRange(1), help="Links per page.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Random seed: same seed, same web.")
+@click.option("--no-planted", is_flag=True, help="Only well-linked sites: no planted reason codes.")
+@handle_errors
+def demo_generate(
+    folder: str, sites: int, pages: int, page_kb: int, links: int, seed: int, no_planted: bool
+) -> None:
+    """Write a synthetic web to FOLDER: web.json, seeds.csv and its ground truth truth.json.
+
+    Sites have invented host names (www. or not, http or https, some sharing
+    a host under path prefixes), robots.txt rules, redirects, template and
+    content links, and planted sites for every reason code of the report.
+
+    \b
+    Example:
+      govlinks demo generate demo-web
+      govlinks demo generate bench-web --sites 650 --pages 100 --no-planted
+    """
+    from demo.generate import generate
+
+    truth = generate(
+        folder, sites=sites, pages_per_site=pages, page_kb=page_kb, links=links, seed=seed,
+        planted=not no_planted,
+    )  # fmt: skip
+    planted = sum(1 for s in truth["sites"].values() if s["codes"])
+    click.echo(
+        f"{folder}: {len(truth['sites'])} sites ({planted} planted with reason codes), "
+        f"{sum(s['pages'] for s in truth['sites'].values()):,} pages, "
+        f"{len(truth['edges']):,} site-to-site links; serve it with: govlinks demo serve {folder}"
+    )
+
+
+@demo.command("serve", context_settings=CONTEXT_SETTINGS)
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="0: any.")
+@click.option(
+    "--log", "log_path", type=click.Path(dir_okay=False), default=None, help="Append each request (JSONL)."
+)
+@handle_errors
+def demo_serve(folder: str, port: int, log_path: str | None) -> None:
+    """Serve a generated web on 127.0.0.1 as an HTTP proxy, until Ctrl-C.
+
+    Point http_proxy and https_proxy at it and real-looking URLs of the demo
+    sites reach it (https through CONNECT, with a self-signed certificate);
+    other hosts look unreachable.
+
+    \b
+    Example:
+      govlinks demo serve demo-web --port 8080
+    """
+    import json
+    from pathlib import Path
+
+    from demo.server import serve_forever
+    from demo.web import load_web
+
+    web = load_web(folder)
+    options = ""
+    truth = Path(folder) / "truth.json"
+    if truth.exists():
+        opts = json.loads(truth.read_text(encoding="utf-8"))["crawl_options"]
+        check = " --check-links" if opts.get("check_links") else ""
+        options = f" --max-pages-per-site {opts['max_pages_per_site']} --max-depth {opts['max_depth']}{check}"
+
+    def ready(server: Any) -> None:
+        url = server.proxy_url
+        click.echo(f"Serving {folder} on {url} (Ctrl-C to stop). In another shell:")
+        click.echo(f"  export http_proxy={url} https_proxy={url}")
+        seeds = Path(folder) / "seeds.csv"
+        click.echo(f"  govlinks crawl --seeds {seeds} --db {Path(folder) / 'demo.db'} --delay 0{options}")
+
+    try:
+        serve_forever(web, port, log_path=log_path, ready=ready)
+    except OSError as err:
+        raise GovlinksError(f"127.0.0.1:{port}: cannot serve ({err.strerror or err})") from None
 
 
 def default_seeds() -> str:
@@ -191,4 +659,4 @@ def default_seeds() -> str:
 
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="govlinks")
