@@ -1,0 +1,87 @@
+"""Shared helpers of the benchmarks: generated webs, the server, timing, RSS."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from demo.generate import generate  # noqa: E402
+from demo.protocol import iter_log_file  # noqa: E402
+from demo.server import serve_subprocess  # noqa: E402
+
+
+def machine() -> str:
+    return f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}"
+
+
+def web(out: Path, *, sites: int, pages: int, page_kb: int = 25, links: int = 60) -> Path:
+    """Generate (or reuse) a web without planted cases."""
+    folder = out / f"web-{sites}x{pages}-{page_kb}kb-{links}l"
+    stamp = folder / "seeds.csv"
+    if not stamp.exists():
+        generate(folder, sites=sites, pages_per_site=pages, page_kb=page_kb, links=links, planted=False)
+    return folder
+
+
+@dataclass
+class Run:
+    name: str
+    seconds: float
+    pages: int  # HTML pages the server answered (GET, not robots.txt) during the run
+    requests: int
+    max_rss_mb: float
+    returncode: int
+
+    @property
+    def pages_per_s(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+
+def count_log(log: Path, start: int) -> tuple[int, int, int]:
+    """(pages, requests, lines) in the server log from line ``start`` on."""
+    pages = requests = lines = 0
+    for i, entry in enumerate(iter_log_file(log)):
+        lines = i + 1
+        if i < start:
+            continue
+        if entry.method == "CONNECT":
+            continue
+        requests += 1
+        if entry.method == "GET" and entry.path != "/robots.txt" and entry.status == 200:
+            pages += 1
+    return pages, requests, lines
+
+
+def timed(name: str, cmd: list[str], env: dict[str, str], log: Path, start: int) -> tuple[Run, int]:
+    """Run a command to completion; measure wall time, its pages and peak RSS."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    time.sleep(0.5)  # let the server flush its log
+    pages, requests, lines = count_log(log, start)
+    if proc.returncode not in (0, 124):  # 124: stopped by timeout(1) on purpose
+        print(f"{name}: exit {proc.returncode}\n{proc.stderr[-2000:]}", file=sys.stderr)
+    peak = rss / 1024 if rss > before else float("nan")  # ru_maxrss is the max over all children
+    return Run(name, seconds, pages, requests, peak, proc.returncode), lines
+
+
+def server(folder: Path, log: Path):  # type: ignore[no-untyped-def]
+    if log.exists():
+        log.unlink()
+    return serve_subprocess(folder, log_path=log)
+
+
+def save(out: Path, name: str, data: object) -> None:
+    (out / f"{name}.json").write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")

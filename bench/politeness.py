@@ -1,0 +1,84 @@
+"""Politeness vs breadth: do all sites progress in parallel under a per-site delay?
+
+    python bench/politeness.py [--sites 650] [--pages 40] [--delay 0.25]
+
+Crawls a generated web of ``sites`` sites of exactly ``pages`` pages each with
+``--max-pages-per-site pages --delay delay`` and prints the wall time divided by
+the politeness bound n × d (one site's pages one delay apart: the least time a
+polite crawl can take). A crawl that finished one site before starting the next
+would score ``sites``; one where every site progresses at once scores near 1,
+unless the machine cannot fetch and parse sites × n / (n × d) pages per second,
+so the same web is also crawled at ``--delay 0`` to measure that CPU floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from common import ROOT, machine, save, server, timed, web
+
+
+def crawl_cmd(folder: Path, db: Path, pages: int, delay: float) -> list[str]:
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return [
+        sys.executable,
+        "-m",
+        "cli",
+        "crawl",
+        "--seeds",
+        str(folder / "seeds.csv"),
+        "--db",
+        str(db),
+        "--delay",
+        str(delay),
+        "--max-pages-per-site",
+        str(pages),
+        "--max-depth",
+        "100",
+        "-q",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sites", type=int, default=650)
+    parser.add_argument("--pages", type=int, default=40)
+    parser.add_argument("--delay", type=float, default=0.25)
+    parser.add_argument("--page-kb", type=int, default=25)
+    parser.add_argument("--links", type=int, default=60)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    n, d = args.pages, args.delay
+    print(f"{date.today()} on {machine()}: {args.sites} sites x {n} pages, delay {d} s", flush=True)
+    folder = web(args.out, sites=args.sites, pages=n, page_kb=args.page_kb, links=args.links)
+    log = args.out / "server-log-politeness.jsonl"
+    with server(folder, log) as srv:
+        polite, start = timed(
+            "polite", crawl_cmd(folder, args.out / "polite.db", n, d), srv.proxy_env, log, 0
+        )
+        floor, _ = timed("delay 0", crawl_cmd(folder, args.out / "floor.db", n, 0), srv.proxy_env, log, start)
+    bound = n * d
+    print(f"polite crawl:  {polite.pages} pages in {polite.seconds:.1f} s ({polite.pages_per_s:.0f} pages/s)")
+    print(f"delay 0:       {floor.pages} pages in {floor.seconds:.1f} s ({floor.pages_per_s:.0f} pages/s)")
+    print(
+        f"politeness bound n x d = {bound:.1f} s; one site after another would take "
+        f"{args.sites * bound:.0f} s"
+    )
+    print(f"wall time / (n x d) = {polite.seconds / bound:.2f}")
+    print(f"wall time / max(n x d, CPU floor) = {polite.seconds / max(bound, floor.seconds):.2f}")
+    save(
+        args.out,
+        f"politeness-{args.sites}x{n}-{d}",
+        {"args": vars(args), "polite": polite.__dict__, "floor": floor.__dict__, "bound": bound},
+    )
+
+
+if __name__ == "__main__":
+    main()
