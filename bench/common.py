@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,18 +63,30 @@ def count_log(log: Path, start: int) -> tuple[int, int, int]:
 
 
 def timed(name: str, cmd: list[str], env: dict[str, str], log: Path, start: int) -> tuple[Run, int]:
-    """Run a command to completion; measure wall time, its pages and peak RSS."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True)
-    seconds = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run a command to completion; measure wall time, its pages and its own peak RSS."""
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)  # reap it ourselves: its own rusage
+        seconds = time.perf_counter() - t0
+        proc.returncode = returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
     time.sleep(0.5)  # let the server flush its log
     pages, requests, lines = count_log(log, start)
-    if proc.returncode not in (0, 124):  # 124: stopped by timeout(1) on purpose
-        print(f"{name}: exit {proc.returncode}\n{proc.stderr[-2000:]}", file=sys.stderr)
-    peak = rss / 1024 if rss > before else float("nan")  # ru_maxrss is the max over all children
-    return Run(name, seconds, pages, requests, peak, proc.returncode), lines
+    if returncode not in (0, 124):  # 124: stopped by timeout(1) on purpose
+        print(f"{name}: exit {returncode}\n{stderr[-2000:]}", file=sys.stderr)
+    return Run(name, seconds, pages, requests, usage.ru_maxrss / 1024, returncode), lines
+
+
+def govlinks_crawl(folder: Path, db: Path, *, pages: int = 100000, delay: float = 0) -> list[str]:
+    """The ``govlinks crawl`` command line of a benchmark, on a fresh store."""
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return [
+        sys.executable, "-m", "cli", "crawl", "--seeds", str(folder / "seeds.csv"), "--db", str(db),
+        "--delay", str(delay), "--max-pages-per-site", str(pages), "--max-depth", "100", "-q",
+    ]  # fmt: skip
 
 
 def server(folder: Path, log: Path):  # type: ignore[no-untyped-def]

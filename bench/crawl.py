@@ -21,7 +21,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from common import ROOT, Run, machine, save, server, timed, web
+from common import ROOT, Run, govlinks_crawl, machine, save, server, timed, web
 
 ENGINE = {
     "DOWNLOAD_DELAY": "0",
@@ -33,28 +33,6 @@ ENGINE = {
     "CONCURRENT_ITEMS": "1",
     "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
 }
-
-
-def govlinks_cmd(folder: Path, db: Path) -> list[str]:
-    for suffix in ("", "-wal", "-shm", ".lock"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    return [
-        sys.executable,
-        "-m",
-        "cli",
-        "crawl",
-        "--seeds",
-        str(folder / "seeds.csv"),
-        "--db",
-        str(db),
-        "--delay",
-        "0",
-        "--max-pages-per-site",
-        "100000",
-        "--max-depth",
-        "100",
-        "-q",
-    ]
 
 
 def scrapy_cmd(folder: Path, mode: str, n_sites: int) -> list[str]:
@@ -106,7 +84,7 @@ def throughput(args: argparse.Namespace, out: Path) -> list[Run]:
         env = srv.proxy_env
         start = 0
         contenders = [
-            ("govlinks crawl", govlinks_cmd(folder, out / "bench.db")),
+            ("govlinks crawl", govlinks_crawl(folder, out / "bench.db")),
             ("scrapy, one item per link", scrapy_cmd(folder, "link", args.sites)),
             ("scrapy, one item per page", scrapy_cmd(folder, "page", args.sites)),
         ]
@@ -134,7 +112,7 @@ def rss(args: argparse.Namespace, out: Path) -> Run:
     folder = web(out, sites=args.rss_sites, pages=args.pages, page_kb=args.page_kb, links=args.links)
     log = out / "server-log-rss.jsonl"
     with server(folder, log) as srv:
-        run, _ = timed("govlinks crawl", govlinks_cmd(folder, out / "rss.db"), srv.proxy_env, log, 0)
+        run, _ = timed("govlinks crawl", govlinks_crawl(folder, out / "rss.db"), srv.proxy_env, log, 0)
     print(
         f"{args.rss_sites} sites: {run.pages} pages in {run.seconds:.0f} s ({run.pages_per_s:.0f} pages/s), "
         f"peak RSS {run.max_rss_mb:.0f} MB"

@@ -14,33 +14,10 @@ so the same web is also crawled at ``--delay 0`` to measure that CPU floor.
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 from pathlib import Path
 
-from common import ROOT, machine, save, server, timed, web
-
-
-def crawl_cmd(folder: Path, db: Path, pages: int, delay: float) -> list[str]:
-    for suffix in ("", "-wal", "-shm", ".lock"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    return [
-        sys.executable,
-        "-m",
-        "cli",
-        "crawl",
-        "--seeds",
-        str(folder / "seeds.csv"),
-        "--db",
-        str(db),
-        "--delay",
-        str(delay),
-        "--max-pages-per-site",
-        str(pages),
-        "--max-depth",
-        "100",
-        "-q",
-    ]
+from common import ROOT, govlinks_crawl, machine, save, server, timed, web
 
 
 def main() -> None:
@@ -61,9 +38,15 @@ def main() -> None:
     log = args.out / "server-log-politeness.jsonl"
     with server(folder, log) as srv:
         polite, start = timed(
-            "polite", crawl_cmd(folder, args.out / "polite.db", n, d), srv.proxy_env, log, 0
+            "polite", govlinks_crawl(folder, args.out / "polite.db", pages=n, delay=d), srv.proxy_env, log, 0
         )
-        floor, _ = timed("delay 0", crawl_cmd(folder, args.out / "floor.db", n, 0), srv.proxy_env, log, start)
+        floor, _ = timed(
+            "delay 0",
+            govlinks_crawl(folder, args.out / "floor.db", pages=n, delay=0),
+            srv.proxy_env,
+            log,
+            start,
+        )
     bound = n * d
     print(f"polite crawl:  {polite.pages} pages in {polite.seconds:.1f} s ({polite.pages_per_s:.0f} pages/s)")
     print(f"delay 0:       {floor.pages} pages in {floor.seconds:.1f} s ({floor.pages_per_s:.0f} pages/s)")

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from crawler.errors import SeedError
 from crawler.seeds import COLUMNS, Seed, SeedList, load_seeds
-from crawler.urls import site_id, site_slot
+from crawler.urls import site_host, site_id
 
 __all__ = [
     "BUNDLED_DIR",
@@ -219,7 +219,7 @@ def _overlaps(seeds: SeedList, path: str) -> list[Problem]:
     prefixed: dict[str, list[Seed]] = {}
     for seed in seeds:
         if "/" in seed.site:
-            prefixed.setdefault(site_slot(seed.site), []).append(seed)
+            prefixed.setdefault(site_host(seed.site), []).append(seed)
     problems = []
     for group in prefixed.values():
         for inner in group:
@@ -380,7 +380,7 @@ def read_source(path: str | Path, suffixes: Sequence[str] = ()) -> SourceList:
             if reason in ("malformed", ""):
                 result.malformed.append(Problem("warning", str(path), line, f"skipped {value!r} (not a URL)"))
             continue
-        if not matches_suffix(site_slot(sid), suffixes):
+        if not matches_suffix(site_host(sid), suffixes):
             result.skipped["outside --suffix"] += 1
             continue
         entry = SourceEntry(line, url, sid)
@@ -456,12 +456,12 @@ def import_seeds(
     if into is not None and Path(into).exists():
         header, existing = _existing_rows(Path(into))
         header += [column for column in COLUMNS if column not in header]
-    in_source = {e.site for e in src.entries} | {site_slot(e.site) for e in src.entries}
+    in_source = {e.site for e in src.entries} | {site_host(e.site) for e in src.entries}
     rows: list[dict[str, str]] = []
     vanished: list[tuple[str, int]] = []
     kept = 0
     for site, line, row in existing:
-        host = site_slot(site)
+        host = site_host(site)
         if site in in_source or host in in_source or not matches_suffix(host, suffixes):
             kept += 1
         else:

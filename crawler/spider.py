@@ -36,7 +36,7 @@ from crawler.charsets import redecoded
 from crawler.failures import ROBOTS, describe_failure
 from crawler.links import anchor_text, extract_links, page_title
 from crawler.store import Store, utcnow
-from crawler.urls import SiteIndex, normalize_url, site_slot
+from crawler.urls import SiteIndex, normalize_url
 
 __all__ = ["GovlinksSpider", "store_flush"]
 
@@ -113,7 +113,9 @@ class GovlinksSpider(scrapy.Spider):
                 "gl_site": site,
                 "gl_norm": norm,
                 "gl_depth": depth,
-                "download_slot": site_slot(site),
+                # One slot per site, as --delay is per site: path-prefix sites
+                # sharing a host each keep their own pace.
+                "download_slot": site,
             },
         )
 

@@ -32,8 +32,8 @@ __all__ = [
     "SiteIndex",
     "host_key",
     "normalize_url",
+    "site_host",
     "site_id",
-    "site_slot",
 ]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -152,8 +152,12 @@ def site_id(url: str) -> str | None:
     return norm.split("?", 1)[0].rstrip("/")
 
 
-def site_slot(site: str) -> str:
-    """Download slot of a site: its host, so that politeness applies per server."""
+def site_host(site: str) -> str:
+    """The host (with a non-default port) of a site id.
+
+    >>> site_host("economie.gouv.fr/dgccrf")
+    'economie.gouv.fr'
+    """
     return site.split("/", 1)[0]
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.urls import SiteIndex, host_key, normalize_url, site_id, site_slot
+from crawler.urls import SiteIndex, host_key, normalize_url, site_host, site_id
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_site_id(url: str, sid: str | None) -> None:
 def test_host_key_and_slot() -> None:
     assert host_key("WWW.Example.gouv.fr.", 443, "https") == "example.gouv.fr"
     assert host_key("example.gouv.fr", 8443, "https") == "example.gouv.fr:8443"
-    assert site_slot("economie.gouv.fr/dgccrf") == "economie.gouv.fr"
+    assert site_host("economie.gouv.fr/dgccrf") == "economie.gouv.fr"
 
 
 @pytest.fixture
