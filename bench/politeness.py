@@ -35,7 +35,7 @@ def main() -> None:
     n, d = args.pages, args.delay
     print(f"{date.today()} on {machine()}: {args.sites} sites x {n} pages, delay {d} s", flush=True)
     folder = web(args.out, sites=args.sites, pages=n, page_kb=args.page_kb, links=args.links)
-    log = args.out / "server-log-politeness.jsonl"
+    log = args.out / f"server-log-politeness-{args.sites}x{n}-{d}.jsonl"
     with server(folder, log) as srv:
         polite, start = timed(
             "polite", govlinks_crawl(folder, args.out / "polite.db", pages=n, delay=d), srv.proxy_env, log, 0
