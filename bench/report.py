@@ -183,6 +183,25 @@ def run_report(db: Path, out: Path) -> dict[str, Any]:
         text = render(a, fmt)
         (out / f"report.{fmt}").write_text(text, encoding="utf-8")
         timings[f"{fmt}_s"] = round(time.perf_counter() - t, 2)
+    # Exports of the same analysis, as `govlinks export` writes them.
+    from graphs.export import style_graph, theme_order, write_graphml
+    from graphs.gexf import write_gexf
+    from graphs.tables import write_page_links, write_tables
+
+    styled = style_graph(a.graph, theme_order=theme_order(None))
+    for name, call in (
+        ("export_gexf", lambda: write_gexf(styled, out / "graph.gexf")),
+        ("export_graphml", lambda: write_graphml(styled, out / "graph.graphml")),
+        ("export_csv", lambda: write_tables(a, out / "csv", "csv")),
+        ("export_parquet", lambda: write_tables(a, out / "parquet", "parquet")),
+    ):
+        t = time.perf_counter()
+        call()
+        timings[f"{name}_s"] = round(time.perf_counter() - t, 2)
+    with Store.open(db) as store:
+        t = time.perf_counter()
+        timings["export_page_links_rows"] = write_page_links(store, info.id, out / "pages", "parquet")
+        timings["export_page_links_parquet_s"] = round(time.perf_counter() - t, 2)
     timings["total_s"] = round(time.perf_counter() - t_all, 2)
     timings["site_edges_rows"] = G.number_of_edges()
     timings["flagged"] = int(a.findings["site"].nunique())
