@@ -56,6 +56,17 @@ def _is_html_type(content_type: bytes) -> bool:
 class GovlinksSpider(scrapy.Spider):
     name = "govlinks"
 
+    # Read from the crawler's settings in from_crawler (Scrapy builds the spider first).
+    db: str
+    crawl_id: int
+    max_pages: int
+    max_depth: int
+    max_targets: int
+    max_links: int
+    keep_internal: bool
+    check_links: bool
+    limits: dict[str, Any]  # timeout, max_bytes, max_redirects for describe_failure
+
     def __init__(self, *, sites: Iterable[str], selected: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         all_sites = list(sites)
@@ -70,7 +81,7 @@ class GovlinksSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> GovlinksSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider: GovlinksSpider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.db = settings.get("GOVLINKS_DB")
         spider.crawl_id = settings.getint("GOVLINKS_CRAWL_ID")
