@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,3 +40,26 @@ def shared_data() -> Path:
     if not data.exists():
         pytest.skip("../shared/data is not beside the repository")
     return data
+
+
+def rows(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Query a store with plain sqlite3: tests read it as any SQLite client would."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def wait_for(db: Path, sql: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
+    """Wait until ``sql`` gives a true first value in a running crawl's store."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the crawl ended before it could be interrupted"
+        try:
+            if rows(db, sql)[0][0]:
+                return
+        except sqlite3.OperationalError:
+            pass  # the store is not created yet
+        time.sleep(0.02)
+    raise AssertionError("crawl too slow")

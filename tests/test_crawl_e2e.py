@@ -4,8 +4,6 @@ a multi-site local web served on 127.0.0.1 with real-looking host names."""
 from __future__ import annotations
 
 import signal
-import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +11,7 @@ import pytest
 
 from crawler.store import Store
 from demo.server import DemoServer, Response, StaticWeb, serve
-from tests.conftest import govlinks, popen_govlinks
+from tests.conftest import govlinks, popen_govlinks, rows, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -140,14 +138,6 @@ def crawl(srv: DemoServer, tmp_path: Path, *extra: str, db: str = "g.db") -> tup
     return result, path
 
 
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
 def test_multi_site_crawl_through_proxy(web_server: DemoServer, tmp_path: Path) -> None:
     result, db = crawl(web_server, tmp_path, "--check-links", "--max-depth", "4")
     assert result.returncode == 0, result.stderr
@@ -266,20 +256,6 @@ def snapshot(db: Path) -> dict[str, Any]:
     }
 
 
-def wait_for_pages(db: Path, n: int, proc: Any, timeout: float = 60) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "crawl ended before it could be interrupted"
-        try:
-            count = rows(db, "SELECT COUNT(*) FROM pages")[0][0]
-        except sqlite3.OperationalError:
-            count = 0
-        if count >= n:
-            return count
-        time.sleep(0.05)
-    raise AssertionError("crawl too slow")
-
-
 @pytest.mark.parametrize("how", ["kill9", "sigint"])
 def test_resume_after_interruption_equals_uninterrupted_crawl(tmp_path: Path, how: str) -> None:
     web, seeds = chain_web(sites=4, pages=30)
@@ -293,7 +269,7 @@ def test_resume_after_interruption_equals_uninterrupted_crawl(tmp_path: Path, ho
 
         db = tmp_path / "cut.db"
         proc = popen_govlinks([*args, "--db", str(db)], env=srv.proxy_env)
-        wait_for_pages(db, 40, proc)
+        wait_for(db, "SELECT COUNT(*) >= 40 FROM pages", proc)
         proc.send_signal(signal.SIGKILL if how == "kill9" else signal.SIGINT)
         _, err = proc.communicate(timeout=60)
         if how == "sigint":
@@ -325,7 +301,7 @@ def test_second_crawl_on_same_store_is_refused(tmp_path: Path) -> None:
     with serve(web) as srv:
         proc = popen_govlinks([*args, "--delay", "0.2"], env=srv.proxy_env)
         try:
-            wait_for_pages(tmp_path / "g.db", 1, proc)
+            wait_for(tmp_path / "g.db", "SELECT COUNT(*) FROM pages", proc)
             second = govlinks(args, env=srv.proxy_env)
         finally:
             proc.kill()

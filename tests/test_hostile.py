@@ -13,7 +13,6 @@ import json
 import re
 import resource
 import signal
-import sqlite3
 import threading
 import time
 from collections import Counter
@@ -24,7 +23,7 @@ from typing import Any
 import pytest
 
 from demo.server import DemoServer, Request, Response, StaticWeb, serve
-from tests.conftest import govlinks, popen_govlinks
+from tests.conftest import govlinks, popen_govlinks, rows, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -204,14 +203,6 @@ def seeds_csv(hosts: list[str]) -> str:
 
 def crawl_args(seeds: Path, db: Path, *extra: str) -> list[str]:
     return ["crawl", "--seeds", str(seeds), "--db", str(db), "--delay", "0", *extra]
-
-
-def rows(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def pages_of(db: Path, site: str) -> dict[str, dict[str, Any]]:
@@ -545,19 +536,6 @@ def snapshot(db: Path) -> dict[str, Any]:
         "checks": sorted(rows(db, "SELECT norm, method, status, final_url, error FROM checks")),
         "crawls": rows(db, "SELECT status, pages, links, errors FROM crawls"),
     }
-
-
-def wait_for(db: Path, sql: str, proc: Any, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "the crawl ended before it could be interrupted"
-        try:
-            if rows(db, sql)[0][0]:
-                return
-        except sqlite3.OperationalError:
-            pass
-        time.sleep(0.02)
-    raise AssertionError("crawl too slow")
 
 
 @pytest.fixture(scope="module")
