@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from contextlib import suppress
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 import tldextract
+from w3lib.url import safe_url_string
 
 __all__ = [
     "SIMPLE_URL",
@@ -52,6 +54,9 @@ def host_key(host: str, port: int | None = None, scheme: str = "http") -> str:
     ('impots.gouv.fr', '[::1]:8080')
     """
     host = host.lower().rstrip(".")
+    if not host.isascii():
+        with suppress(UnicodeError):  # an IDN host safe_url_string could not encode
+            host = host.encode("idna").decode("ascii")
     if host.startswith("www."):
         host = host[4:]
     elif ":" in host:
@@ -109,8 +114,17 @@ def normalize_url(url: str) -> str | None:
     'impots.gouv.fr/portail/?a=1'
     >>> normalize_url("http://127.0.0.1:8080") is None, normalize_url("mailto:x@y.fr")
     (False, None)
+    >>> normalize_url("https://x.gouv.fr/démarches") == normalize_url("https://x.gouv.fr/d%C3%A9marches")
+    True
     """
     url = url.strip()
+    if not url.isascii():
+        # What Scrapy sends (and what response.url says) is the escaped form:
+        # ``/démarches`` and ``/d%C3%A9marches`` are one page, an IDN host is punycode.
+        try:
+            url = safe_url_string(url)
+        except (ValueError, UnicodeError):
+            return None
     match = SIMPLE_URL.match(url)
     if match is not None:
         scheme, host, port, rest = match.groups()

@@ -186,3 +186,12 @@ def test_hostile_markup_does_not_raise(body: str) -> None:
     spider = make_spider()
     items, _ = run(spider, response("https://a.gouv.fr/", body, site="a.gouv.fr"))
     assert len(items) == 1
+
+
+def test_accented_and_escaped_links_are_one_page() -> None:
+    spider = make_spider()
+    body = '<html><body><a href="/démarches">a</a><a href="/d%C3%A9marches">b</a></body></html>'
+    (item,), requests = run(spider, response("https://a.gouv.fr/", body, site="a.gouv.fr"))
+    assert [r.url for r in requests] == ["https://a.gouv.fr/d%C3%A9marches"]
+    assert item["frontier"][0][0] == "a.gouv.fr/d%C3%A9marches"
+    assert item["internal_links"] == 2

@@ -16,6 +16,8 @@ from crawler.urls import SiteIndex, host_key, normalize_url, site_host, site_id
         ("https://impots.gouv.fr:80/a", "impots.gouv.fr:80/a"),
         ("http://impots.gouv.fr./a", "impots.gouv.fr/a"),
         ("  https://x.gouv.fr/a b  ", "x.gouv.fr/a b"),
+        ("https://x.gouv.fr/démarches/été?q=à", "x.gouv.fr/d%C3%A9marches/%C3%A9t%C3%A9?q=%C3%A0"),
+        ("https://www.préfecture.gouv.fr/", "xn--prfecture-c4a.gouv.fr/"),
         ("mailto:contact@x.gouv.fr", None),
         ("tel:+33100000000", None),
         ("javascript:void(0)", None),
