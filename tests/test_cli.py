@@ -213,8 +213,8 @@ def test_no_command_shows_help() -> None:
 
 def test_schema_is_migrated_forward(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = make_store(tmp_path / "g.db")
-    migrations = {**store_module._MIGRATIONS, SCHEMA_VERSION + 1: "ALTER TABLE pages ADD COLUMN lang TEXT;"}
-    monkeypatch.setattr(store_module, "_MIGRATIONS", migrations)
+    migrations = {**store_module.MIGRATIONS, SCHEMA_VERSION + 1: "ALTER TABLE pages ADD COLUMN lang TEXT;"}
+    monkeypatch.setattr(store_module, "MIGRATIONS", migrations)
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with Store.open(path) as store:
         assert store.schema_version() == SCHEMA_VERSION + 1
@@ -226,8 +226,8 @@ def test_schema_is_migrated_forward(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_failed_migration_leaves_the_store_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = make_store(tmp_path / "g.db")
     before = path.read_bytes()
-    migrations = {**store_module._MIGRATIONS, SCHEMA_VERSION + 1: "ALTER TABLE pages ADD COLUMN x; BOGUS;"}
-    monkeypatch.setattr(store_module, "_MIGRATIONS", migrations)
+    migrations = {**store_module.MIGRATIONS, SCHEMA_VERSION + 1: "ALTER TABLE pages ADD COLUMN x; BOGUS;"}
+    monkeypatch.setattr(store_module, "MIGRATIONS", migrations)
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(StoreError, match=f"cannot migrate the store from schema version {SCHEMA_VERSION} to"):
         Store.open(path)

@@ -1,11 +1,12 @@
-"""The crawl store: one SQLite file, the only module of govlinks that speaks SQL.
+"""The crawl store: one SQLite file, and the only package of govlinks that speaks SQL.
 
 Why SQLite: analysts run govlinks from a laptop or cron with no database server,
 and any SQLite client can read the result. WAL mode lets ``report`` read while a
 crawl writes; the crawl writes in batches, one transaction per batch, so that a
 ``kill -9`` loses at most the last batch and never leaves a page without its links.
 
-Every statement lives in this module and uses only portable SQL (no SQLite-only
+Every statement lives in this package (the schema in ``schema.py``, the reads
+behind reports and exports in ``reads.py``) and uses only portable SQL (no SQLite-only
 functions outside ``_connect``), so that a server database can be added behind
 the same methods later. The schema is versioned in ``meta`` and migrated forward
 on open; a store written by a newer govlinks is refused rather than damaged.
@@ -25,113 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import LockError, StoreError
+from crawler.store.reads import ReportReads
+from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION
 from crawler.urls import normalize_url
 
-__all__ = ["SCHEMA_VERSION", "CrawlInfo", "Store", "utcnow"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "CrawlInfo", "Store", "crawl_lock", "utcnow"]
 
-SCHEMA_VERSION = 1
-
-_SCHEMA_V1 = """
-CREATE TABLE IF NOT EXISTS meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE crawls (
-    id           INTEGER PRIMARY KEY,
-    started_at   TEXT NOT NULL,
-    finished_at  TEXT,
-    updated_at   TEXT,
-    status       TEXT NOT NULL,            -- running | finished | interrupted
-    seeds_path   TEXT,
-    seeds_sha256 TEXT,
-    settings     TEXT NOT NULL,            -- JSON of the crawl options
-    sites        INTEGER NOT NULL DEFAULT 0,
-    pages        INTEGER NOT NULL DEFAULT 0,
-    links        INTEGER NOT NULL DEFAULT 0,
-    errors       INTEGER NOT NULL DEFAULT 0,
-    pid          INTEGER,
-    runs         INTEGER NOT NULL DEFAULT 1
-);
-CREATE TABLE sites (
-    crawl_id       INTEGER NOT NULL REFERENCES crawls(id),
-    site           TEXT NOT NULL,
-    url            TEXT NOT NULL,
-    home_norm      TEXT NOT NULL,              -- norm of the seed URL: the homepage
-    name           TEXT NOT NULL DEFAULT '',
-    organisation   TEXT NOT NULL DEFAULT '',
-    themes         TEXT NOT NULL DEFAULT '',   -- '|'-joined
-    life_events    TEXT NOT NULL DEFAULT '',   -- '|'-joined
-    status         TEXT,   -- ok | unreachable | robots | homepage_error | no_html | not_crawled
-    pages          INTEGER NOT NULL DEFAULT 0,
-    html_pages     INTEGER NOT NULL DEFAULT 0,
-    errors         INTEGER NOT NULL DEFAULT 0,
-    robots_blocked INTEGER NOT NULL DEFAULT 0,
-    homepage_status INTEGER,
-    PRIMARY KEY (crawl_id, site)
-);
-CREATE TABLE frontier (
-    crawl_id INTEGER NOT NULL,
-    norm     TEXT NOT NULL,
-    url      TEXT NOT NULL,
-    site     TEXT NOT NULL,
-    depth    INTEGER NOT NULL,
-    PRIMARY KEY (crawl_id, norm)
-);
-CREATE TABLE pages (
-    id             INTEGER PRIMARY KEY,
-    crawl_id       INTEGER NOT NULL,
-    site           TEXT NOT NULL,
-    kind           TEXT NOT NULL,              -- page | target
-    url            TEXT NOT NULL,
-    norm           TEXT NOT NULL,
-    final_url      TEXT,
-    final_norm     TEXT,
-    status         INTEGER,
-    content_type   TEXT,
-    size           INTEGER,
-    title          TEXT,
-    depth          INTEGER,
-    fetched_at     TEXT,
-    error          TEXT,
-    internal_links INTEGER NOT NULL DEFAULT 0,
-    external_links INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (crawl_id, norm)
-);
-CREATE INDEX pages_final ON pages (crawl_id, final_norm);
--- per-site summaries (finish_crawl, site_table) would scan every page once per site
-CREATE INDEX pages_site ON pages (crawl_id, site, kind, depth);
-CREATE TABLE links (
-    crawl_id    INTEGER NOT NULL,
-    page_id     INTEGER NOT NULL REFERENCES pages(id),
-    source_site TEXT NOT NULL,
-    href        TEXT NOT NULL,                 -- as written in the page
-    target_url  TEXT NOT NULL,                 -- absolute, without fragment
-    target_norm TEXT NOT NULL,
-    target_site TEXT,                          -- NULL outside the seed sites
-    anchor      TEXT NOT NULL DEFAULT '',
-    rel         TEXT NOT NULL DEFAULT '',
-    template    INTEGER NOT NULL,              -- 1 in header/nav/footer, 0 in content
-    internal    INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX links_page ON links (page_id);
-CREATE TABLE checks (
-    crawl_id        INTEGER NOT NULL,
-    norm            TEXT NOT NULL,
-    url             TEXT NOT NULL,
-    method          TEXT,
-    status          INTEGER,
-    final_url       TEXT,
-    redirect_status INTEGER,
-    error           TEXT,
-    checked_at      TEXT,
-    PRIMARY KEY (crawl_id, norm)
-);
-"""
-
-_MIGRATIONS: dict[int, str] = {
-    # version reached -> script; version 1 is the initial schema.
-    1: _SCHEMA_V1,
-}
 
 _PAGE_COLUMNS = (
     "crawl_id", "site", "kind", "url", "norm", "final_url", "final_norm", "status",
@@ -244,7 +144,7 @@ class CrawlInfo:
         }
 
 
-class Store:
+class Store(ReportReads):
     """A govlinks store file. Open with :meth:`open`; close with :meth:`close`."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
@@ -340,7 +240,7 @@ class Store:
             try:
                 self._conn.executescript(
                     "BEGIN IMMEDIATE;"
-                    + _MIGRATIONS[target]
+                    + MIGRATIONS[target]
                     + "INSERT OR REPLACE INTO meta (key, value) "
                     + f"VALUES ('schema_version', '{target}'); COMMIT;"
                 )
@@ -634,198 +534,5 @@ class Store:
                  AND NOT EXISTS (SELECT 1 FROM checks c
                                  WHERE c.crawl_id=l.crawl_id AND c.norm=l.target_norm)
                GROUP BY l.target_norm ORDER BY l.target_norm""",
-            (crawl_id,),
-        ).fetchall()
-
-    # -- reads for reports and exports -------------------------------------------------
-
-    def _frame(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> Any:
-        import pandas as pd
-
-        return pd.read_sql_query(sql, self._conn, params=params)
-
-    def site_table(self, crawl_id: int) -> Any:
-        """One row per seed site of the crawl (DataFrame), with its crawl status.
-
-        Columns: site, url, name, organisation, themes, life_events ('|'-joined),
-        status, pages, html_pages, errors, robots_blocked, homepage_status.
-        For an unfinished crawl the per-site figures are computed on the fly.
-        """
-        info = self.crawl(crawl_id)
-        if info.state != "finished":
-            with self.transaction() as conn:
-                self._summarise_sites(conn, crawl_id)
-        return self._frame(
-            "SELECT site, url, name, organisation, themes, life_events, status, pages, "
-            "html_pages, errors, robots_blocked, homepage_status FROM sites "
-            "WHERE crawl_id=? ORDER BY site",
-            (crawl_id,),
-        )
-
-    def site_edges(self, crawl_id: int) -> Any:
-        """Site-to-site edges aggregated in SQL (DataFrame), one row per (source, target).
-
-        Columns: source, target, weight (distinct source pages), links (occurrences),
-        targets (distinct target URLs), deep (distinct targets other than the target
-        site's homepage, its seed URL with or without a trailing slash), template_pages,
-        content_pages, broken (distinct targets answering >= 400 or unreachable, robots-blocked excluded).
-        """
-        sql = """
-        WITH home AS (
-            SELECT site, rtrim(home_norm, '/') AS home FROM sites WHERE crawl_id = :c
-        ),
-        status AS (
-            SELECT norm, status, error FROM pages WHERE crawl_id = :c
-            UNION ALL
-            SELECT final_norm, status, error FROM pages
-            WHERE crawl_id = :c AND final_norm IS NOT NULL AND final_norm <> norm
-        ),
-        broken AS (
-            SELECT norm FROM status
-            GROUP BY norm
-            HAVING MIN(CASE WHEN status < 400 OR error = 'robots.txt' THEN 0 ELSE 1 END) = 1
-        ),
-        l AS (
-            SELECT l.page_id, l.source_site, l.target_site, l.target_norm, l.template
-            FROM links l
-            WHERE l.crawl_id = :c AND l.internal = 0 AND l.target_site IS NOT NULL
-              AND l.target_site <> l.source_site
-        )
-        SELECT l.source_site AS source, l.target_site AS target,
-               COUNT(DISTINCT l.page_id) AS weight,
-               COUNT(*) AS links,
-               COUNT(DISTINCT l.target_norm) AS targets,
-               COUNT(DISTINCT CASE WHEN rtrim(l.target_norm, '/') <> h.home
-                                   THEN l.target_norm END) AS deep,
-               COUNT(DISTINCT CASE WHEN l.template = 1 THEN l.page_id END) AS template_pages,
-               COUNT(DISTINCT CASE WHEN l.template = 0 THEN l.page_id END) AS content_pages,
-               COUNT(DISTINCT CASE WHEN b.norm IS NOT NULL THEN l.target_norm END) AS broken
-        FROM l
-        JOIN home h ON h.site = l.target_site
-        LEFT JOIN broken b ON b.norm = l.target_norm
-        GROUP BY l.source_site, l.target_site
-        ORDER BY l.source_site, l.target_site
-        """
-        return self._frame(sql, {"c": crawl_id})
-
-    def external_checks(self, crawl_id: int) -> Any:
-        """Links to URLs outside the seed sites with their check result (DataFrame).
-
-        Columns: source (site id), target_url, target_norm, pages (distinct source
-        pages), status, final_url, redirect_status, error. Status columns are NULL
-        when the crawl did not use ``--check-links``.
-        """
-        return self._frame(
-            """SELECT l.source_site AS source, l.target_norm, MIN(l.target_url) AS target_url,
-                      COUNT(DISTINCT l.page_id) AS pages,
-                      c.status, c.final_url, c.redirect_status, c.error
-               FROM links l LEFT JOIN checks c
-                 ON c.crawl_id = l.crawl_id AND c.norm = l.target_norm
-               WHERE l.crawl_id = ? AND l.target_site IS NULL AND l.internal = 0
-               GROUP BY l.source_site, l.target_norm
-               ORDER BY l.source_site, l.target_norm""",
-            (crawl_id,),
-        )
-
-    def page_links(self, crawl_id: int, *, chunksize: int | None = None) -> Any:
-        """The page-level cross-site link table (DataFrame, or an iterator with chunksize)."""
-        import pandas as pd
-
-        return pd.read_sql_query(
-            """SELECT l.source_site, p.url AS source_url, l.target_site, l.target_url, l.href,
-                      l.anchor, l.rel, l.template
-               FROM links l JOIN pages p ON p.id = l.page_id
-               WHERE l.crawl_id = ? AND l.internal = 0
-               ORDER BY l.rowid""",
-            self._conn,
-            params=(crawl_id,),
-            chunksize=chunksize,
-        )
-
-    def pages_table(self, crawl_id: int) -> Any:
-        """Every fetched page of the crawl (DataFrame)."""
-        return self._frame(
-            "SELECT site, kind, url, final_url, status, content_type, size, title, depth, "
-            "fetched_at, error, internal_links, external_links FROM pages WHERE crawl_id=? "
-            "ORDER BY id",
-            (crawl_id,),
-        )
-
-    def site_titles(self, crawl_id: int) -> Any:
-        """Title of each site's homepage as crawled (DataFrame: site, title).
-
-        Crawled text: callers escape it in every output.
-        """
-        return self._frame(
-            "SELECT site, MIN(title) AS title FROM pages WHERE crawl_id=? AND kind='page' "
-            "AND depth=0 GROUP BY site ORDER BY site",
-            (crawl_id,),
-        )
-
-    def broken_examples(self, crawl_id: int, *, per_site: int = 3) -> Any:
-        """A few broken cross-site link targets per source site, as evidence.
-
-        DataFrame: source, target_url, status, error; at most ``per_site`` rows
-        per source, the smallest URLs first. Broken means what it means in
-        :meth:`site_edges` (>= 400 or unreachable, robots-blocked excluded).
-        """
-        return self._frame(
-            """WITH status AS (
-                   SELECT norm, status, error FROM pages WHERE crawl_id = :c
-                   UNION ALL
-                   SELECT final_norm, status, error FROM pages
-                   WHERE crawl_id = :c AND final_norm IS NOT NULL AND final_norm <> norm
-               ),
-               broken AS (
-                   SELECT norm, MAX(status) AS status, MAX(error) AS error FROM status
-                   GROUP BY norm
-                   HAVING MIN(CASE WHEN status < 400 OR error = 'robots.txt' THEN 0 ELSE 1 END) = 1
-               ),
-               pairs AS (
-                   SELECT l.source_site AS source, MIN(l.target_url) AS target_url,
-                          b.status, b.error,
-                          ROW_NUMBER() OVER (PARTITION BY l.source_site
-                                             ORDER BY MIN(l.target_url)) AS n
-                   FROM links l JOIN broken b ON b.norm = l.target_norm
-                   WHERE l.crawl_id = :c AND l.internal = 0 AND l.target_site IS NOT NULL
-                     AND l.target_site <> l.source_site
-                   GROUP BY l.source_site, l.target_norm
-               )
-               SELECT source, target_url, status, error FROM pairs WHERE n <= :k
-               ORDER BY source, target_url""",
-            {"c": crawl_id, "k": per_site},
-        )
-
-    def page_count(self, crawl_id: int) -> int:
-        row = self._conn.execute(
-            "SELECT COUNT(*) FROM pages WHERE crawl_id=? AND kind='page'", (crawl_id,)
-        ).fetchone()
-        return int(row[0])
-
-    def error_counts(self, crawl_id: int) -> dict[str, int]:
-        """Failed pages of the crawl by kind (``timeout``, ``http 4xx``, ``robots``…).
-
-        The kind is the text of ``pages.error`` before its colon, else the class of
-        an HTTP status >= 400 (see ``crawler.failures``); the same pages as ``crawls.errors``.
-        """
-        from crawler.failures import error_kind
-
-        rows = self._conn.execute(
-            """SELECT error, CASE WHEN error IS NULL THEN status / 100 * 100 END, COUNT(*)
-               FROM pages WHERE crawl_id=? AND kind='page' AND (error IS NOT NULL OR status >= 400)
-               GROUP BY 1, 2""",
-            (crawl_id,),
-        )
-        counts: dict[str, int] = {}
-        for error, status, n in rows:
-            kind = error_kind(error, status) or "other"
-            counts[kind] = counts.get(kind, 0) + n
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-    def failed_sites(self, crawl_id: int) -> list[tuple[str, str]]:
-        """(site, status) of the crawled sites whose status is not ``ok``, by site."""
-        return self._conn.execute(
-            "SELECT site, status FROM sites WHERE crawl_id=? AND status NOT IN ('ok', 'not_crawled') "
-            "ORDER BY site",
             (crawl_id,),
         ).fetchall()

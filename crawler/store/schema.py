@@ -1,0 +1,110 @@
+"""The store's schema, one script per version: ``MIGRATIONS[v]`` takes a store
+from version v - 1 to v, and is run in one transaction by ``Store.open``."""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA_V1 = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE crawls (
+    id           INTEGER PRIMARY KEY,
+    started_at   TEXT NOT NULL,
+    finished_at  TEXT,
+    updated_at   TEXT,
+    status       TEXT NOT NULL,            -- running | finished | interrupted
+    seeds_path   TEXT,
+    seeds_sha256 TEXT,
+    settings     TEXT NOT NULL,            -- JSON of the crawl options
+    sites        INTEGER NOT NULL DEFAULT 0,
+    pages        INTEGER NOT NULL DEFAULT 0,
+    links        INTEGER NOT NULL DEFAULT 0,
+    errors       INTEGER NOT NULL DEFAULT 0,
+    pid          INTEGER,
+    runs         INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE sites (
+    crawl_id       INTEGER NOT NULL REFERENCES crawls(id),
+    site           TEXT NOT NULL,
+    url            TEXT NOT NULL,
+    home_norm      TEXT NOT NULL,              -- norm of the seed URL: the homepage
+    name           TEXT NOT NULL DEFAULT '',
+    organisation   TEXT NOT NULL DEFAULT '',
+    themes         TEXT NOT NULL DEFAULT '',   -- '|'-joined
+    life_events    TEXT NOT NULL DEFAULT '',   -- '|'-joined
+    status         TEXT,   -- ok | unreachable | robots | homepage_error | no_html | not_crawled
+    pages          INTEGER NOT NULL DEFAULT 0,
+    html_pages     INTEGER NOT NULL DEFAULT 0,
+    errors         INTEGER NOT NULL DEFAULT 0,
+    robots_blocked INTEGER NOT NULL DEFAULT 0,
+    homepage_status INTEGER,
+    PRIMARY KEY (crawl_id, site)
+);
+CREATE TABLE frontier (
+    crawl_id INTEGER NOT NULL,
+    norm     TEXT NOT NULL,
+    url      TEXT NOT NULL,
+    site     TEXT NOT NULL,
+    depth    INTEGER NOT NULL,
+    PRIMARY KEY (crawl_id, norm)
+);
+CREATE TABLE pages (
+    id             INTEGER PRIMARY KEY,
+    crawl_id       INTEGER NOT NULL,
+    site           TEXT NOT NULL,
+    kind           TEXT NOT NULL,              -- page | target
+    url            TEXT NOT NULL,
+    norm           TEXT NOT NULL,
+    final_url      TEXT,
+    final_norm     TEXT,
+    status         INTEGER,
+    content_type   TEXT,
+    size           INTEGER,
+    title          TEXT,
+    depth          INTEGER,
+    fetched_at     TEXT,
+    error          TEXT,
+    internal_links INTEGER NOT NULL DEFAULT 0,
+    external_links INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (crawl_id, norm)
+);
+CREATE INDEX pages_final ON pages (crawl_id, final_norm);
+-- per-site summaries (finish_crawl, site_table) would scan every page once per site
+CREATE INDEX pages_site ON pages (crawl_id, site, kind, depth);
+CREATE TABLE links (
+    crawl_id    INTEGER NOT NULL,
+    page_id     INTEGER NOT NULL REFERENCES pages(id),
+    source_site TEXT NOT NULL,
+    href        TEXT NOT NULL,                 -- as written in the page
+    target_url  TEXT NOT NULL,                 -- absolute, without fragment
+    target_norm TEXT NOT NULL,
+    target_site TEXT,                          -- NULL outside the seed sites
+    anchor      TEXT NOT NULL DEFAULT '',
+    rel         TEXT NOT NULL DEFAULT '',
+    template    INTEGER NOT NULL,              -- 1 in header/nav/footer, 0 in content
+    internal    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX links_page ON links (page_id);
+CREATE TABLE checks (
+    crawl_id        INTEGER NOT NULL,
+    norm            TEXT NOT NULL,
+    url             TEXT NOT NULL,
+    method          TEXT,
+    status          INTEGER,
+    final_url       TEXT,
+    redirect_status INTEGER,
+    error           TEXT,
+    checked_at      TEXT,
+    PRIMARY KEY (crawl_id, norm)
+);
+"""
+
+MIGRATIONS: dict[int, str] = {
+    # version reached -> script; version 1 is the initial schema.
+    1: _SCHEMA_V1,
+}
