@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import GovlinksError, SeedError
-from crawler.seeds import load_seeds
+from crawler.seeds import SeedList, load_seeds
 from crawler.settings import CrawlOptions, scrapy_settings
 from crawler.store import CrawlInfo, Store, crawl_lock
 from crawler.urls import normalize_url
@@ -100,15 +100,16 @@ def _setup_logging(opts: CrawlOptions) -> list[logging.Handler]:
     return handlers
 
 
-def _check_sites(opts: CrawlOptions) -> None:
-    known = load_seeds(opts.seeds).by_site()
+def _check_sites(opts: CrawlOptions, seeds: SeedList) -> None:
+    known = seeds.by_site()
     unknown = [s for s in opts.sites if s not in known]
     if unknown:
         raise SeedError(f"{opts.seeds}: no site {unknown[0]!r} in this seed list (--site)")
 
 
-def _prepare(opts: CrawlOptions, store: Store, resume: bool) -> tuple[int, CrawlOptions, list[str]]:
-    seeds = load_seeds(opts.seeds)
+def _prepare(
+    opts: CrawlOptions, store: Store, resume: bool, seeds: SeedList
+) -> tuple[int, CrawlOptions, list[str]]:
     if resume:
         info = store.last_unfinished_crawl()
         if info is None:
@@ -139,13 +140,16 @@ def _prepare(opts: CrawlOptions, store: Store, resume: bool) -> tuple[int, Crawl
 
 def run_crawl(opts: CrawlOptions, *, resume: bool = False) -> CrawlResult:
     """Crawl the seed sites into the store; return the closed crawl's summary."""
-    _check_sites(opts)  # a bad seed file or --site fails before the store is touched
+    # Read once: a bad seed file or --site fails before the store is touched, and the
+    # checksum recorded is that of the very list the crawl uses.
+    seeds = load_seeds(opts.seeds)
+    _check_sites(opts, seeds)
     Store.check(opts.db, create=not resume)  # so does a file that is no store
     handlers = _setup_logging(opts)
     try:
         # The lock first: two crawls started at once on a new store must not both create it.
         with crawl_lock(opts.db):
-            return _run_locked(opts, resume)
+            return _run_locked(opts, resume, seeds)
     finally:
         for h in handlers:
             logging.getLogger().removeHandler(h)
@@ -153,15 +157,15 @@ def run_crawl(opts: CrawlOptions, *, resume: bool = False) -> CrawlResult:
         logging.captureWarnings(False)
 
 
-def _run_locked(opts: CrawlOptions, resume: bool) -> CrawlResult:
+def _run_locked(opts: CrawlOptions, resume: bool, seeds: SeedList) -> CrawlResult:
     with Store.open(opts.db, create=True) as store:
         store.check_not_running()
-        crawl_id, opts, selected = _prepare(opts, store, resume)
+        crawl_id, opts, selected = _prepare(opts, store, resume, seeds)
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spider import GovlinksSpider
 
-    all_sites = [s.site for s in load_seeds(opts.seeds).seeds]
+    all_sites = [s.site for s in seeds.seeds]
     settings = scrapy_settings(opts, crawl_id=crawl_id, n_sites=len(selected))
     process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": False})
     crawler = process.create_crawler(GovlinksSpider)
