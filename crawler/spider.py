@@ -206,30 +206,44 @@ class GovlinksSpider(scrapy.Spider):
         self.pending[meta["gl_site"]] -= 1
         self.done += 1
 
-    def _page_item(self, response: Response, kind: str) -> dict[str, Any]:
-        meta = response.meta
-        ctype = response.headers.get(b"Content-Type") or b""
-        size = len(response.body)
-        if "download_stopped" in response.flags:
-            size = int(response.headers.get(b"Content-Length") or 0) or size
-        final_url = response.url
+    @staticmethod
+    def _page_record(meta: dict[str, Any], url: str, kind: str, **fields: Any) -> dict[str, Any]:
+        """A ``pages`` row: what every fetch records, answered or not."""
         return {
             "kind": kind,
             "site": meta["gl_site"],
-            "url": meta.get("redirect_urls", [response.request.url])[0] if response.request else final_url,
+            "url": meta.get("redirect_urls", [url])[0],  # the URL planned, before redirects
             "norm": meta["gl_norm"],
-            "final_url": final_url,
-            "final_norm": normalize_url(final_url),
-            "status": response.status,
-            "content_type": ctype.decode("latin-1").split(";", 1)[0].strip().lower()[:100],
-            "size": size,
+            "final_url": None,
+            "final_norm": None,
+            "status": None,
+            "content_type": None,
+            "size": None,
             "title": "",
             "depth": meta["gl_depth"],
             "fetched_at": utcnow(),
             "error": None,
             "internal_links": 0,
             "external_links": 0,
+            **fields,
         }
+
+    def _page_item(self, response: Response, kind: str) -> dict[str, Any]:
+        ctype = response.headers.get(b"Content-Type") or b""
+        size = len(response.body)
+        if "download_stopped" in response.flags:
+            size = int(response.headers.get(b"Content-Length") or 0) or size
+        final_url = response.url
+        return self._page_record(
+            response.meta,
+            response.request.url if response.request else final_url,
+            kind,
+            final_url=final_url,
+            final_norm=normalize_url(final_url),
+            status=response.status,
+            content_type=ctype.decode("latin-1").split(";", 1)[0].strip().lower()[:100],
+            size=size,
+        )
 
     def parse(self, response: Response) -> Iterable[Any]:
         meta = response.meta
@@ -362,20 +376,4 @@ class GovlinksSpider(scrapy.Spider):
                 "checked_at": utcnow(),
             }
             return
-        yield {
-            "kind": meta["gl_kind"],
-            "site": meta["gl_site"],
-            "url": meta.get("redirect_urls", [request.url])[0],
-            "norm": meta["gl_norm"],
-            "final_url": None,
-            "final_norm": None,
-            "status": status,
-            "content_type": None,
-            "size": None,
-            "title": "",
-            "depth": meta["gl_depth"],
-            "fetched_at": utcnow(),
-            "error": error,
-            "internal_links": 0,
-            "external_links": 0,
-        }
+        yield self._page_record(meta, request.url, meta["gl_kind"], status=status, error=error)
