@@ -1,0 +1,131 @@
+"""Outputs on the demo store equal a golden copy: refactors keep every output identical.
+
+The demo web (``demo generate``, seed 1) is crawled once; the terminal, JSON, CSV
+and HTML reports and the GEXF, GraphML, CSV and page-level exports are compared
+with the files under ``tests/golden/demo/``, which were written before the code
+they check was reorganised. Only what changes from run to run is masked: times,
+the temporary folder, and the order of page-level rows (the crawl's order).
+
+A change that *means* to alter an output regenerates the copy with
+``GOVLINKS_REGEN_GOLDEN=1 python3 -m pytest tests/test_golden.py`` and shows the
+diff in its commit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from demo.generate import generate
+from demo.server import serve
+from demo.web import load_web
+from tests.conftest import govlinks
+
+pytestmark = pytest.mark.e2e
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "demo"
+REGEN = os.environ.get("GOVLINKS_REGEN_GOLDEN") == "1"
+
+_TIME = re.compile(r"\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\d(?:\.\d+)?(?:\+00:00|Z)?)?")
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    folder = tmp_path_factory.mktemp("golden")
+    web_dir = folder / "web"
+    truth = generate(web_dir, sites=24, pages_per_site=20, seed=1)
+    db = folder / "demo.db"
+    opts = truth["crawl_options"]
+    with serve(load_web(web_dir)) as server:
+        proc = govlinks(
+            ["crawl", "--seeds", str(web_dir / "seeds.csv"), "--db", str(db), "--delay", "0", "--quiet",
+             "--max-pages-per-site", str(opts["max_pages_per_site"]),
+             "--max-depth", str(opts["max_depth"]), "--check-links"],
+            env=server.proxy_env,
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    yield db, truth["hub"]
+
+
+def _mask(text: str, folder: Path) -> str:
+    text = text.replace(str(folder.resolve()), "<tmp>").replace(str(folder), "<tmp>")
+    return _TIME.sub("<time>", text)
+
+
+def _html_text(page: str) -> str:
+    """The visible text of an HTML page, white space collapsed: what a reader sees."""
+    root = lxml_html.fromstring(page.encode("utf-8"))
+    for node in root.xpath("//style | //script"):
+        node.drop_tree()
+    return " ".join(root.text_content().split()) + "\n"
+
+
+def _compare(name: str, got: str) -> None:
+    path = GOLDEN / name
+    if REGEN:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(got, encoding="utf-8")
+        return
+    want = path.read_text(encoding="utf-8")
+    assert got == want, f"{name} differs from its golden copy (tests/golden/demo/{name})"
+
+
+OUTPUTS = {
+    # golden file: (command, output file or folder, file inside the folder)
+    "report.txt": (["report", "--top", "0"], None, None),
+    "report.json": (["report", "--format", "json"], "r.json", None),
+    "report-life-event.json": (["report", "--format", "json", "--by", "life-event"], "rl.json", None),
+    "report.csv": (["report", "--format", "csv"], "r.csv", None),
+    "graph.gexf": (["export", "--format", "gexf"], "g.gexf", None),
+    "bipartite.gexf": (["export", "--format", "gexf", "--bipartite", "--group", "life-event"], "b.gexf", None),
+    "history.gexf": (["export", "--format", "gexf", "--history"], "h.gexf", None),
+    "graph.graphml": (["export", "--format", "graphml"], "g.graphml", None),
+    "nodes.csv": (["export", "--format", "csv"], "tables", "nodes.csv"),
+    "edges.csv": (["export", "--format", "csv"], "tables", "edges.csv"),
+    "findings.csv": (["export", "--format", "csv"], "tables", "findings.csv"),
+    "datapackage.json": (["export", "--format", "csv"], "tables", "datapackage.json"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUTPUTS))
+def test_output_equals_golden_copy(demo_store: tuple[Path, str], name: str) -> None:
+    db, hub = demo_store
+    folder = db.parent
+    args, out, inner = OUTPUTS[name]
+    hub_args = ["--hub", hub]
+    if out is None:
+        proc = govlinks([*args, "--db", str(db), *hub_args])
+        assert proc.returncode == 0, proc.stderr
+        got = proc.stdout
+    else:
+        target = folder / f"{name}.out" / out
+        target.parent.mkdir(exist_ok=True)
+        proc = govlinks([*args, "--db", str(db), *hub_args, "-o", str(target)])
+        assert proc.returncode == 0, proc.stderr
+        got = (target / inner if inner else target).read_text(encoding="utf-8")
+    _compare(name, _mask(got, folder))
+
+
+def test_page_links_equal_golden_copy(demo_store: tuple[Path, str]) -> None:
+    db, _ = demo_store
+    out = db.parent / "page-links"
+    proc = govlinks(["export", "--format", "csv", "--level", "page", "--db", str(db), "-o", str(out)])
+    assert proc.returncode == 0, proc.stderr
+    header, *lines = (out / "page_links.csv").read_text(encoding="utf-8").splitlines()
+    _compare("page_links.csv", "\n".join([header, *sorted(lines)]) + "\n")
+
+
+def test_html_report_reads_the_same(demo_store: tuple[Path, str]) -> None:
+    """The HTML report shows the same text (charts aside: they are pictures)."""
+    db, hub = demo_store
+    out = db.parent / "report.html"
+    proc = govlinks(["report", "--format", "html", "--db", str(db), "--hub", hub, "-o", str(out)])
+    assert proc.returncode == 0, proc.stderr
+    page = out.read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == 8
+    _compare("report.html.txt", _mask(_html_text(page), db.parent))
