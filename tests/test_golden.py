@@ -82,7 +82,11 @@ OUTPUTS = {
     "report-life-event.json": (["report", "--format", "json", "--by", "life-event"], "rl.json", None),
     "report.csv": (["report", "--format", "csv"], "r.csv", None),
     "graph.gexf": (["export", "--format", "gexf"], "g.gexf", None),
-    "bipartite.gexf": (["export", "--format", "gexf", "--bipartite", "--group", "life-event"], "b.gexf", None),
+    "bipartite.gexf": (
+        ["export", "--format", "gexf", "--bipartite", "--group", "life-event"],
+        "b.gexf",
+        None,
+    ),
     "history.gexf": (["export", "--format", "gexf", "--history"], "h.gexf", None),
     "graph.graphml": (["export", "--format", "graphml"], "g.graphml", None),
     "nodes.csv": (["export", "--format", "csv"], "tables", "nodes.csv"),
