@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -13,7 +15,10 @@ from typing import Any
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+ROOT = Path(__file__).resolve().parents[1]
+# The official GEXF 1.3 schema, shipped with the tests (tests/schemas/gexf-1.3/README.md).
+GEXF_XSD = ROOT / "tests" / "schemas" / "gexf-1.3" / "gexf.xsd"
+JS = ROOT / "tests" / "js"
 
 
 def govlinks(args: Sequence[str], *, env: dict[str, str] | None = None, timeout: float = 120,
@@ -34,12 +39,33 @@ def popen_govlinks(args: Sequence[str], *, env: dict[str, str] | None = None) ->
     )  # fmt: skip
 
 
-@pytest.fixture
-def shared_data() -> Path:
-    data = SHARED / "data"
-    if not data.exists():
-        pytest.skip("../shared/data is not beside the repository")
-    return data
+def validate_gexf(path: Path) -> None:
+    """Validate a GEXF file against the official 1.3 XSD with xmllint."""
+    if not shutil.which("xmllint"):
+        pytest.skip("xmllint is not installed (Debian package libxml2-utils; .ci/run installs it)")
+    run = subprocess.run(
+        ["xmllint", "--noout", "--schema", str(GEXF_XSD), str(path)], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+
+
+def _js_reader() -> None:
+    """Install graphology-gexf (pinned in tests/js/package-lock.json) on first use."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        pytest.skip("node and npm are not installed (Debian packages nodejs and npm; .ci/run installs them)")
+    if (JS / "node_modules" / "graphology-gexf").is_dir():
+        return
+    run = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=JS,
+                         capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert run.returncode == 0, f"npm ci in tests/js failed: {run.stderr}"
+
+
+def graphology(path: Path) -> dict[str, Any]:
+    """A GEXF file as graphology-gexf (the parser of Gephi Lite) reads it: nodes, edges, attributes."""
+    _js_reader()
+    run = subprocess.run(["node", str(JS / "read_gexf.mjs"), str(path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
 
 
 def rows(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -63,3 +89,23 @@ def wait_for(db: Path, sql: str, proc: subprocess.Popen[str], timeout: float = 6
             pass  # the store is not created yet
         time.sleep(0.02)
     raise AssertionError("crawl too slow")
+
+
+def html(title: str, body: str, footer: str = "") -> str:
+    """A minimal HTML page for the test webs."""
+    return f"<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}{footer}</body></html>"
+
+
+def snapshot(db: Path) -> dict[str, Any]:
+    """What a crawl stored, without ids and times: two crawls of one web compare equal."""
+    page_sql = ("SELECT site, kind, norm, status, depth, error, title, internal_links, external_links "
+                "FROM pages")  # fmt: skip
+    link_sql = ("SELECT l.source_site, p.norm, l.target_norm, l.target_site, l.template "
+                "FROM links l JOIN pages p ON p.id = l.page_id")  # fmt: skip
+    return {
+        "pages": sorted(rows(db, page_sql)),
+        "links": sorted(rows(db, link_sql)),
+        "frontier": sorted(rows(db, "SELECT norm, site, depth FROM frontier")),
+        "checks": sorted(rows(db, "SELECT norm, method, status, final_url, error FROM checks")),
+        "crawls": rows(db, "SELECT status, pages, links, errors FROM crawls"),
+    }

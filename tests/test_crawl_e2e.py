@@ -11,7 +11,8 @@ import pytest
 
 from crawler.store import Store
 from demo.server import DemoServer, Response, StaticWeb, serve
-from tests.conftest import govlinks, popen_govlinks, rows, wait_for
+from tests.conftest import govlinks, popen_govlinks, rows, snapshot, wait_for
+from tests.conftest import html as page
 
 pytestmark = pytest.mark.e2e
 
@@ -19,7 +20,7 @@ FOOT = '<footer><a href="https://www.portail-demo.gouv.fr/">Portail</a></footer>
 
 
 def html(title: str, body: str, footer: str = FOOT) -> str:
-    return f"<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}{footer}</body></html>"
+    return page(title, body, footer)
 
 
 def build_web() -> StaticWeb:
@@ -241,19 +242,6 @@ def chain_web(sites: int, pages: int) -> tuple[StaticWeb, str]:
                     f"home</a></footer><p>{'texte ' * 200}</p>")  # fmt: skip
             web.page(f"{host}/" if p == 0 else f"{host}/p{p}", html(f"S{s} p{p}", body, footer=""))
     return web, "\n".join(lines) + "\n"
-
-
-def snapshot(db: Path) -> dict[str, Any]:
-    page_sql = ("SELECT site, kind, norm, status, depth, error, title, internal_links, external_links "
-                "FROM pages")  # fmt: skip
-    link_sql = ("SELECT l.source_site, p.norm, l.target_norm, l.target_site, l.template "
-                "FROM links l JOIN pages p ON p.id = l.page_id")  # fmt: skip
-    return {
-        "pages": sorted(rows(db, page_sql)),
-        "links": sorted(rows(db, link_sql)),
-        "frontier": sorted(rows(db, "SELECT norm, site, depth FROM frontier")),
-        "crawls": rows(db, "SELECT status, pages, links, errors FROM crawls"),
-    }
 
 
 @pytest.mark.parametrize("how", ["kill9", "sigint"])

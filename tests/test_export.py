@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +25,9 @@ from crawler.store import Store
 from graphs.export import bipartite_graph, crawl_slices, history_graph, style_graph, write_graphml
 from graphs.gexf import sanitize_graph, write_gexf
 from graphs.tables import write_page_links
+from tests.conftest import graphology, validate_gexf
 
 ROOT = Path(__file__).resolve().parents[1]
-XSD = ROOT.parent / "shared" / "data" / "gexf-schema" / "1.3" / "gexf.xsd"
-JS = ROOT / "tests" / "js"
 
 HOSTILE = "A <b>&\"' \x00\x07\x1b</b>"
 HOSTILE_CLEAN = "A <b>&\"' </b>"  # control characters removed, the markup kept as text
@@ -94,25 +91,6 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def export(db: Path, *args: str) -> Any:
     result = CliRunner().invoke(main, ["export", "--db", str(db), *args], catch_exceptions=False)
     return result
-
-
-def validate_gexf(path: Path) -> None:
-    if not XSD.is_file():
-        pytest.skip(f"official GEXF XSD not found at {XSD} (CI clones ../shared beside the repo)")
-    if not shutil.which("xmllint"):
-        pytest.skip("xmllint is not installed (apt: libxml2-utils)")
-    run = subprocess.run(
-        ["xmllint", "--noout", "--schema", str(XSD), str(path)], capture_output=True, text=True
-    )
-    assert run.returncode == 0, run.stderr
-
-
-def graphology(path: Path) -> dict[str, Any]:
-    if not shutil.which("node") or not (JS / "node_modules" / "graphology-gexf").is_dir():
-        pytest.skip("node or tests/js/node_modules missing (run: cd tests/js && npm ci)")
-    run = subprocess.run(["node", str(JS / "read_gexf.mjs"), str(path)], capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    return json.loads(run.stdout)
 
 
 def same(a: Any, b: Any) -> bool:

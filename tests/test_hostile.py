@@ -23,17 +23,13 @@ from typing import Any
 import pytest
 
 from demo.server import DemoServer, Request, Response, StaticWeb, serve
-from tests.conftest import govlinks, popen_govlinks, rows, wait_for
+from tests.conftest import govlinks, html, popen_govlinks, rows, snapshot, wait_for
 
 pytestmark = pytest.mark.e2e
 
 TITLE_FR = "Démarches été"
 MAX_PAGE_BYTES = 1024 * 1024
 BUDGET = 8
-
-
-def html(title: str, body: str) -> str:
-    return f"<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}</body></html>"
 
 
 def links(*paths: str) -> str:
@@ -522,20 +518,6 @@ def phased_web(sites: int = 3, pages: int = 40) -> tuple[HostileWeb, str]:
             web.page(f"{host}/" if p == 0 else f"{host}/p{p}", html(f"P{s}-{p}", body))
             web.page(f"externe-demo.fr/e{s}-{p}", html("E", ""))
     return web, "\n".join(lines) + "\n"
-
-
-LINKS_SQL = (
-    "SELECT l.source_site, p.norm, l.target_norm, l.target_site FROM links l JOIN pages p ON p.id = l.page_id"
-)
-
-
-def snapshot(db: Path) -> dict[str, Any]:
-    return {
-        "pages": sorted(rows(db, "SELECT site, kind, norm, status, depth, error, title FROM pages")),
-        "links": sorted(rows(db, LINKS_SQL)),
-        "checks": sorted(rows(db, "SELECT norm, method, status, final_url, error FROM checks")),
-        "crawls": rows(db, "SELECT status, pages, links, errors FROM crawls"),
-    }
 
 
 @pytest.fixture(scope="module")
