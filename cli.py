@@ -396,8 +396,7 @@ def report(**kw: Any) -> None:
       govlinks report --by life-event --format json -o report.json
       govlinks report --format csv --fail-on orphan,dead_end -o sites.csv
     """
-    from pathlib import Path
-
+    from crawler.fileio import write_text_atomic
     from crawler.store import Store
     from graphs.analysis import DEFAULT_HUB, analyse_crawl
     from graphs.findings import FindingsConfig
@@ -412,13 +411,7 @@ def report(**kw: Any) -> None:
     options = {"top": kw["top"]} if kw["fmt"] == "table" else {}
     text = render(analysis, kw["fmt"], **options)
     if kw["output"]:
-        out = Path(kw["output"])
-        try:
-            tmp = out.with_name(out.name + ".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(out)
-        except OSError as err:
-            raise GovlinksError(f"{out}: cannot write report ({err.strerror})") from None
+        write_text_atomic(kw["output"], text, what="report")
     else:
         click.echo(text, nl=False)
     if fail_on:
