@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from crawler.errors import GovlinksError
+from seeds import default_seeds
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -395,8 +396,7 @@ def report(**kw: Any) -> None:
       govlinks report --by life-event --format json -o report.json
       govlinks report --format csv --fail-on orphan,dead_end -o sites.csv
     """
-    from pathlib import Path
-
+    from crawler.fileio import write_text_atomic
     from crawler.store import Store
     from graphs.analysis import DEFAULT_HUB, analyse_crawl
     from graphs.findings import FindingsConfig
@@ -411,13 +411,7 @@ def report(**kw: Any) -> None:
     options = {"top": kw["top"]} if kw["fmt"] == "table" else {}
     text = render(analysis, kw["fmt"], **options)
     if kw["output"]:
-        out = Path(kw["output"])
-        try:
-            tmp = out.with_name(out.name + ".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(out)
-        except OSError as err:
-            raise GovlinksError(f"{out}: cannot write report ({err.strerror})") from None
+        write_text_atomic(kw["output"], text, what="report")
     else:
         click.echo(text, nl=False)
     if fail_on:
@@ -467,7 +461,8 @@ def seeds_check(path: str | None, themes: str | None, life_events: str | None, s
       govlinks seeds check
       govlinks seeds check my-sites.csv --strict
     """
-    from crawler.seedtools import check_seeds, load_vocabulary
+    from seeds.check import check_seeds
+    from seeds.vocabulary import load_vocabulary
 
     result = check_seeds(path or default_seeds(), load_vocabulary(themes, life_events))
     for problem in result.problems:
@@ -509,11 +504,12 @@ def seeds_import(source: str, suffixes: tuple[str, ...], into: str | None, drop_
       govlinks seeds import urls-2026-01.txt --suffix gouv.fr --into seeds/sites.csv
       govlinks seeds import domains.csv --suffix gouv.fr > new-sites.csv
     """
-    from crawler.seedtools import import_seeds, write_seed_file
+    from crawler.fileio import write_text_atomic
+    from seeds.importer import import_seeds
 
     result = import_seeds(source, into=into, suffixes=suffixes, drop_vanished=drop_vanished)
     if into:
-        write_seed_file(into, result.to_csv())
+        write_text_atomic(into, result.to_csv(), what="seed file")
     else:
         click.echo(result.to_csv(), nl=False)
     for line in result.report_lines():
@@ -649,13 +645,6 @@ def demo_serve(folder: str, port: int, log_path: str | None) -> None:
         serve_forever(web, port, log_path=log_path, ready=ready)
     except OSError as err:
         raise GovlinksError(f"127.0.0.1:{port}: cannot serve ({err.strerror or err})") from None
-
-
-def default_seeds() -> str:
-    """The seed list shipped with govlinks."""
-    from pathlib import Path
-
-    return str(Path(__file__).resolve().parent / "seeds" / "sites.csv")
 
 
 if __name__ == "__main__":

@@ -184,9 +184,10 @@ def run_report(db: Path, out: Path) -> dict[str, Any]:
         (out / f"report.{fmt}").write_text(text, encoding="utf-8")
         timings[f"{fmt}_s"] = round(time.perf_counter() - t, 2)
     # Exports of the same analysis, as `govlinks export` writes them.
-    from graphs.export import style_graph, theme_order, write_graphml
+    from graphs.export import style_graph, write_graphml
     from graphs.gexf import write_gexf
     from graphs.tables import write_page_links, write_tables
+    from seeds.vocabulary import theme_order
 
     styled = style_graph(a.graph, theme_order=theme_order(None))
     for name, call in (

@@ -39,7 +39,8 @@ from demo.pages import (
     site_url,
 )
 from demo.truth import compute_truth, derive_codes
-from demo.vocab import QUALIFIERS, host_words, load_vocabulary, slugify
+from demo.vocab import QUALIFIERS, host_words, slugify
+from seeds.vocabulary import load_vocabulary
 
 __all__ = ["PLANTED", "build_spec", "generate"]
 

@@ -1,26 +1,19 @@
-"""Words of the demo web: themes and life events of the seed vocabulary, host names,
-section titles and filler text.
+"""Words of the demo web: host names, section titles and filler text, per theme of the
+seed vocabulary.
 
-The theme and life-event ids come from the vocabularies shipped with govlinks
-(``seeds/themes.csv``, ``seeds/life_events.csv``), so that a generated seed list
-uses the same ids as the real one and the report labels them the same way.
-Everything else is invented: every host name ends in ``-exemple`` so that
-nobody mistakes demo output for a survey of real sites.
+The theme and life-event ids come from the vocabularies shipped with govlinks, read
+by :func:`seeds.vocabulary.load_vocabulary`, so that a generated seed list uses the
+same ids as the real one and the report labels them the same way. Everything else
+is invented: every host name ends in ``-exemple`` so that nobody mistakes demo
+output for a survey of real sites.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
-from dataclasses import dataclass
-from pathlib import Path
 
-from crawler.errors import GovlinksError
-
-__all__ = ["HOST_WORDS", "QUALIFIERS", "Vocabulary", "load_vocabulary", "sentences", "slugify"]
-
-_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+__all__ = ["DEEP_WORDS", "HOST_WORDS", "QUALIFIERS", "host_words", "sentences", "slugify"]
 
 # Words for host names and section titles, per theme id of the seed vocabulary.
 HOST_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -99,36 +92,6 @@ _TAILS = (
     "", " Les pièces justificatives sont listées ci-dessous.", " Un accusé de réception vous est adressé.",
     " Le délai court à compter de la réception du dossier complet.", " Aucune démarche n'est à refaire.",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """Theme and life-event ids with their labels; life events know their themes."""
-
-    themes: dict[str, str]
-    life_events: dict[str, str]
-    life_event_themes: dict[str, tuple[str, ...]]
-
-
-def _read(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def load_vocabulary(folder: str | Path | None = None) -> Vocabulary:
-    """Read ``themes.csv`` and ``life_events.csv`` (default: the bundled seed vocabularies)."""
-    folder = Path(folder) if folder else _SEEDS
-    try:
-        themes_rows = _read(folder / "themes.csv")
-        event_rows = _read(folder / "life_events.csv")
-    except OSError as err:
-        raise GovlinksError(f"{folder}: cannot read theme vocabularies ({err.strerror})") from None
-    themes = {r["id"].strip(): (r.get("label") or r.get("title") or "").strip() for r in themes_rows}
-    events = {r["id"].strip(): (r.get("label") or r.get("title") or "").strip() for r in event_rows}
-    refs = {r["id"].strip(): tuple(t for t in (r.get("themes") or "").split("|") if t) for r in event_rows}
-    if not themes or not events:
-        raise GovlinksError(f"{folder}: empty theme or life-event vocabulary")
-    return Vocabulary(themes, events, refs)
 
 
 def host_words(theme: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:

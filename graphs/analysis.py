@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -27,13 +26,14 @@ from graphs.findings import (
     integration_score,
     retired_links,
 )
-from graphs.groups import GROUPINGS, group_matrix, group_members, group_table, peers, read_labels
+from graphs.groups import GROUPINGS, group_matrix, group_members, group_table, peers
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS, site_metrics
+from seeds.vocabulary import labels_near
 
 if TYPE_CHECKING:
     from crawler.store import Store
 
-__all__ = ["DEFAULT_HUB", "SITE_COLUMNS", "Analysis", "analyse", "analyse_crawl", "default_labels"]
+__all__ = ["DEFAULT_HUB", "SITE_COLUMNS", "Analysis", "analyse", "analyse_crawl"]
 
 DEFAULT_HUB = "service-public.fr"
 
@@ -261,20 +261,6 @@ def analyse(
     )
 
 
-def default_labels(seeds_path: str | Path | None = None) -> dict[str, str]:
-    """Labels of themes and life events: ``themes.csv`` and ``life_events.csv`` next
-    to the crawl's seed list, else those shipped in ``seeds/``."""
-    folders = []
-    if seeds_path:
-        folders.append(Path(seeds_path).parent)
-    folders.append(Path(__file__).resolve().parent.parent / "seeds")
-    labels: dict[str, str] = {}
-    for folder in reversed(folders):  # the seed list's own labels win
-        for name in ("themes.csv", "life_events.csv"):
-            labels.update(read_labels(folder / name))
-    return labels
-
-
 def analyse_crawl(
     store: Store,
     crawl_id: int | None = None,
@@ -297,7 +283,7 @@ def analyse_crawl(
         hub=hub,
         config=config,
         external=external,
-        labels=labels if labels is not None else default_labels(info.seeds_path),
+        labels=labels if labels is not None else labels_near(info.seeds_path),
         crawl=crawl,
         broken_examples=store.broken_examples(info.id),
         checked=checked,

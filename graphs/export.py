@@ -23,6 +23,7 @@ import networkx as nx
 
 from crawler.errors import GovlinksError
 from graphs.gexf import sanitize_graph, sanitize_value, write_gexf
+from seeds.vocabulary import theme_order
 
 if TYPE_CHECKING:
     from crawler.store import Store
@@ -37,7 +38,6 @@ __all__ = [
     "group_subgraph",
     "history_graph",
     "style_graph",
-    "theme_order",
     "write_gexf",
     "write_graphml",
     "write_history_gexf",
@@ -278,20 +278,6 @@ def write_graphml(G: nx.Graph, path: str | Path) -> None:
 
 
 # -- govlinks export -------------------------------------------------------------------
-
-
-def theme_order(seeds_path: str | None = None) -> list[str]:
-    """Theme ids in the order of ``themes.csv`` next to the seed list (else the
-    bundled one): the order that fixes each theme's colour."""
-    from graphs.groups import read_labels
-
-    folders = [Path(seeds_path).parent] if seeds_path else []
-    folders.append(Path(__file__).resolve().parent.parent / "seeds")
-    for folder in folders:
-        order = list(read_labels(folder / "themes.csv"))
-        if order:
-            return order
-    return []
 
 
 def _check_file(path: Path) -> None:

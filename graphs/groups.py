@@ -3,15 +3,13 @@
 A *group* is one theme or one life event of the seed list; a site may belong to
 several. Two sites are *peers* when they share a theme or a life event: a user
 on a journey through one of them is likely to need the other, so that is where
-links are expected. Functions here are pure, except :func:`read_labels`, which
-reads a label file.
+links are expected. Functions here are pure (no I/O): the labels of the groups are
+read by :mod:`seeds.vocabulary` and passed in.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 import networkx as nx
 import pandas as pd
@@ -25,7 +23,6 @@ __all__ = [
     "labels_for",
     "membership",
     "peers",
-    "read_labels",
 ]
 
 # --by value -> node attribute holding the group ids.
@@ -195,26 +192,10 @@ def group_matrix(G: nx.DiGraph, by: str = "theme", *, weight: str | None = None)
     return matrix
 
 
-def read_labels(path: str | Path) -> dict[str, str]:
-    """Labels of group ids from a CSV with an ``id`` column and a ``label`` (or
-    ``title`` or ``name``) column; an absent file gives no labels (ids are shown)."""
-    path = Path(path)
-    if not path.is_file():
-        return {}
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        fields = [f.strip() for f in reader.fieldnames or []]
-        reader.fieldnames = fields
-        column = next((c for c in ("label", "title", "name") if c in fields), None)
-        if "id" not in fields or column is None:
-            return {}
-        return {
-            (row.get("id") or "").strip(): (row.get(column) or "").strip()
-            for row in reader
-            if (row.get("id") or "").strip()
-        }
-
-
 def labels_for(groups: Iterable[str], labels: Mapping[str, str]) -> list[str]:
-    """Display labels of group ids, the id itself when it has no label."""
+    """Display labels of group ids, the id itself when it has no label.
+
+    >>> labels_for(["N19803", "X"], {"N19803": "Argent"})
+    ['Argent', 'X']
+    """
     return [labels.get(g) or g for g in groups]

@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.seedtools import is_staging_host  # noqa: E402
 from crawler.urls import SiteIndex, normalize_url  # noqa: E402
+from seeds import BUNDLED_DIR  # noqa: E402
 from seeds.build_rules import (  # noqa: E402
     CATEGORY_ORGS,
     EVIDENCE_ELEMENTS,
@@ -46,6 +46,7 @@ from seeds.build_rules import (  # noqa: E402
     THEME_RULES,
     TOOL_LABEL,
 )
+from seeds.importer import is_staging_host  # noqa: E402
 
 _LOWER_WORDS = {"et", "de", "du", "des", "sur", "la", "le"}
 
@@ -250,7 +251,7 @@ def annotate(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--out", type=Path, default=ROOT / "seeds")
+    parser.add_argument("--out", type=Path, default=BUNDLED_DIR)
     args = parser.parse_args(argv)
     lists, sp = args.data / "site-lists", args.data / "service-public"
     theme_labels, event_labels = build_vocabularies(sp, args.out)

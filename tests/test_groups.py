@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -16,7 +15,6 @@ from graphs.groups import (
     labels_for,
     membership,
     peers,
-    read_labels,
 )
 
 
@@ -83,14 +81,5 @@ def test_group_matrix(G: nx.DiGraph) -> None:
     assert group_matrix(nx.DiGraph()).shape == (0, 0)
 
 
-def test_read_labels(tmp_path: Path) -> None:
-    themes = tmp_path / "themes.csv"
-    themes.write_text("\ufeffid,label,parent\nN19803,Argent,\n N19806 , Travail - Formation ,\n,orphan,\n")
-    assert read_labels(themes) == {"N19803": "Argent", "N19806": "Travail - Formation"}
-    events = tmp_path / "life_events.csv"
-    events.write_text("id,title\nF14128,Je déménage\n")
-    assert read_labels(events) == {"F14128": "Je déménage"}
-    assert read_labels(tmp_path / "missing.csv") == {}
-    (tmp_path / "bad.csv").write_text("code,label\nx,y\n")
-    assert read_labels(tmp_path / "bad.csv") == {}
+def test_labels_for() -> None:
     assert labels_for(["N19803", "X"], {"N19803": "Argent"}) == ["Argent", "X"]

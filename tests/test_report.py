@@ -293,5 +293,18 @@ def test_cli_errors_are_one_line(db: Path, tmp_path: Path) -> None:
         assert result.stderr.startswith(message) and result.stderr.count("\n") == 1, result.stderr
 
 
+def test_cli_output_file_is_replaced_whole(db: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "r.json"
+    result = run("--db", str(db), "--format", "json", "-o", str(missing))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {missing}: cannot write report (No such file or directory)\n"
+    out = tmp_path / "r.json"
+    out.write_text("old", encoding="utf-8")
+    before = {p.name for p in tmp_path.iterdir()}
+    assert run("--db", str(db), "--format", "json", "-o", str(out)).exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["schema_version"] == 1
+    assert {p.name for p in tmp_path.iterdir()} == before  # no temporary file left
+
+
 def test_cli_reason_codes_match_the_library() -> None:
     assert tuple(CODES) == cli.REASON_CODES

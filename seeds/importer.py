@@ -1,20 +1,19 @@
-"""Keep a seed list healthy: check it against the service-public vocabularies, and
-build or refresh it from the public lists of State domains.
+"""``govlinks seeds import``: build or refresh a seed list from a public list of State domains.
 
-A seed list drifts: sites merge, move and close, and a theme id typed by hand can
-be wrong. ``check_seeds`` reports every problem with ``file:line``, so that an
-analyst fixes a 700-row spreadsheet in one pass; ``import_seeds`` merges a plain
-list of hosts into a curated file without losing its annotations and without
-silently deleting anything. Both return result objects; the CLI only prints.
+:func:`import_seeds` merges a plain list of hosts (or a CSV with a ``url`` or
+``host`` column) into a curated seed file without losing its annotations and
+without silently deleting anything: sites gone from the source are reported as
+vanished and kept unless asked. Staging and test hosts are filtered out on the way
+(:func:`is_staging_host`, also used by ``seeds/build_sites.py``). The result is an
+:class:`ImportResult`; the CLI prints it or writes it with
+:func:`crawler.fileio.write_text_atomic`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,28 +21,19 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.errors import SeedError
-from crawler.seeds import COLUMNS, Seed, SeedList, load_seeds
+from crawler.seeds import COLUMNS, load_seeds
 from crawler.urls import site_host, site_id
+from seeds.check import Problem
 
 __all__ = [
-    "BUNDLED_DIR",
-    "CheckResult",
     "ImportResult",
-    "Problem",
     "SourceEntry",
     "SourceList",
-    "Vocabulary",
-    "check_seeds",
     "import_seeds",
     "is_staging_host",
-    "load_vocabulary",
     "matches_suffix",
     "read_source",
-    "write_seed_file",
 ]
-
-# seeds/ (themes.csv, life_events.csv, sites.csv) sits next to crawler/, installed or not.
-BUNDLED_DIR = Path(__file__).resolve().parent.parent / "seeds"
 
 # A host is a staging or test instance when one of its labels (the top-level domain
 # aside) is one of these words, optionally followed by digits (``dev``, ``test2``,
@@ -85,207 +75,6 @@ def matches_suffix(host: str, suffixes: Iterable[str]) -> bool:
     host = host.lower().split(":", 1)[0]
     wanted = [s.lower().strip(".") for s in suffixes]
     return not wanted or any(host == s or host.endswith("." + s) for s in wanted)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding of a check, printed as ``file:line: message``."""
-
-    level: str  # "error" or "warning"
-    path: str  # "" when the message already names file and line
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        text = f"warning: {self.message}" if self.level == "warning" else self.message
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {text}" if where else text
-
-
-# -- vocabularies
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """Theme and life-event ids with their current labels (service-public.fr)."""
-
-    themes: dict[str, str]
-    life_events: dict[str, str]
-    aliases: dict[str, str] = field(default_factory=dict)  # lower-case label -> id
-
-    def suggest(self, value: str) -> str | None:
-        """The id whose label (current or former) is ``value``, for a 'did you mean'."""
-        return self.aliases.get(value.strip().lower())
-
-
-def _read_vocabulary(path: Path, aliases: dict[str, str]) -> dict[str, str]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise SeedError(f"{path}: vocabulary file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SeedError(f"{path}: cannot read vocabulary ({err})") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    reader.fieldnames = header
-    if "id" not in header or "label" not in header:
-        raise SeedError(f"{path}:1: vocabulary needs 'id' and 'label' columns")
-    labels: dict[str, str] = {}
-    for row in reader:
-        ident = (row.get("id") or "").strip()
-        if not ident:
-            raise SeedError(f"{path}:{reader.line_num}: missing id")
-        if ident in labels:
-            raise SeedError(f"{path}:{reader.line_num}: duplicate id {ident!r}")
-        labels[ident] = (row.get("label") or "").strip()
-        for column in header:
-            if column.startswith("label") and (row.get(column) or "").strip():
-                aliases.setdefault(row[column].strip().lower(), ident)
-    return labels
-
-
-def load_vocabulary(themes: str | Path | None = None, life_events: str | Path | None = None) -> Vocabulary:
-    """Read themes.csv and life_events.csv (default: the bundled ones)."""
-    aliases: dict[str, str] = {}
-    return Vocabulary(
-        themes=_read_vocabulary(Path(themes or BUNDLED_DIR / "themes.csv"), aliases),
-        life_events=_read_vocabulary(Path(life_events or BUNDLED_DIR / "life_events.csv"), aliases),
-        aliases=aliases,
-    )
-
-
-# -- check
-
-
-@dataclass
-class CheckResult:
-    """Problems and per-group counts of one seed file."""
-
-    path: Path
-    vocabulary: Vocabulary
-    seeds: SeedList | None
-    problems: list[Problem]
-    by_theme: dict[str, int] = field(default_factory=dict)
-    by_life_event: dict[str, int] = field(default_factory=dict)
-    by_organisation: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "warning"]
-
-    @property
-    def sites(self) -> int:
-        return len(self.seeds) if self.seeds is not None else 0
-
-    def count(self, attribute: str) -> int:
-        """Sites with a non-empty ``organisation``, ``themes``, ``life_events``…"""
-        return sum(1 for seed in self.seeds or () if getattr(seed, attribute))
-
-    def summary_lines(self) -> list[str]:
-        """The per-theme, per-life-event and per-organisation summary, for printing."""
-        lines: list[str] = []
-        if self.seeds is not None:
-            n = self.sites
-            themed = self.count("themes")
-            lines.append(
-                f"{self.path}: {n} sites, {self.count('organisation')} with an organisation, "
-                f"{themed} with a theme ({100 * themed / n:.1f}%), "
-                f"{self.count('life_events')} with a life event"
-            )
-            for title, counts, labels in (
-                ("themes", self.by_theme, self.vocabulary.themes),
-                ("life events", self.by_life_event, self.vocabulary.life_events),
-            ):
-                used = sum(1 for ident in labels if counts.get(ident))
-                lines.append(f"{title}: {used} of {len(labels)} used")
-                lines += [f"  {ident:<8} {counts.get(ident, 0):>4}  {labels[ident]}" for ident in labels]
-            lines.append(f"organisations: {len(self.by_organisation)}")
-            lines += [f"  {count:>4}  {name}" for name, count in self.by_organisation.items()]
-        errors, warnings = len(self.errors), len(self.warnings)
-        lines.append(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
-        return lines
-
-
-def _overlaps(seeds: SeedList, path: str) -> list[Problem]:
-    """Path-prefix sites nested in another path-prefix site of the same host.
-
-    Attribution stays well defined (the longest prefix wins), so this is a warning:
-    the outer site's crawl and figures silently lose the inner site's pages.
-    """
-    prefixed: dict[str, list[Seed]] = {}
-    for seed in seeds:
-        if "/" in seed.site:
-            prefixed.setdefault(site_host(seed.site), []).append(seed)
-    problems = []
-    for group in prefixed.values():
-        for inner in group:
-            for outer in group:
-                if inner.site.startswith(outer.site + "/"):
-                    problems.append(
-                        Problem(
-                            "warning",
-                            path,
-                            inner.line,
-                            f"site {inner.site!r} is nested in site {outer.site!r} (line {outer.line}): "
-                            "its pages count for the inner site only",
-                        )
-                    )
-    return problems
-
-
-def _unknown(kind: str, value: str, known: dict[str, str], vocabulary: Vocabulary) -> str:
-    hint = vocabulary.suggest(value)
-    tip = f" (did you mean {hint}?)" if hint in known else ""
-    return f"unknown {kind} {value!r}{tip}"
-
-
-def check_seeds(path: str | Path, vocabulary: Vocabulary | None = None) -> CheckResult:
-    """Check a seed file: structure (via load_seeds), vocabulary ids, nested prefixes.
-
-    Structural problems (columns, URLs, duplicate sites) stop at the first, as they
-    do for a crawl; vocabulary and prefix problems are all reported.
-    """
-    path = Path(path)
-    vocabulary = vocabulary or load_vocabulary()
-    try:
-        seeds = load_seeds(path)
-    except SeedError as err:
-        return CheckResult(path, vocabulary, None, [Problem("error", "", 0, str(err))])
-    problems: list[Problem] = []
-    themes: Counter[str] = Counter()
-    life_events: Counter[str] = Counter()
-    organisations: Counter[str] = Counter()
-    for seed in seeds:
-        for kind, values, known in (
-            ("theme", seed.themes, vocabulary.themes),
-            ("life event", seed.life_events, vocabulary.life_events),
-        ):
-            problems += [
-                Problem("error", str(path), seed.line, _unknown(kind, value, known, vocabulary))
-                for value in values
-                if value not in known
-            ]
-        themes.update(set(seed.themes))
-        life_events.update(set(seed.life_events))
-        organisations[seed.organisation or "(none)"] += 1
-    problems += _overlaps(seeds, str(path))
-    problems.sort(key=lambda p: p.line)
-    return CheckResult(
-        path,
-        vocabulary,
-        seeds,
-        problems,
-        by_theme=dict(themes),
-        by_life_event=dict(life_events),
-        by_organisation=dict(sorted(organisations.items(), key=lambda kv: (-kv[1], kv[0]))),
-    )
-
-
-# -- import
 
 
 @dataclass(frozen=True)
@@ -473,19 +262,3 @@ def import_seeds(
     new = sorted((e for e in src.entries if e.site not in known), key=lambda e: e.site)
     rows += [{"url": e.url} for e in new]
     return ImportResult(header, rows, [e.site for e in new], vanished, kept, drop_vanished, src)
-
-
-def write_seed_file(path: str | Path, text: str) -> None:
-    """Replace ``path`` atomically, so that an interrupted import leaves the old file."""
-    path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                out.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as err:
-        raise SeedError(f"{path}: cannot write seed file ({err.strerror})") from None
