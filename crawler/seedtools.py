@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from crawler.errors import SeedError
 from crawler.seeds import COLUMNS, Seed, SeedList, load_seeds
 from crawler.urls import site_host, site_id
+from seeds.evidence import load_renames, renamed_operator_hosts, small_groups
 
 __all__ = [
     "BUNDLED_DIR",
@@ -273,6 +274,8 @@ def check_seeds(path: str | Path, vocabulary: Vocabulary | None = None) -> Check
         life_events.update(set(seed.life_events))
         organisations[seed.organisation or "(none)"] += 1
     problems += _overlaps(seeds, str(path))
+    for line, message in small_groups(seeds, vocabulary) + renamed_operator_hosts(seeds, load_renames()):
+        problems.append(Problem("warning", str(path), line, message))
     problems.sort(key=lambda p: p.line)
     return CheckResult(
         path,
