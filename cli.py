@@ -447,14 +447,17 @@ def seeds() -> None:
     default=None,
     help="Life-event vocabulary CSV with id,label (default: the bundled seeds/life_events.csv).",
 )
-@click.option("--strict", is_flag=True, help="Exit 2 on warnings too (nested path prefixes).")
+@click.option(
+    "--strict", is_flag=True, help="Exit 2 on warnings too (nested prefixes, small groups, renamed hosts)."
+)
 @handle_errors
 def seeds_check(path: str | None, themes: str | None, life_events: str | None, strict: bool) -> None:
     """Check a seed list and summarise it per theme, life event and organisation.
 
     Problems are printed one a line as FILE:LINE: message. Bad columns, URLs,
     duplicate sites and unknown theme or life-event ids are errors (exit 2);
-    a path-prefix site nested in another one is a warning.
+    a path-prefix site nested in another one, a theme or life event with fewer
+    than 5 sites and a site on a renamed operator's former host are warnings.
 
     \b
     Example:

@@ -109,6 +109,10 @@ ORG_HOSTS = {
     "servicesalapersonne.gouv.fr": ECO, "internet-signalement.gouv.fr": INT, "grippe-aviaire.gouv.fr": AGRI,
     "qualite-tourisme.gouv.fr": ECO, "lesentreprises-sengagent.gouv.fr": TRAV,
     "prefectures-regions.gouv.fr": INT,
+    # added by the evidence of the service-public fiches (seeds/build_evidence.py)
+    "urssaf.fr": SANTE, "agirc-arrco.fr": SANTE, "aphp.fr": SANTE, "monespacesante.fr": SANTE,
+    "notaires.fr": JUST, "tribunal-administratif.fr": AAI, "ofii.fr": INT, "reseau-canope.fr": EDUC,
+    "cidj.com": EDUC, "orientation-pour-tous.fr": TRAV, "ifce.fr": AGRI, "chasseurdefrance.com": ECOLO,
 }
 # fmt: on
 
@@ -137,7 +141,7 @@ ORG_RULES: list[tuple[str, str]] = [
     (r"defense|armee|marine|garde-nationale|dgse|bmpm|imagesdefense|smv", ARM),
     (
         r"education|eduscol|ecole|jeunes|devenirenseignant|ih2ef|snu|associations|service-civique|"
-        r"jeveuxaider|japprendslamer|pass-jeux",
+        r"jeveuxaider|japprendslamer|pass-jeux|\bac-[a-z-]+\.fr$",
         EDUC,
     ),
     (r"enseignementsup|etudiant|parcoursup|monmaster|recherche|horizon-europe|sup-n", ESR),
@@ -337,6 +341,13 @@ NAMES = {
     "legiondhonneur.fr": "Grande chancellerie de la Légion d'honneur", "cleiss.fr": "Cleiss",
     "campusfrance.org": "Campus France",
     "pour-les-personnes-agees.gouv.fr": "Portail national pour les personnes âgées",
+    "urssaf.fr": "Urssaf", "pajemploi.urssaf.fr": "Pajemploi", "cesu.urssaf.fr": "Cesu",
+    "agirc-arrco.fr": "Agirc-Arrco", "reseau-canope.fr": "Réseau Canopé", "notaires.fr": "Notaires de France",
+    "notaviz.notaires.fr": "Notaviz", "ofii.fr": "Office français de l'immigration et de l'intégration",
+    "telerecours.fr": "Télérecours", "citoyens.telerecours.fr": "Télérecours citoyens",
+    "monespacesante.fr": "Mon espace santé", "aphp.fr": "AP-HP", "arcom.fr": "Arcom",
+    "cidj.com": "Centre d'information et de documentation jeunesse",
+    "ifce.fr": "Institut français du cheval et de l'équitation",
 }
 # fmt: on
 # Accents and apostrophes of département and académie names derived from hosts.

@@ -1,5 +1,9 @@
 """Compile seeds/sites.csv, themes.csv and life_events.csv from the public lists.
 
+With them: tags.csv (where each theme and life event of a site comes from),
+evidence.csv (the links of service-public.fr's fiches per life event and theme,
+build_evidence.py) and the coverage section of seeds/README.md.
+
 Run by hand when the source lists are refreshed (see seeds/README.md)::
 
     python seeds/build_sites.py --data ../shared/data
@@ -25,6 +29,19 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.urls import SiteIndex, normalize_url  # noqa: E402
 from seeds import BUNDLED_DIR  # noqa: E402
+from seeds.build_evidence import (  # noqa: E402
+    current_names,
+    evidence_rows,
+    evidence_tags,
+    fiche_groups,
+    linked_hosts,
+    plan_additions,
+    public_sector,
+    site_fiches,
+    sorted_fiches,
+    write_coverage,
+    write_evidence,
+)
 from seeds.build_rules import (  # noqa: E402
     CATEGORY_ORGS,
     EVIDENCE_ELEMENTS,
@@ -45,6 +62,15 @@ from seeds.build_rules import (  # noqa: E402
     STATE_CATEGORIES,
     THEME_RULES,
     TOOL_LABEL,
+)
+from seeds.evidence import (  # noqa: E402
+    DomainEvidence,
+    EvidenceRow,
+    Group,
+    excluded_by,
+    group_evidence,
+    load_exclusions,
+    load_renames,
 )
 from seeds.importer import is_staging_host  # noqa: E402
 
@@ -248,6 +274,48 @@ def annotate(
     return sorted(themes), [e for e in event_labels if e in events]
 
 
+Evidence = dict[Group, dict[str, DomainEvidence]]
+
+
+def add_evidence_sites(
+    chosen: dict[str, dict[str, str]], lists: Path, sp: Path, out: Path
+) -> tuple[dict[str, dict[str, str]], Evidence, list[EvidenceRow], dict[str, str]]:
+    """Today's names of renamed operators, and the sites service-public.fr's fiches send
+    each life event and theme to (seeds/build_evidence.py); writes out/evidence.csv.
+
+    Returns (sites, evidence per group, evidence rows, host -> URL of the added sites).
+    Stops when a domain of the evidence can be neither added nor explained.
+    """
+    renames, exclusions = load_renames(), load_exclusions()
+    candidates = {
+        r["host"].lower().removeprefix("www."): r for r in read_csv(lists / "state_sites_candidates.csv")
+    }
+    chosen = current_names(chosen, renames, candidates)
+    public, live_domains, live_hosts = public_sector(lists)
+    links, origins = linked_hosts(sp, EVIDENCE_ELEMENTS)
+    rows = evidence_rows(fiche_groups(sp), links, public, renames)
+    write_evidence(out / "evidence.csv", rows)
+    evidence = group_evidence(rows, renames, exclusions)
+
+    def refused(host: str) -> bool:  # the selection rules of select_hosts
+        tool = host.count(".") >= 3 and TOOL_LABEL.match(host.split(".")[0]) is not None
+        return tool or is_staging_host(host) or excluded_by(host, EXCLUDED_MAP) is not None
+
+    added, dead = plan_additions(evidence, chosen, (live_domains, live_hosts), renames, refused)
+    if dead:
+        sys.exit(
+            "the evidence names hosts the list can neither take nor cover: "
+            + " ".join(dead)
+            + " (add them to seeds/exclusions.csv or seeds/renamed_hosts.csv)"
+        )
+    for host in added:
+        chosen[host] = dict(candidates.get(host, {}))
+    return chosen, evidence, rows, {h: origins.get(h, f"https://{h}") for h in added}
+
+
+EXCLUDED_MAP = dict.fromkeys(EXCLUDED, "build_rules.EXCLUDED")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
@@ -260,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in read_csv(sp / "derived_sp_theme_to_host_edges.csv"):
         sp_hosts[r["target_host"].lower().removeprefix("www.")] += int(r["n_links"])
     chosen = select_hosts(lists, sp_hosts)
+    chosen, evidence, ev_rows, added = add_evidence_sites(chosen, lists, sp, args.out)
     known = {
         fold_apostrophes(r["host"]).lower().removeprefix("www."): org
         for r in read_csv(lists / "derived_site_to_ministry_2019.csv")
@@ -272,20 +341,49 @@ def main(argv: list[str] | None = None) -> int:
 
     index = SiteIndex(chosen)
     sp_themes, sp_events = service_public_evidence(sp, index)
+    ev_tags, uncovered = evidence_tags(evidence, chosen)
+    if uncovered:
+        sys.exit("evidence domains no site takes: " + " ".join(d for _, d in uncovered))
+    ev_fiches = site_fiches(ev_rows, load_renames(), load_exclusions(), index)
     urls = site_urls(lists)
-    rows = []
+    rows, tags = [], []
     for host in sorted(chosen):
         row, org = chosen[host], orgs[host]
         name = name_of(host, row)
         themes, events = annotate(host, row, org, name, sp_themes, sp_events, theme_labels, event_labels)
-        url = "https://www.service-public.fr" if host == HUB else urls.get(host, f"https://{host}")
-        rows.append([url, name, org, "|".join(themes), "|".join(events)])
+        found = ev_tags.get(host, set())
+        all_themes = sorted(set(themes) | {g for k, g in found if k == "theme" and g in theme_labels})
+        all_events = [e for e in event_labels if e in events or ("life_event", e) in found]
+        for kind, groups, curated in (("theme", all_themes, themes), ("life_event", all_events, events)):
+            for group in groups:
+                source = "+".join(
+                    s for s, on in (("curated", group in curated), ("evidence", (kind, group) in found)) if on
+                )
+                fiches = sorted_fiches(ev_fiches.get((host, (kind, group)), ()))
+                tags.append([host, kind, group, source, len(fiches), "|".join(fiches[:3])])
+        url = (
+            "https://www.service-public.fr"
+            if host == HUB
+            else urls.get(host, added.get(host, f"https://{host}"))
+        )
+        rows.append([url, name, org, "|".join(all_themes), "|".join(all_events)])
     with (args.out / "sites.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["url", "name", "organisation", "themes", "life_events"])
         writer.writerows(rows)
+    with (args.out / "tags.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["site", "kind", "group", "source", "fiches", "examples"])
+        writer.writerows(tags)
+    labels = {"life_event": event_labels, "theme": theme_labels}
+    write_coverage(args.out / "README.md", args.out / "sites.csv", evidence, labels, sorted(added), tags)
     themed = sum(1 for r in rows if r[3])
-    print(f"{len(rows)} sites, {themed} with a theme, {len(set(orgs.values()))} organisations")
+    by_source = Counter(t[3] for t in tags)
+    print(
+        f"{len(rows)} sites ({len(added)} added from the evidence), {themed} with a theme, "
+        f"{len(set(orgs.values()))} organisations; tags: "
+        + ", ".join(f"{n} {source}" for source, n in sorted(by_source.items()))
+    )
     return 0
 
 

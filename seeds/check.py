@@ -15,6 +15,7 @@ from pathlib import Path
 from crawler.errors import SeedError
 from crawler.seeds import Seed, SeedList, load_seeds
 from crawler.urls import site_host
+from seeds.evidence import load_renames, renamed_operator_hosts, small_groups
 from seeds.vocabulary import Vocabulary, load_vocabulary
 
 __all__ = ["CheckResult", "Problem", "check_seeds"]
@@ -156,6 +157,8 @@ def check_seeds(path: str | Path, vocabulary: Vocabulary | None = None) -> Check
         life_events.update(set(seed.life_events))
         organisations[seed.organisation or "(none)"] += 1
     problems += _overlaps(seeds, str(path))
+    for line, message in small_groups(seeds, vocabulary) + renamed_operator_hosts(seeds, load_renames()):
+        problems.append(Problem("warning", str(path), line, message))
     problems.sort(key=lambda p: p.line)
     return CheckResult(
         path,
