@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from crawler.errors import GovlinksError
+from graphs.choices import EXPORT_FORMATS as FORMATS
+from graphs.choices import EXPORT_LEVELS, GROUPINGS
 from graphs.gexf import sanitize_graph, sanitize_value, write_gexf
 from seeds.vocabulary import theme_order
 
@@ -43,8 +45,6 @@ __all__ = [
     "write_history_gexf",
 ]
 
-FORMATS = ("gexf", "graphml", "csv", "parquet")
-
 # A stable qualitative palette (Tableau 10, then two more): a theme keeps its colour
 # as long as the theme list keeps its order.
 PALETTE = (
@@ -53,7 +53,7 @@ PALETTE = (
 )  # fmt: skip
 NO_THEME_COLOR = "#bab0ac"
 
-GROUP_ATTRS = {"theme": "themes", "life-event": "life_events"}
+GROUP_ATTRS = GROUPINGS  # --by value -> node attribute
 
 
 def _groups(value: Any) -> tuple[str, ...]:
@@ -311,6 +311,8 @@ def export_crawl(
 
     if fmt not in FORMATS:
         raise GovlinksError(f"unknown format {fmt!r} (use one of {', '.join(FORMATS)})")
+    if level not in EXPORT_LEVELS:
+        raise GovlinksError(f"unknown level {level!r} (use one of {', '.join(EXPORT_LEVELS)})")
     tables = fmt in ("csv", "parquet")
     if level == "page" and not tables:
         raise GovlinksError("--level page exports the link table: use --format csv or parquet")
