@@ -620,26 +620,20 @@ def demo_serve(folder: str, port: int, log_path: str | None) -> None:
     Example:
       govlinks demo serve demo-web --port 8080
     """
-    import json
-    from pathlib import Path
+    import shlex
 
+    from demo.chain import crawl_args
     from demo.server import serve_forever
     from demo.web import load_web
 
     web = load_web(folder)
-    options = ""
-    truth = Path(folder) / "truth.json"
-    if truth.exists():
-        opts = json.loads(truth.read_text(encoding="utf-8"))["crawl_options"]
-        check = " --check-links" if opts.get("check_links") else ""
-        options = f" --max-pages-per-site {opts['max_pages_per_site']} --max-depth {opts['max_depth']}{check}"
+    command = shlex.join(crawl_args(folder))
 
     def ready(server: Any) -> None:
         url = server.proxy_url
         click.echo(f"Serving {folder} on {url} (Ctrl-C to stop). In another shell:")
         click.echo(f"  export http_proxy={url} https_proxy={url}")
-        seeds = Path(folder) / "seeds.csv"
-        click.echo(f"  govlinks crawl --seeds {seeds} --db {Path(folder) / 'demo.db'} --delay 0{options}")
+        click.echo(f"  govlinks {command}")
 
     try:
         serve_forever(web, port, log_path=log_path, ready=ready)

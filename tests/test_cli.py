@@ -9,6 +9,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -283,3 +284,23 @@ def test_float_options_refuse_non_finite_values() -> None:
     for name, param in floats:
         result = run([*name.split(), param.opts[0], "nan"])
         assert_one_line_error(result, f"'{param.opts[0]}'", "nan is not a finite number")
+
+
+def test_demo_serve_prints_the_demo_crawl_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import demo.server
+    from demo.generate import generate
+
+    web = tmp_path / "web"
+    generate(web, sites=20, pages_per_site=5, page_kb=1, links=5)
+
+    def serve_forever(web: Any, port: int, *, log_path: str | None, ready: Any) -> None:
+        ready(type("Server", (), {"proxy_url": "http://127.0.0.1:9"})())
+
+    monkeypatch.setattr(demo.server, "serve_forever", serve_forever)
+    result = run(["demo", "serve", str(web)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        "  export http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9",
+        f"  govlinks crawl --seeds {web}/seeds.csv --db {web}/demo.db --delay 0 --max-pages-per-site 5 "
+        "--max-depth 4 --check-links",
+    ]
