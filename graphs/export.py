@@ -298,14 +298,15 @@ def export_crawl(
     only: str | None = None,
     bipartite: bool = False,
     history: bool = False,
-    hub: str | None = None,
+    hub: str | Sequence[str] | None = None,
 ) -> str:
     """Export one crawl (or, with ``history``, all) of ``store``; return a summary line.
 
     ``fmt``: gexf, graphml, csv or parquet (csv and parquet write a folder).
     ``level="page"`` exports the page-level link table (csv, parquet only);
     ``only`` keeps the sites of one group of ``by``; ``bipartite`` exports the
-    site–group graph; ``history`` one dynamic GEXF over every finished crawl.
+    site–group graph; ``history`` one dynamic GEXF over every finished crawl;
+    ``hub``: the site(s) from which ``hub_hops`` is counted.
     """
     from graphs.analysis import DEFAULT_HUB, analyse_crawl
 
