@@ -3,8 +3,9 @@
 Each reason code is one function registered with :func:`rule`: its code and
 the one-line text an analyst reads. The registry is the only list of codes:
 the report's code table, its order, ``govlinks report --fail-on`` and the demo's
-planted truth all read it, so adding a code means writing one function (and
-its test), nothing else::
+ground truth all read it, so adding a code means writing one function (and its
+test) and no other code; tests then ask for its row in the README's code table
+and for a site planted with it in the demo web (``demo.generate.PLANTED``)::
 
     @rule("no_https", "its homepage is served over plain http")
     def no_https(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
