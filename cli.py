@@ -16,7 +16,17 @@ from typing import Any, TypeVar
 
 import click
 
+from cli_options import (
+    by_option,
+    crawl_option,
+    db_option,
+    format_option,
+    hub_option,
+    output_option,
+    web_size_options,
+)
 from crawler.errors import GovlinksError
+from graphs.choices import EXPORT_FORMATS, EXPORT_LEVELS, REPORT_FORMATS
 from seeds import default_seeds
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -113,13 +123,7 @@ def main() -> None:
     default=None,
     help="Seed list CSV (default: the bundled seeds/sites.csv).",
 )
-@click.option(
-    "--db",
-    default="govlinks.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Store file (SQLite), created if missing.",
-)
+@db_option(created=True)
 @click.option(
     "--max-pages-per-site",
     default=500,
@@ -238,41 +242,24 @@ def crawl(**kw: Any) -> None:
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
-@click.option(
-    "--db",
-    default="govlinks.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Store file (SQLite).",
-)
-@click.option("--crawl", "crawl_id", type=int, default=None, help="Crawl id (default: the latest).")
-@click.option(
-    "--format",
-    "fmt",
-    required=True,
-    type=click.Choice(["gexf", "graphml", "csv", "parquet"]),
-    help="gexf/graphml write a file; csv/parquet a folder with datapackage.json.",
+@db_option()
+@crawl_option
+@format_option(
+    EXPORT_FORMATS, "gexf/graphml write a file; csv/parquet a folder with datapackage.json.", required=True
 )
 @click.option(
     "--level",
     default="site",
     show_default=True,
-    type=click.Choice(["site", "page"]),
+    type=click.Choice(list(EXPORT_LEVELS)),
     help="site graph, or the page-level cross-site link table (csv, parquet).",
 )
-@click.option(
-    "--group",
-    "by",
-    default="theme",
-    show_default=True,
-    type=click.Choice(["theme", "life-event"]),
-    help="Grouping for --only and --bipartite.",
-)
+@by_option("Grouping for --only and --bipartite.", alias="--group")
 @click.option("--only", metavar="GROUP", default=None, help="Only the sites of this theme or life event.")
 @click.option("--bipartite", is_flag=True, help="The site-group bipartite graph (gexf, graphml).")
 @click.option("--history", is_flag=True, help="Every finished crawl as time slices of one dynamic GEXF.")
-@click.option("--hub", default=None, help="Hub site for the hub_hops metric (default: service-public.fr).")
-@click.option("-o", "--output", required=True, type=click.Path(), help="Output file (folder: csv, parquet).")
+@hub_option
+@output_option("Output file (folder: csv, parquet).", required=True, type=click.Path())
 @handle_errors
 def export(**kw: Any) -> None:
     """Export the site graph for Gephi (GEXF), other graph tools (GraphML) or as open data.
@@ -286,7 +273,7 @@ def export(**kw: Any) -> None:
       govlinks export --format gexf -o govlinks.gexf
       govlinks export --format gexf --history -o history.gexf
       govlinks export --format gexf --only N19803 -o argent.gexf
-      govlinks export --format graphml --bipartite --group life-event -o events.graphml
+      govlinks export --format graphml --bipartite --by life-event -o events.graphml
       govlinks export --format csv -o opendata/
       govlinks export --format parquet --level page -o links/
     """
@@ -294,64 +281,22 @@ def export(**kw: Any) -> None:
     from graphs.export import export_crawl
 
     with Store.open(kw.pop("db")) as store:
-        message = export_crawl(store, kw.pop("output"), **kw)
+        message = export_crawl(store, kw.pop("output"), hub=list(kw.pop("hubs")) or None, **kw)
     click.echo(message)
 
 
-# graphs.findings.CODES, repeated so that --help does not import pandas (a test checks they agree).
-REASON_CODES = (
-    "uncrawled", "orphan", "dead_end", "no_group_inbound", "no_group_outbound", "homepage_only",
-    "template_only", "broken_outlinks", "links_to_retired",
-)  # fmt: skip
-
-
-def _fail_on_codes(values: tuple[str, ...]) -> set[str]:
-    codes: set[str] = set()
-    for value in values:
-        for code in (c.strip() for c in value.split(",")):
-            if code == "any":
-                codes.update(REASON_CODES)
-            elif code in REASON_CODES:
-                codes.add(code)
-            elif code:
-                raise GovlinksError(
-                    f"--fail-on: unknown reason code {code!r} (known: {', '.join(REASON_CODES)}, any)"
-                )
-    return codes
-
-
 @main.command(context_settings=CONTEXT_SETTINGS)
-@click.option(
-    "--db",
-    default="govlinks.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Store file (SQLite).",
-)
-@click.option("--crawl", "crawl_id", type=int, default=None, help="Crawl id (default: the latest).")
-@click.option(
-    "--by",
-    default="theme",
-    show_default=True,
-    type=click.Choice(["theme", "life-event"]),
-    help="Grouping of the group figures and matrix.",
-)
-@click.option(
-    "--format",
-    "fmt",
+@db_option()
+@crawl_option
+@by_option("Grouping of the group figures and matrix.")
+@format_option(
+    REPORT_FORMATS,
+    "table for a terminal, json for programs, csv for spreadsheets, html for readers.",
     default="table",
     show_default=True,
-    type=click.Choice(["table", "json", "csv", "html"]),
-    help="table for a terminal, json for programs, csv for spreadsheets, html for readers.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to this file.")
-@click.option(
-    "--hub",
-    "hubs",
-    multiple=True,
-    metavar="ID",
-    help="Hub site for hop counts (repeatable; default service-public.fr).",
-)
+@output_option("Write to this file.", type=click.Path(dir_okay=False), default=None)
+@hub_option
 @click.option(
     "--fail-on",
     "fail_on",
@@ -399,10 +344,11 @@ def report(**kw: Any) -> None:
     from crawler.fileio import write_text_atomic
     from crawler.store import Store
     from graphs.analysis import DEFAULT_HUB, analyse_crawl
-    from graphs.findings import FindingsConfig
+    from graphs.config import FindingsConfig
+    from graphs.findings import fail_on_match, parse_fail_on
     from graphs.report import render
 
-    fail_on = _fail_on_codes(kw["fail_on"])
+    fail_on = parse_fail_on(kw["fail_on"])
     config = FindingsConfig(broken_share=kw["broken_share"], retired_min=kw["retired_min"])
     with Store.open(kw["db"]) as store:
         analysis = analyse_crawl(
@@ -414,12 +360,10 @@ def report(**kw: Any) -> None:
         write_text_atomic(kw["output"], text, what="report")
     else:
         click.echo(text, nl=False)
-    if fail_on:
-        hits = analysis.findings[analysis.findings["code"].isin(fail_on)]
-        if len(hits):
-            codes = ", ".join(sorted(set(hits["code"])))
-            click.echo(f"report: {hits['site'].nunique()} site(s) flagged {codes} (--fail-on)", err=True)
-            sys.exit(EXIT_FINDINGS)
+    match = fail_on_match(analysis.findings, fail_on)
+    if match:
+        click.echo(f"report: {match.sites} site(s) flagged {', '.join(match.codes)} (--fail-on)", err=True)
+        sys.exit(EXIT_FINDINGS)
 
 
 @main.group(context_settings=CONTEXT_SETTINGS)
@@ -520,19 +464,17 @@ def seeds_import(source: str, suffixes: tuple[str, ...], into: str | None, drop_
 
 
 @main.group(context_settings=CONTEXT_SETTINGS, invoke_without_command=True)
-@click.option(
-    "-o",
-    "--out",
+@output_option(
+    "Folder for the web, the store, the report and the graph.",
+    alias="--out",
     default="govlinks-demo",
     show_default=True,
     type=click.Path(file_okay=False),
-    help="Folder for the web, the store, the report and the graph.",
 )
-@click.option("--sites", default=24, show_default=True, type=click.IntRange(6), help="Seed sites.")
-@click.option("--pages", default=20, show_default=True, type=click.IntRange(5), help="Pages per site.")
+@web_size_options
 @click.pass_context
 @handle_errors
-def demo(ctx: click.Context, out: str, sites: int, pages: int) -> None:
+def demo(ctx: click.Context, output: str, sites: int, pages: int) -> None:
     """Run the whole chain offline: generate, serve, crawl, report, export.
 
     Without a subcommand, builds a synthetic web of State sites (with planted
@@ -551,7 +493,7 @@ def demo(ctx: click.Context, out: str, sites: int, pages: int) -> None:
         return
     from demo.chain import run_demo
 
-    result = run_demo(out, sites=sites, pages=pages, echo=click.echo)
+    result = run_demo(output, sites=sites, pages=pages, echo=click.echo)
     click.echo()
     click.echo(result.table)
     if result.exact:
@@ -570,8 +512,7 @@ def demo(ctx: click.Context, out: str, sites: int, pages: int) -> None:
 
 @demo.command("generate", context_settings=CONTEXT_SETTINGS)
 @click.argument("folder", type=click.Path(file_okay=False))
-@click.option("--sites", default=24, show_default=True, type=click.IntRange(6), help="Seed sites.")
-@click.option("--pages", default=20, show_default=True, type=click.IntRange(5), help="Pages per site.")
+@web_size_options
 @click.option("--page-kb", default=25, show_default=True, type=click.IntRange(1), help="Page size (KB).")
 @click.option("--links", default=60, show_default=True, type=click.IntRange(1), help="Links per page.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Random seed: same seed, same web.")
@@ -623,26 +564,20 @@ def demo_serve(folder: str, port: int, log_path: str | None) -> None:
     Example:
       govlinks demo serve demo-web --port 8080
     """
-    import json
-    from pathlib import Path
+    import shlex
 
+    from demo.chain import crawl_args
     from demo.server import serve_forever
     from demo.web import load_web
 
     web = load_web(folder)
-    options = ""
-    truth = Path(folder) / "truth.json"
-    if truth.exists():
-        opts = json.loads(truth.read_text(encoding="utf-8"))["crawl_options"]
-        check = " --check-links" if opts.get("check_links") else ""
-        options = f" --max-pages-per-site {opts['max_pages_per_site']} --max-depth {opts['max_depth']}{check}"
+    command = shlex.join(crawl_args(folder))
 
     def ready(server: Any) -> None:
         url = server.proxy_url
         click.echo(f"Serving {folder} on {url} (Ctrl-C to stop). In another shell:")
         click.echo(f"  export http_proxy={url} https_proxy={url}")
-        seeds = Path(folder) / "seeds.csv"
-        click.echo(f"  govlinks crawl --seeds {seeds} --db {Path(folder) / 'demo.db'} --delay 0{options}")
+        click.echo(f"  govlinks {command}")
 
     try:
         serve_forever(web, port, log_path=log_path, ready=ready)

@@ -12,17 +12,19 @@ demo must leave the caller's process usable.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from crawler.errors import GovlinksError
 
-__all__ = ["DemoResult", "compare_codes", "run_demo"]
+__all__ = ["DemoResult", "compare_codes", "crawl_args", "run_demo"]
 
 
 @dataclass
@@ -55,14 +57,36 @@ def compare_codes(
     return {s: c for s, c in missed.items() if c}, {s: c for s, c in unexpected.items() if c}
 
 
-def _crawl(folder: Path, db: Path, proxy_env: dict[str, str], options: dict[str, object]) -> None:
-    cmd = [
-        sys.executable, "-m", "cli", "crawl", "--seeds", str(folder / "seeds.csv"), "--db", str(db),
-        "--delay", "0", "--max-pages-per-site", str(options["max_pages_per_site"]),
-        "--max-depth", str(options["max_depth"]),
-    ]  # fmt: skip
-    if options.get("check_links"):
-        cmd.append("--check-links")
+def crawl_args(
+    folder: str | Path, db: str | Path | None = None, options: Mapping[str, Any] | None = None
+) -> list[str]:
+    """The ``govlinks crawl`` arguments that crawl the generated web in ``folder`` completely.
+
+    ``options`` are the truth's ``crawl_options`` (page budget, depth, outside
+    link checks), read from ``folder/truth.json`` when not given; without a
+    truth, only the seed list, the store and no delay. ``db`` defaults to
+    ``folder/demo.db``. ``govlinks demo`` runs these arguments, and ``govlinks
+    demo serve`` prints them for a crawl by hand: one command line for both.
+
+    >>> " ".join(crawl_args("web", options={"max_pages_per_site": 20, "max_depth": 4}))
+    'crawl --seeds web/seeds.csv --db web/demo.db --delay 0 --max-pages-per-site 20 --max-depth 4'
+    """
+    folder = Path(folder)
+    if options is None:
+        truth = folder / "truth.json"
+        options = json.loads(truth.read_text(encoding="utf-8"))["crawl_options"] if truth.exists() else {}
+    db = db or folder / "demo.db"
+    args = ["crawl", "--seeds", str(folder / "seeds.csv"), "--db", str(db), "--delay", "0"]
+    if options:
+        args += ["--max-pages-per-site", str(options["max_pages_per_site"])]
+        args += ["--max-depth", str(options["max_depth"])]
+        if options.get("check_links"):
+            args.append("--check-links")
+    return args
+
+
+def _crawl(folder: Path, db: Path, proxy_env: dict[str, str], options: Mapping[str, Any]) -> None:
+    cmd = [sys.executable, "-m", "cli", *crawl_args(folder, db, options)]
     if not sys.stderr.isatty():
         cmd.append("--quiet")  # no live progress to show: keep Scrapy's log out of the way
     proc = subprocess.run(cmd, env={**os.environ, **proxy_env}, stdout=subprocess.PIPE, text=True)

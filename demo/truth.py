@@ -5,32 +5,31 @@ per pair of sites: the columns of ``Store.site_edges``; the outside links and
 whether each is retired) and which reason codes ``govlinks report`` must give.
 It walks the pages through ``demo.pages.page_links``, the very function the
 HTML is rendered from, and asks ``demo.web`` what each link target answers;
-it uses govlinks itself only for URL norms (``crawler.urls.normalize_url``).
+it uses govlinks itself only for URL norms (``crawler.urls.normalize_url``)
+and, for the reason codes, for the report's own rules (the registry of
+``graphs.findings``) applied to that truth: the demo then checks that crawl,
+store and site graph reproduce exactly the truth's graph, and the rules are
+written once.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
+
+import pandas as pd
 
 from crawler.urls import normalize_url
 from demo.pages import INTERNAL, MAX_DEPTH, OUTSIDE, SiteSpec, WebSpec, page_links
 from demo.web import GeneratedWeb
+from graphs.build import site_graph
+from graphs.findings import CODES as REPORT_CODES
+from graphs.findings import find
+from graphs.metrics import site_metrics
 
-__all__ = ["BROKEN_SHARE", "CODES", "compute_truth", "derive_codes"]
+__all__ = ["CODES", "compute_truth", "derive_codes"]
 
 # The reason codes of `govlinks report`, in report order.
-CODES = (
-    "uncrawled",
-    "orphan",
-    "dead_end",
-    "no_group_inbound",
-    "no_group_outbound",
-    "homepage_only",
-    "template_only",
-    "broken_outlinks",
-    "links_to_retired",
-)
+CODES = tuple(REPORT_CODES)
 
 _FAIL_STATUS = {
     None: "ok",
@@ -39,7 +38,6 @@ _FAIL_STATUS = {
     "error": "homepage_error",
     "no_html": "no_html",
 }
-BROKEN_SHARE = 0.10  # graphs.findings.FindingsConfig.broken_share
 
 
 def _status(site: SiteSpec) -> str:
@@ -157,42 +155,30 @@ def compute_truth(spec: WebSpec) -> dict[str, Any]:
 
 
 def derive_codes(truth: dict[str, Any]) -> dict[str, list[str]]:
-    """Reason codes implied by a truth's sites, edges and outside links (the report's rules)."""
-    sites = truth["sites"]
-    ok = {s for s, d in sites.items() if d["status"] == "ok"}
-    ins: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    outs: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for e in truth["edges"]:
-        ins[e["target"]].append(e)
-        outs[e["source"]].append(e)
-    members: dict[str, set[str]] = defaultdict(set)
-    for s, d in sites.items():
-        for g in d["themes"] + d["life_events"]:
-            members[g].add(s)
-    retired = {x["source"] for x in truth["external"] if x["retired"]}
-    codes: dict[str, list[str]] = {}
-    for s, d in sites.items():
-        if s not in ok:
-            codes[s] = ["uncrawled"]
-            continue
-        peers = set().union(*(members[g] for g in d["themes"] + d["life_events"])) - {s}
-        found = set()
-        if not ins[s]:
-            found.add("orphan")
-        if not outs[s]:
-            found.add("dead_end")
-        if peers & ok and not {e["source"] for e in ins[s]} & peers:
-            found.add("no_group_inbound")
-        if peers and not {e["target"] for e in outs[s]} & peers:
-            found.add("no_group_outbound")
-        if ins[s] and sum(e["deep"] for e in ins[s]) == 0:
-            found.add("homepage_only")
-        if ins[s] and sum(e["content_pages"] for e in ins[s]) == 0:
-            found.add("template_only")
-        targets, broken = sum(e["targets"] for e in outs[s]), sum(e["broken"] for e in outs[s])
-        if targets and broken and broken / targets >= BROKEN_SHARE:
-            found.add("broken_outlinks")
-        if s in retired:
-            found.add("links_to_retired")
-        codes[s] = [c for c in CODES if c in found]
+    """Reason codes the report's rules give on a truth's sites, edges and outside links.
+
+    The truth's site graph is built as the report builds the crawled one
+    (``graphs.build.site_graph``) and every registered rule runs on it with the
+    default thresholds; retired outside links count for ``links_to_retired``.
+    """
+    sites = pd.DataFrame(
+        [
+            {"site": s, "status": d["status"], "pages": d["pages"], "themes": d["themes"],
+             "life_events": d["life_events"]}
+            for s, d in truth["sites"].items()
+        ],
+        columns=["site", "status", "pages", "themes", "life_events"],
+    )  # fmt: skip
+    G = site_graph(sites, pd.DataFrame(truth["edges"]))
+    retired = pd.DataFrame(
+        [
+            (x["source"], x["target_url"], x["target_norm"], x["pages"], x["outcome"])
+            for x in truth["external"]
+            if x["retired"]
+        ],
+        columns=["source", "target_url", "target_norm", "pages", "reason"],
+    )
+    codes: dict[str, list[str]] = {s: [] for s in truth["sites"]}
+    for site, code in find(G, site_metrics(G), retired=retired)[["site", "code"]].itertuples(index=False):
+        codes[site].append(code)
     return codes

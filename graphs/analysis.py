@@ -17,17 +17,12 @@ import networkx as nx
 import pandas as pd
 
 from graphs.build import load_site_graph
-from graphs.findings import (
-    CODES,
-    UNCRAWLED_STATUSES,
-    FindingsConfig,
-    external_checked,
-    find,
-    integration_score,
-    retired_links,
-)
+from graphs.config import FindingsConfig
+from graphs.findings import CODES, UNCRAWLED_STATUSES, find
 from graphs.groups import GROUPINGS, group_matrix, group_members, group_table, peers
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS, site_metrics
+from graphs.retired import external_checked, retired_links
+from graphs.score import integration_score
 from seeds.vocabulary import labels_near
 
 if TYPE_CHECKING:

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from crawler.errors import GovlinksError
+from graphs.choices import EXPORT_FORMATS as FORMATS
+from graphs.choices import EXPORT_LEVELS, GROUPINGS
 from graphs.gexf import sanitize_graph, sanitize_value, write_gexf
 from seeds.vocabulary import theme_order
 
@@ -43,8 +45,6 @@ __all__ = [
     "write_history_gexf",
 ]
 
-FORMATS = ("gexf", "graphml", "csv", "parquet")
-
 # A stable qualitative palette (Tableau 10, then two more): a theme keeps its colour
 # as long as the theme list keeps its order.
 PALETTE = (
@@ -53,7 +53,7 @@ PALETTE = (
 )  # fmt: skip
 NO_THEME_COLOR = "#bab0ac"
 
-GROUP_ATTRS = {"theme": "themes", "life-event": "life_events"}
+GROUP_ATTRS = GROUPINGS  # --by value -> node attribute
 
 
 def _groups(value: Any) -> tuple[str, ...]:
@@ -298,19 +298,22 @@ def export_crawl(
     only: str | None = None,
     bipartite: bool = False,
     history: bool = False,
-    hub: str | None = None,
+    hub: str | Sequence[str] | None = None,
 ) -> str:
     """Export one crawl (or, with ``history``, all) of ``store``; return a summary line.
 
     ``fmt``: gexf, graphml, csv or parquet (csv and parquet write a folder).
     ``level="page"`` exports the page-level link table (csv, parquet only);
     ``only`` keeps the sites of one group of ``by``; ``bipartite`` exports the
-    site–group graph; ``history`` one dynamic GEXF over every finished crawl.
+    site–group graph; ``history`` one dynamic GEXF over every finished crawl;
+    ``hub``: the site(s) from which ``hub_hops`` is counted.
     """
     from graphs.analysis import DEFAULT_HUB, analyse_crawl
 
     if fmt not in FORMATS:
         raise GovlinksError(f"unknown format {fmt!r} (use one of {', '.join(FORMATS)})")
+    if level not in EXPORT_LEVELS:
+        raise GovlinksError(f"unknown level {level!r} (use one of {', '.join(EXPORT_LEVELS)})")
     tables = fmt in ("csv", "parquet")
     if level == "page" and not tables:
         raise GovlinksError("--level page exports the link table: use --format csv or parquet")

@@ -1,9 +1,22 @@
 """Rules that flag poorly integrated sites, each with a reason code and evidence.
 
-Each rule is a small function ``rule(G, metrics, ctx) -> list[Finding]`` that
-looks at the site graph and the per-site metrics and says, in words an
-analyst can check, why a site is flagged. :func:`find` runs them all;
-:func:`integration_score` ranks the sites against the peers of their groups.
+Each reason code is one function registered with :func:`rule`: its code and
+the one-line text an analyst reads. The registry is the only list of codes:
+the report's code table, its order, ``govlinks report --fail-on`` and the demo's
+ground truth all read it, so adding a code means writing one function (and its
+test) and no other code; tests then ask for its row in the README's code table
+and for a site planted with it in the demo web (``demo.generate.PLANTED``)::
+
+    @rule("no_https", "its homepage is served over plain http")
+    def no_https(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
+        for n in _assessed(G):
+            if G.nodes[n].get("url", "").startswith("http:"):
+                yield n, "the seed URL is http", {"url": G.nodes[n]["url"]}
+
+A rule looks at the site graph and the per-site metrics and yields, for each
+site it flags, the evidence in words an analyst can check and the figures
+behind it. :func:`find` runs every rule, in registration order (which is the
+report order). The integration score is in :mod:`graphs.score`.
 
 A site that could not be assessed (``uncrawled``) gets no other code: its
 missing links say nothing about the site itself.
@@ -11,80 +24,32 @@ missing links say nothing about the site itself.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import networkx as nx
 import pandas as pd
 
-from crawler.urls import normalize_url
+from crawler.errors import GovlinksError
+from graphs.config import FindingsConfig
 
 __all__ = [
     "CODES",
+    "RULES",
     "UNCRAWLED_STATUSES",
+    "FailOnMatch",
     "Finding",
-    "FindingsConfig",
+    "Flag",
+    "Rule",
     "RuleContext",
-    "external_checked",
+    "fail_on_match",
     "find",
-    "integration_score",
-    "retired_links",
+    "parse_fail_on",
+    "rule",
 ]
 
-# Reason codes in report order, with the one-line rule an analyst reads.
-CODES: dict[str, str] = {
-    "uncrawled": "could not be assessed (unreachable, robots-blocked, homepage error, no HTML, not crawled)",
-    "orphan": "no other seed site links to it",
-    "dead_end": "it links to no other seed site",
-    "no_group_inbound": "no site sharing one of its themes or life events links to it",
-    "no_group_outbound": "it links to no site sharing one of its themes or life events",
-    "homepage_only": "other sites link to it, but only to its homepage",
-    "template_only": "other sites link to it, but only from headers, menus and footers",
-    "broken_outlinks": "many of the URLs it links to in other seed sites are broken",
-    "links_to_retired": "it links to outside URLs that moved to another host for good or do not answer",
-}
-
 UNCRAWLED_STATUSES = ("unreachable", "robots", "homepage_error", "no_html", "not_crawled")
-
-_PERMANENT = (301, 308)
-
-
-@dataclass
-class FindingsConfig:
-    """Thresholds of the rules and weights of the integration score.
-
-    ``broken_share``: share of broken distinct URLs (inside other seed sites)
-    from which ``broken_outlinks`` is raised. ``retired_min``: number of
-    distinct retired outside URLs from which ``links_to_retired`` is raised.
-    ``weights``: weight of each score component; ``penalties``: points taken
-    off the score per reason code.
-    """
-
-    broken_share: float = 0.10
-    retired_min: int = 1
-    weights: dict[str, float] = field(
-        default_factory=lambda: {
-            "in_reach": 0.25,
-            "out_reach": 0.25,
-            "peer_in": 0.15,
-            "peer_out": 0.15,
-            "deep": 0.10,
-            "content": 0.10,
-        }
-    )
-    penalties: dict[str, float] = field(
-        default_factory=lambda: {"broken_outlinks": 10.0, "links_to_retired": 5.0}
-    )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "broken_share": self.broken_share,
-            "retired_min": self.retired_min,
-            "weights": dict(self.weights),
-            "penalties": dict(self.penalties),
-        }
 
 
 class Finding(NamedTuple):
@@ -94,6 +59,10 @@ class Finding(NamedTuple):
     details: dict[str, Any]  # the figures behind it
 
 
+# What a rule yields for each site it flags: (site, evidence, details); find() adds the code.
+Flag = tuple[str, str, dict[str, Any]]
+
+
 @dataclass
 class RuleContext:
     """What the rules need besides the graph and the metrics."""
@@ -101,8 +70,57 @@ class RuleContext:
     config: FindingsConfig
     peers: Mapping[str, Iterable[str]]
     labels: Mapping[str, str] = field(default_factory=dict)
-    retired: pd.DataFrame | None = None  # retired_links() of the crawl; None: not checked
+    retired: pd.DataFrame | None = None  # graphs.retired.retired_links(); None: not checked
     broken_examples: pd.DataFrame | None = None  # Store.broken_examples()
+
+
+Check = Callable[[nx.DiGraph, pd.DataFrame, RuleContext], Iterable[Flag]]
+
+
+class Rule(NamedTuple):
+    code: str
+    text: str  # the one-line rule an analyst reads in every report
+    check: Check
+
+
+# -- the registry ----------------------------------------------------------------------
+
+# Reason code -> its rule, in registration order, which is the report order.
+RULES: dict[str, Rule] = {}
+
+
+def rule(code: str, text: str) -> Callable[[Check], Check]:
+    """Register ``check`` as the rule of reason ``code``, whose one-line rule is ``text``.
+
+    The function is returned unchanged; registering a code twice is an error.
+    """
+
+    def register(check: Check) -> Check:
+        if code in RULES:
+            raise ValueError(f"reason code {code!r} is registered twice")
+        RULES[code] = Rule(code, text, check)
+        return check
+
+    return register
+
+
+class _Texts(Mapping[str, str]):
+    """Reason code -> text, in report order: a live view of :data:`RULES`."""
+
+    def __getitem__(self, code: str) -> str:
+        return RULES[code].text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(RULES)
+
+    def __len__(self) -> int:
+        return len(RULES)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+CODES: Mapping[str, str] = _Texts()
 
 
 def _assessed(G: nx.DiGraph) -> list[str]:
@@ -124,12 +142,15 @@ def _verb(n: int, singular: str = "links", plural: str = "link") -> str:
     return singular if n == 1 else plural
 
 
-# -- the rules -------------------------------------------------------------------------
+# -- the rules, in report order --------------------------------------------------------
 
 
-def uncrawled(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> list[Finding]:
+@rule(
+    "uncrawled",
+    "could not be assessed (unreachable, robots-blocked, homepage error, no HTML, not crawled)",
+)
+def uncrawled(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
     """Sites whose crawl status is not ``ok``: nothing can be said of their links."""
-    out = []
     for n, d in G.nodes(data=True):
         status = d.get("status", "ok")
         if status not in UNCRAWLED_STATUSES:
@@ -142,34 +163,31 @@ def uncrawled(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> list[Fi
             "no_html": f"no HTML page among its {_plural(int(d.get('pages', 0)), 'page')}",
             "not_crawled": "not crawled in this run (not selected with --site)",
         }[status]
-        out.append(Finding(n, "uncrawled", text, {"status": status, "homepage_status": hs}))
-    return out
+        yield n, text, {"status": status, "homepage_status": hs}
 
 
-def orphan(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> list[Finding]:
+@rule("orphan", "no other seed site links to it")
+def orphan(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
     """No other seed site links to it."""
-    crawled = len(_assessed(G))
-    return [
-        Finding(n, "orphan", f"none of the {crawled - 1} other crawled sites links to it", {"in_sites": 0})
-        for n in _assessed(G)
-        if G.in_degree(n) == 0
-    ]
+    assessed = _assessed(G)
+    for n in assessed:
+        if G.in_degree(n) == 0:
+            yield n, f"none of the {len(assessed) - 1} other crawled sites links to it", {"in_sites": 0}
 
 
-def dead_end(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> list[Finding]:
+@rule("dead_end", "it links to no other seed site")
+def dead_end(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
     """It links to no other seed site."""
-    out = []
     for n in _assessed(G):
         if G.out_degree(n) == 0:
             pages = int(G.nodes[n].get("html_pages", 0))
             text = f"none of its {_plural(pages, 'crawled HTML page')} links to another seed site"
-            out.append(Finding(n, "dead_end", text, {"out_sites": 0, "html_pages": pages}))
-    return out
+            yield n, text, {"out_sites": 0, "html_pages": pages}
 
 
-def no_group_inbound(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> list[Finding]:
+@rule("no_group_inbound", "no site sharing one of its themes or life events links to it")
+def no_group_inbound(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
     """It has peers (sites sharing a theme or life event), some crawled, and none links to it."""
-    out = []
     for n in _assessed(G):
         mine = set(ctx.peers.get(n, ()))
         crawled_peers = [p for p in mine if G.nodes[p].get("status", "ok") not in UNCRAWLED_STATUSES]
@@ -185,14 +203,12 @@ def no_group_inbound(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> 
                 else "nor does any other site"
             )
         )
-        details = {"peers": len(mine), "crawled_peers": len(crawled_peers), "in_other_sites": others}
-        out.append(Finding(n, "no_group_inbound", text, details))
-    return out
+        yield n, text, {"peers": len(mine), "crawled_peers": len(crawled_peers), "in_other_sites": others}
 
 
-def no_group_outbound(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> list[Finding]:
+@rule("no_group_outbound", "it links to no site sharing one of its themes or life events")
+def no_group_outbound(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
     """It has peers and links to none of them."""
-    out = []
     for n in _assessed(G):
         mine = set(ctx.peers.get(n, ()))
         if not mine or any(s in mine for s in G.successors(n)):
@@ -203,48 +219,40 @@ def no_group_outbound(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) ->
             f"{_groups_text(G.nodes[n], ctx.labels)}); "
             + (f"it links to {_plural(others, 'other site')}" if others else "nor to any other site")
         )
-        out.append(Finding(n, "no_group_outbound", text, {"peers": len(mine), "out_other_sites": others}))
-    return out
+        yield n, text, {"peers": len(mine), "out_other_sites": others}
 
 
-def homepage_only(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> list[Finding]:
+def _linked_but_never(G: nx.DiGraph, metrics: pd.DataFrame, column: str, how: str) -> Iterator[Flag]:
+    """Sites other sites link to, where the inbound ``column`` (a count) is 0: ``how`` says so."""
+    for n in _assessed(G):
+        if G.in_degree(n) and int(metrics.at[n, column]) == 0:
+            k, pages = G.in_degree(n), int(metrics.at[n, "in_weight"])
+            text = f"{_plural(k, 'site')} {_verb(k)} to it ({_plural(pages, 'page')}), {how}"
+            yield n, text, {"in_sites": k, "in_weight": pages, column: 0}
+
+
+@rule("homepage_only", "other sites link to it, but only to its homepage")
+def homepage_only(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
     """Linked to by other sites, never deeper than its homepage."""
-    out = []
-    for n in _assessed(G):
-        if G.in_degree(n) and int(metrics.at[n, "in_deep"]) == 0:
-            k, pages = G.in_degree(n), int(metrics.at[n, "in_weight"])
-            text = (
-                f"{_plural(k, 'site')} {_verb(k)} to it ({_plural(pages, 'page')}), "
-                "all to its homepage: no deep link"
-            )
-            out.append(Finding(n, "homepage_only", text, {"in_sites": k, "in_weight": pages, "in_deep": 0}))
-    return out
+    return _linked_but_never(G, metrics, "in_deep", "all to its homepage: no deep link")
 
 
-def template_only(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> list[Finding]:
+@rule("template_only", "other sites link to it, but only from headers, menus and footers")
+def template_only(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
     """Linked to by other sites, only from template regions (header, nav, footer)."""
-    out = []
-    for n in _assessed(G):
-        if G.in_degree(n) and int(metrics.at[n, "in_content_pages"]) == 0:
-            k, pages = G.in_degree(n), int(metrics.at[n, "in_weight"])
-            text = (
-                f"{_plural(k, 'site')} {_verb(k)} to it ({_plural(pages, 'page')}), "
-                "always from headers, menus or footers, never from content"
-            )
-            details = {"in_sites": k, "in_weight": pages, "in_content_pages": 0}
-            out.append(Finding(n, "template_only", text, details))
-    return out
+    how = "always from headers, menus or footers, never from content"
+    return _linked_but_never(G, metrics, "in_content_pages", how)
 
 
-def broken_outlinks(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> list[Finding]:
+@rule("broken_outlinks", "many of the URLs it links to in other seed sites are broken")
+def broken_outlinks(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
     """At least ``broken_share`` of the distinct URLs it links to in seed sites are broken."""
     examples: dict[str, list[str]] = {}
     if ctx.broken_examples is not None and len(ctx.broken_examples):
         for row in ctx.broken_examples.itertuples(index=False):
-            status = _present(row.status)
-            why = f"HTTP {int(status)}" if status else (row.error or "no answer")
+            status = row.status  # NaN or NA when the target did not answer
+            why = f"HTTP {int(status)}" if pd.notna(status) and status else (row.error or "no answer")
             examples.setdefault(str(row.source), []).append(f"{row.target_url} ({why})")
-    out = []
     for n in _assessed(G):
         targets, broken = int(metrics.at[n, "out_targets"]), int(metrics.at[n, "out_broken"])
         if not targets or not broken or broken / targets < ctx.config.broken_share:
@@ -255,16 +263,17 @@ def broken_outlinks(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> l
         )
         if examples.get(n):
             text += ", e.g. " + "; ".join(examples[n])
-        details = {"out_targets": targets, "out_broken": broken, "out_broken_share": broken / targets}
-        out.append(Finding(n, "broken_outlinks", text, details))
-    return out
+        yield n, text, {"out_targets": targets, "out_broken": broken, "out_broken_share": broken / targets}
 
 
-def links_to_retired(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> list[Finding]:
+@rule(
+    "links_to_retired",
+    "it links to outside URLs that moved to another host for good or do not answer",
+)
+def links_to_retired(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
     """It links to outside URLs that moved to another host for good or do not answer."""
     if ctx.retired is None or not len(ctx.retired):
-        return []
-    out = []
+        return
     assessed = set(_assessed(G))
     for site, rows in ctx.retired.groupby("source", sort=True):
         if site not in assessed or len(rows) < ctx.config.retired_min:
@@ -272,86 +281,10 @@ def links_to_retired(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> 
         shown = [f"{r.target_url} ({r.reason})" for r in rows.head(3).itertuples(index=False)]
         more = f" and {len(rows) - 3} more" if len(rows) > 3 else ""
         text = f"links to {_plural(len(rows), 'retired URL')}: " + "; ".join(shown) + more
-        details = {"retired_urls": len(rows), "pages": int(rows["pages"].sum())}
-        out.append(Finding(str(site), "links_to_retired", text, details))
-    return out
+        yield str(site), text, {"retired_urls": len(rows), "pages": int(rows["pages"].sum())}
 
 
-RULES: dict[str, Callable[[nx.DiGraph, pd.DataFrame, RuleContext], list[Finding]]] = {
-    "uncrawled": uncrawled,
-    "orphan": orphan,
-    "dead_end": dead_end,
-    "no_group_inbound": no_group_inbound,
-    "no_group_outbound": no_group_outbound,
-    "homepage_only": homepage_only,
-    "template_only": template_only,
-    "broken_outlinks": broken_outlinks,
-    "links_to_retired": links_to_retired,
-}
-
-
-# -- external link checks --------------------------------------------------------------
-
-
-def _host(url: Any) -> str | None:
-    norm = normalize_url(str(url)) if isinstance(url, str) and url else None
-    return norm.split("/", 1)[0] if norm else None
-
-
-def _present(value: Any) -> Any:
-    """The value, or None for None, NaN and pandas NA."""
-    return None if value is None or pd.isna(value) else value
-
-
-def retired_links(external: pd.DataFrame) -> pd.DataFrame:
-    """Outside link targets that are retired, with the reason, from ``Store.external_checks``.
-
-    Retired: the first redirect is permanent (301 or 308) and the final URL
-    is on another host (``www.`` and default ports ignored), or the check got
-    no HTTP answer at all (status NULL with an error: DNS, refused, timeout).
-
-    Examples
-    --------
-    >>> ext = pd.DataFrame({
-    ...     "source": ["a", "a", "b"], "target_norm": ["old.fr/", "x.fr/", "y.fr/"],
-    ...     "target_url": ["http://old.fr/", "http://x.fr/", "http://y.fr/"], "pages": [2, 1, 1],
-    ...     "status": [200, 200, None], "final_url": ["https://new.fr/", "https://www.x.fr/", None],
-    ...     "redirect_status": [301, 301, None], "error": [None, None, "DNSLookupError: y.fr"]})
-    >>> for row in retired_links(ext)[["source", "target_url", "reason"]].values.tolist():
-    ...     print(row)
-    ['a', 'http://old.fr/', 'moved for good to https://new.fr/']
-    ['b', 'http://y.fr/', 'no answer: DNSLookupError: y.fr']
-    """
-    columns = ["source", "target_url", "target_norm", "pages", "reason"]
-    if external is None or not len(external):
-        return pd.DataFrame(columns=columns)
-    rows = []
-    for r in external.itertuples(index=False):
-        status, redirect = _present(r.status), _present(r.redirect_status)
-        error = r.error if isinstance(r.error, str) and r.error else None
-        reason = None
-        if redirect is not None and int(redirect) in _PERMANENT:
-            final = _host(r.final_url)
-            if final is not None and final != _host(r.target_url):
-                reason = f"moved for good to {r.final_url}"
-        elif status is None and error is not None:
-            reason = f"no answer: {error}"
-        if reason:
-            rows.append((str(r.source), r.target_url, r.target_norm, int(r.pages), reason))
-    return pd.DataFrame(rows, columns=columns)
-
-
-def external_checked(external: pd.DataFrame | None, settings: Mapping[str, Any] | None = None) -> bool:
-    """Whether outside links were checked: the crawl used ``--check-links``, or some
-    outside link has a check result."""
-    if settings and settings.get("check_links"):
-        return True
-    if external is None or not len(external):
-        return False
-    return bool(external["status"].notna().any() or external["error"].notna().any())
-
-
-# -- all rules, and the score ----------------------------------------------------------
+# -- all rules -------------------------------------------------------------------------
 
 
 def find(
@@ -366,8 +299,9 @@ def find(
 ) -> pd.DataFrame:
     """Run every rule; one row per (site, code): columns site, code, evidence, details.
 
-    ``retired`` is :func:`retired_links` of the crawl, or None when outside links
-    were not checked. Rows are ordered by site, then by code in ``CODES`` order.
+    ``retired`` is :func:`graphs.retired.retired_links` of the crawl, or None when outside links
+    were not checked. Rows are ordered by site, then by code in registration
+    (``CODES``) order.
 
     Examples
     --------
@@ -387,95 +321,62 @@ def find(
         retired=retired,
         broken_examples=broken_examples,
     )
-    found = [f for rule in RULES.values() for f in rule(G, metrics, ctx)]
-    order = {code: i for i, code in enumerate(CODES)}
+    found = [
+        Finding(site, r.code, evidence, details)
+        for r in RULES.values()
+        for site, evidence, details in r.check(G, metrics, ctx)
+    ]
+    order = {code: i for i, code in enumerate(RULES)}
     found.sort(key=lambda f: (f.site, order[f.code]))
     return pd.DataFrame(found, columns=["site", "code", "evidence", "details"])
 
 
-def _median(values: list[float]) -> float:
-    if not values:
-        return 0.0
-    s = sorted(values)
-    mid = len(s) // 2
-    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+# -- --fail-on: which codes make a report fail -----------------------------------------
 
 
-def integration_score(
-    G: nx.DiGraph,
-    metrics: pd.DataFrame,
-    findings: pd.DataFrame,
-    *,
-    config: FindingsConfig | None = None,
-    peers: Mapping[str, Iterable[str]] | None = None,
-) -> pd.Series:
-    """Integration score of each site, 0 (isolated) to 100, NaN when not assessed.
+def parse_fail_on(values: Iterable[str]) -> frozenset[str]:
+    """The reason codes named by ``--fail-on`` values: comma-separated codes, ``any`` for all.
 
-    Six components in [0, 1], compared with the site's *reference peers*: the
-    crawled sites sharing one of its themes or life events, or all other
-    crawled sites for a site without any:
-
-    - ``in_reach``: sites linking to it, over the reference median (capped at 1);
-    - ``out_reach``: sites it links to, over the reference median;
-    - ``peer_in`` / ``peer_out``: peers linking to it / it links to, over the
-      reference median of the same figure (left out for a site without peers);
-    - ``deep``: share of inbound links that are deep (``in_deep_share``);
-    - ``content``: share of linking pages with a link in their content
-      (``1 − in_template_share``).
-
-    A ratio over a median uses ``max(median, 1)``, so a site with no link
-    scores 0 on it even when its peers have none either. The score is 100 ×
-    the weighted mean of the components present (weights in
-    ``FindingsConfig.weights``), minus ``FindingsConfig.penalties`` per reason
-    code, clipped to [0, 100].
+    Raises GovlinksError naming the first unknown code and the known ones.
 
     Examples
     --------
-    >>> from graphs.metrics import site_metrics
-    >>> G = nx.DiGraph()
-    >>> G.add_edge("a", "b", weight=1, targets=1, deep=1, content_pages=1)
-    >>> G.add_edge("b", "a", weight=1, targets=1, deep=0, content_pages=0)
-    >>> m = site_metrics(G)
-    >>> integration_score(G, m, find(G, m)).round(1).to_dict()
-    {'a': 71.4, 'b': 100.0}
+    >>> sorted(parse_fail_on(["orphan,dead_end", " orphan"]))
+    ['dead_end', 'orphan']
+    >>> parse_fail_on(["any"]) == set(CODES)
+    True
     """
-    config = config or FindingsConfig()
-    if peers is None:
-        from graphs.groups import peers as group_peers
+    codes: set[str] = set()
+    for value in values:
+        for code in (c.strip() for c in value.split(",")):
+            if code == "any":
+                codes.update(RULES)
+            elif code in RULES:
+                codes.add(code)
+            elif code:
+                raise GovlinksError(
+                    f"--fail-on: unknown reason code {code!r} (known: {', '.join(RULES)}, any)"
+                )
+    return frozenset(codes)
 
-        peers = group_peers(G)
-    assessed = _assessed(G)
-    assessed_set = set(assessed)
-    flags: dict[str, set[str]] = {}
-    for site, code in zip(findings["site"], findings["code"], strict=True):
-        flags.setdefault(site, set()).add(code)
-    cols = {c: metrics[c].to_dict() for c in ("in_sites", "out_sites", "in_peer_sites", "out_peer_sites")}
-    deep = metrics["in_deep_share"].to_dict()
-    template = metrics["in_template_share"].to_dict()
-    w = config.weights
-    scores: dict[str, float] = {}
-    for n in G:
-        if n not in assessed_set:
-            scores[n] = math.nan
-            continue
-        mine = [p for p in peers.get(n, ()) if p in assessed_set and p != n]
-        reference = mine or [p for p in assessed if p != n]
 
-        def ratio(col: str, reference: list[str] = reference, n: str = n) -> float:
-            med = _median([float(cols[col][p]) for p in reference])
-            return min(1.0, float(cols[col][n]) / max(med, 1.0))
+class FailOnMatch(NamedTuple):
+    sites: int  # distinct sites with one of the codes
+    codes: tuple[str, ...]  # the codes found among those asked, sorted
 
-        parts = {
-            "in_reach": ratio("in_sites"),
-            "out_reach": ratio("out_sites"),
-            "deep": 0.0 if deep[n] != deep[n] else float(deep[n]),
-            "content": 0.0 if template[n] != template[n] else 1.0 - float(template[n]),
-        }
-        if mine:
-            parts["peer_in"] = ratio("in_peer_sites")
-            parts["peer_out"] = ratio("out_peer_sites")
-        total = sum(w.get(k, 0.0) for k in parts)
-        base = 100 * sum(w.get(k, 0.0) * v for k, v in parts.items()) / total if total else 0.0
-        penalty = sum(config.penalties.get(code, 0.0) for code in flags.get(n, ()))
-        scores[n] = round(min(100.0, max(0.0, base - penalty)), 2)
-    return pd.Series(scores, name="score", dtype=float).rename_axis("site")
+
+def fail_on_match(findings: pd.DataFrame, codes: Collection[str]) -> FailOnMatch | None:
+    """The sites and codes of ``findings`` (from :func:`find`) among ``codes``; None if none.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"site": ["a", "a", "b"], "code": ["orphan", "dead_end", "orphan"]})
+    >>> fail_on_match(f, {"orphan", "dead_end"})
+    FailOnMatch(sites=2, codes=('dead_end', 'orphan'))
+    >>> fail_on_match(f, {"uncrawled"}) is None
+    True
+    """
+    hits = findings[findings["code"].isin(list(codes))]
+    if not len(hits):
+        return None
+    return FailOnMatch(int(hits["site"].nunique()), tuple(sorted(set(hits["code"]))))

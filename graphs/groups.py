@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 import networkx as nx
 import pandas as pd
 
+from graphs.choices import GROUPINGS
+
 __all__ = [
     "GROUPINGS",
     "GROUP_COLUMNS",
@@ -25,8 +27,6 @@ __all__ = [
     "peers",
 ]
 
-# --by value -> node attribute holding the group ids.
-GROUPINGS = {"theme": "themes", "life-event": "life_events"}
 
 GROUP_COLUMNS = (
     "group", "label", "sites", "crawled", "internal_links", "density", "links_in", "links_out",

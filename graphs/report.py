@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graphs.analysis import Analysis
+from graphs.choices import REPORT_FORMATS as FORMATS
 from graphs.findings import CODES, UNCRAWLED_STATUSES
 from graphs.groups import group_members
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS
@@ -36,7 +37,6 @@ __all__ = [
     "report_dict",
 ]
 
-FORMATS = ("table", "json", "csv", "html")
 JSON_SCHEMA_VERSION = 1
 
 CSV_COLUMNS = (

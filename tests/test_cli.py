@@ -9,6 +9,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -283,3 +284,90 @@ def test_float_options_refuse_non_finite_values() -> None:
     for name, param in floats:
         result = run([*name.split(), param.opts[0], "nan"])
         assert_one_line_error(result, f"'{param.opts[0]}'", "nan is not a finite number")
+
+
+# -- shared options: one spelling per idea, old spellings still accepted ----------------------
+
+
+def shown(param: click.Parameter) -> list[str]:
+    """The spellings of an option that help and error messages show (not its hidden aliases)."""
+    return [o for o in param.opts if o not in getattr(param, "aliases", ())]
+
+
+def test_one_spelling_per_idea() -> None:
+    spellings: dict[str, set[tuple[str, ...]]] = {}
+    for name, cmd in commands():
+        for param in cmd.params:
+            if name == "crawl" and param.name == "sites":
+                continue  # crawl --site ID (which sites), not demo --sites N (how many)
+            if isinstance(param, click.Option) and param.name not in ("help", "version"):
+                spellings.setdefault(str(param.name), set()).add(tuple(shown(param)))
+    assert {name: s for name, s in spellings.items() if len(s) > 1} == {}
+    assert spellings["output"] == {("-o", "--output")} and spellings["by"] == {("--by",)}
+    assert spellings["db"] == {("--db",)} and spellings["crawl_id"] == {("--crawl",)}
+    assert spellings["fmt"] == {("--format",)} and spellings["hubs"] == {("--hub",)}
+
+
+def test_old_spellings_still_work_but_are_not_shown() -> None:
+    demo = COMMANDS["demo"]
+    for args in (["--out", "x"], ["--output", "x"], ["-o", "x"]):
+        assert demo.make_context("demo", [*args, "--sites", "7"]).params["output"] == "x"
+    export = COMMANDS["export"]
+    for spelling in ("--group", "--by"):
+        ctx = export.make_context("export", ["--format", "gexf", "-o", "g.gexf", spelling, "life-event"])
+        assert ctx.params["by"] == "life-event"
+    for name, alias in (("demo", "--out"), ("export", "--group")):
+        help_text = run([*name.split(), "-h"]).stdout
+        assert "-o, --output" in help_text and not re.search(rf"{alias}(?![\w-])", help_text)
+    assert "--by [theme|life-event]" in run(["export", "-h"]).stdout
+    result = run(["export", "--db", "g.db", "--format", "gexf"])  # error hints name the shown spellings
+    assert result.stderr == "Error: Missing option '-o' / '--output'. (try 'main export -h')\n"
+
+
+def test_choices_come_from_the_library() -> None:
+    import graphs.export
+    import graphs.groups
+    import graphs.report
+
+    formats = {name: tuple(p.type.choices) for name, c in commands() for p in c.params if p.name == "fmt"}
+    assert formats["report"] == graphs.report.FORMATS == ("table", "json", "csv", "html")
+    assert formats["export"] == graphs.export.FORMATS == ("gexf", "graphml", "csv", "parquet")
+    by = [list(p.type.choices) for _, c in commands() for p in c.params if p.name == "by"]
+    assert by == [list(graphs.groups.GROUPINGS)] * 2 == [["theme", "life-event"]] * 2
+
+
+@pytest.mark.parametrize("args", [["--help"], ["report", "--help"], ["export", "--help"], ["demo", "-h"]])
+def test_help_imports_no_heavy_module(args: list[str]) -> None:
+    """--help stays instant: no pandas, networkx, Scrapy or library module beyond graphs.choices."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    code = "import sys, cli; cli.main(sys.argv[1:], standalone_mode=False); print(*sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    loaded = set(proc.stdout.split("\n")[-2].split())
+    assert "cli_options" in loaded and "graphs.choices" in loaded
+    heavy = {"pandas", "networkx", "numpy", "scrapy", "graphs.findings", "graphs.report", "graphs.export"}
+    assert loaded & heavy == set()
+
+
+def test_demo_serve_prints_the_demo_crawl_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import demo.server
+    from demo.generate import generate
+
+    web = tmp_path / "web"
+    generate(web, sites=20, pages_per_site=5, page_kb=1, links=5)
+
+    def serve_forever(web: Any, port: int, *, log_path: str | None, ready: Any) -> None:
+        ready(type("Server", (), {"proxy_url": "http://127.0.0.1:9"})())
+
+    monkeypatch.setattr(demo.server, "serve_forever", serve_forever)
+    result = run(["demo", "serve", str(web)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        "  export http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9",
+        f"  govlinks crawl --seeds {web}/seeds.csv --db {web}/demo.db --delay 0 --max-pages-per-site 5 "
+        "--max-depth 4 --check-links",
+    ]

@@ -169,6 +169,31 @@ def test_hand_built_graph_with_awkward_values(tmp_path: Path) -> None:
     assert_same_graph(H, graphology(out))
 
 
+def test_by_and_its_old_spelling_group(db: Path, tmp_path: Path) -> None:
+    # --by is the spelling of report; --group, the old one, still works and means the same
+    outs = {}
+    for spelling in ("--by", "--group"):
+        outs[spelling] = out = tmp_path / f"{spelling[2:]}.graphml"
+        args = ["--format", "graphml", "--bipartite", spelling, "life-event", "-o", str(out)]
+        assert export(db, *args).output == f"Wrote {out}: 5 nodes, 2 edges (crawl 2)\n"
+    assert outs["--by"].read_bytes() == outs["--group"].read_bytes()
+    sites = {"a.gouv.fr", "b.gouv.fr", "c.gouv.fr/x", "service-public.fr"}
+    assert set(nx.read_graphml(outs["--by"]).nodes) == {*sites, "life-event:F1"}
+
+
+def test_hub_is_repeatable(db: Path, tmp_path: Path) -> None:
+    # crawl 2: a -> b, a -> c/x, c/x -> a, service-public -> a
+    hops = {}
+    for hubs in (["c.gouv.fr/x"], ["c.gouv.fr/x", "b.gouv.fr"]):
+        out = tmp_path / f"{len(hubs)}.graphml"
+        args = [a for hub in hubs for a in ("--hub", hub)]
+        assert export(db, "--format", "graphml", *args, "-o", str(out)).exit_code == 0
+        G = nx.read_graphml(out)
+        hops[len(hubs)] = {n: G.nodes[n]["hub_hops"] for n in ("a.gouv.fr", "b.gouv.fr", "c.gouv.fr/x")}
+    assert hops == {1: {"a.gouv.fr": 1.0, "b.gouv.fr": 2.0, "c.gouv.fr/x": 0.0},
+                    2: {"a.gouv.fr": 1.0, "b.gouv.fr": 0.0, "c.gouv.fr/x": 0.0}}  # fmt: skip
+
+
 def test_history_is_one_dynamic_gexf_with_a_slice_per_crawl(db: Path, tmp_path: Path) -> None:
     out = tmp_path / "history.gexf"
     result = export(db, "--format", "gexf", "--history", "-o", str(out))

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import pandas as pd
 import pytest
 
-from graphs.findings import (
-    CODES,
-    FindingsConfig,
-    external_checked,
-    find,
-    integration_score,
-    retired_links,
-)
+from crawler.errors import GovlinksError
+from graphs.config import FindingsConfig
+from graphs.findings import CODES, RULES, RuleContext, fail_on_match, find, parse_fail_on, rule
 from graphs.metrics import site_metrics
+from graphs.retired import external_checked, retired_links
+from graphs.score import integration_score
 
 # An edge from a content region to a deep page, the healthy kind.
 GOOD = dict(weight=1, links=1, targets=1, deep=1, template_pages=0, content_pages=1, broken=0)
@@ -248,6 +248,85 @@ def test_findings_frame_order_and_columns() -> None:
         ["a", "uncrawled"], ["b", "orphan"], ["b", "dead_end"], ["c", "orphan"], ["c", "dead_end"],
     ]  # fmt: skip
     assert set(found["code"]) <= set(CODES)
+
+
+# -- the registry: one function per reason code ------------------------------------------
+
+
+@pytest.fixture
+def registry() -> Iterator[None]:
+    """Whatever a test registers is gone after it."""
+    before = dict(RULES)
+    yield
+    RULES.clear()
+    RULES.update(before)
+
+
+@pytest.fixture
+def no_title(registry: None) -> str:
+    """A reason code added for one test, as a contributor would add one."""
+
+    @rule("no_title", "its homepage has no title")
+    def no_title(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Any]:
+        for n, d in G.nodes(data=True):
+            if not d.get("title"):
+                yield n, "the homepage has no <title>", {"title": ""}
+
+    return "no_title"
+
+
+def test_the_registry_lists_the_codes_in_report_order() -> None:
+    assert list(CODES) == list(RULES) == [
+        "uncrawled", "orphan", "dead_end", "no_group_inbound", "no_group_outbound", "homepage_only",
+        "template_only", "broken_outlinks", "links_to_retired",
+    ]  # fmt: skip
+    assert CODES["orphan"] == "no other seed site links to it" == RULES["orphan"].text
+    assert dict(CODES)["dead_end"] == "it links to no other seed site"
+
+
+def test_one_registered_function_is_a_reason_code_everywhere(no_title: str) -> None:
+    G = graph({"a": {"title": "A"}, "b": {}}, [("a", "b", {}), ("b", "a", {})])
+    found = find(G, site_metrics(G))
+    assert found.values.tolist() == [["b", "no_title", "the homepage has no <title>", {"title": ""}]]
+    assert list(CODES)[-1] == "no_title" and CODES["no_title"] == "its homepage has no title"
+    assert parse_fail_on(["any"]) == set(CODES) and parse_fail_on(["no_title"]) == {"no_title"}
+    assert fail_on_match(found, {"no_title"}) == (1, ("no_title",))
+    # report order is registration order: the new code comes after every other code of a site
+    G.add_node("c")
+    found = find(G, site_metrics(G))
+    assert found[["site", "code"]].values.tolist() == [
+        ["b", "no_title"], ["c", "orphan"], ["c", "dead_end"], ["c", "no_title"],
+    ]  # fmt: skip
+
+
+def test_a_code_is_registered_once(registry: None) -> None:
+    with pytest.raises(ValueError, match="reason code 'orphan' is registered twice"):
+        rule("orphan", "again")(lambda G, metrics, ctx: [])
+    assert RULES["orphan"].text == "no other seed site links to it"
+
+
+def test_fail_on_policy() -> None:
+    assert parse_fail_on(["orphan,dead_end", " orphan ,", "dead_end"]) == {"orphan", "dead_end"}
+    assert parse_fail_on([]) == frozenset() and parse_fail_on([","]) == frozenset()
+    assert parse_fail_on(["any,orphan"]) == set(RULES)
+    with pytest.raises(GovlinksError) as err:
+        parse_fail_on(["orphan,Orphan"])
+    assert str(err.value) == (
+        "--fail-on: unknown reason code 'Orphan' (known: uncrawled, orphan, dead_end, no_group_inbound, "
+        "no_group_outbound, homepage_only, template_only, broken_outlinks, links_to_retired, any)"
+    )
+    codes = ["orphan", "orphan", "dead_end", "uncrawled"]
+    found = pd.DataFrame({"site": ["b", "a", "a", "c"], "code": codes})
+    assert fail_on_match(found, {"orphan", "dead_end"}) == (2, ("dead_end", "orphan"))
+    assert fail_on_match(found, {"uncrawled", "template_only"}) == (1, ("uncrawled",))
+    assert fail_on_match(found, {"template_only"}) is None and fail_on_match(found, set()) is None
+
+
+def test_readme_reason_code_table_is_the_registry() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("**Reason codes.**", 1)[1].split("\n\n", 2)[1]
+    assert table.startswith("| code | rule |")
+    assert re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE) == list(CODES)
 
 
 def score(G: nx.DiGraph, **kw: Any) -> pd.Series:

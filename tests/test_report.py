@@ -306,5 +306,11 @@ def test_cli_output_file_is_replaced_whole(db: Path, tmp_path: Path) -> None:
     assert {p.name for p in tmp_path.iterdir()} == before  # no temporary file left
 
 
-def test_cli_reason_codes_match_the_library() -> None:
-    assert tuple(CODES) == cli.REASON_CODES
+def test_cli_fail_on_knows_the_registered_codes(db: Path) -> None:
+    # the CLI keeps no list of its own: --fail-on accepts and names exactly the registry's codes
+    result = run("--db", str(db), "--fail-on", "nope")
+    known = ", ".join(CODES)
+    assert result.stderr == f"Error: --fail-on: unknown reason code 'nope' (known: {known}, any)\n"
+    assert not hasattr(cli, "REASON_CODES")
+    every = run("--db", str(db), "--format", "json", "--fail-on", ",".join(CODES))
+    assert every.exit_code == 1 and every.stderr == run("--db", str(db), "--fail-on", "any").stderr
