@@ -8,7 +8,6 @@ documented in the README; Scrapy is imported only inside ``crawl`` so that
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -18,11 +17,13 @@ import click
 
 from cli_options import (
     by_option,
+    crawl_command_options,
     crawl_option,
     db_option,
     format_option,
     hub_option,
     output_option,
+    report_thresholds,
     web_size_options,
 )
 from crawler.errors import GovlinksError
@@ -71,6 +72,15 @@ class OneLineGroup(click.Group):
         where = (err.ctx or ctx).command_path
         return _UsageError(f"{' '.join(err.format_message().split())} (try '{where} -h')")
 
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        """Subcommands share the group's context settings (``-h``, width)."""
+        kwargs.setdefault("context_settings", CONTEXT_SETTINGS)
+        return super().command(*args, **kwargs)
+
+    def group(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("context_settings", CONTEXT_SETTINGS)
+        return super().group(*args, **kwargs)
+
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
             return super().make_context(*args, **kwargs)
@@ -88,21 +98,7 @@ class OneLineGroup(click.Group):
             raise self._one_line(err, ctx) from None
 
 
-def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
-    """Refuse ``nan`` and ``inf``, which Click's FloatRange lets through."""
-    if value is not None and not math.isfinite(value):
-        raise click.BadParameter(f"{value} is not a finite number")
-    return value
-
-
-def _header_value(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """A header value with no control characters (they would split the request)."""
-    if value is not None and (not value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value)):
-        raise click.BadParameter("must be non-empty printable text")
-    return value
-
-
-@click.group(cls=OneLineGroup, context_settings=CONTEXT_SETTINGS)
+@click.group(cls=OneLineGroup)
 @click.version_option(package_name="govlinks")
 def main() -> None:
     """Crawl French State websites and analyse the hyperlinks between them.
@@ -115,83 +111,8 @@ def main() -> None:
     """
 
 
-@main.command(context_settings=CONTEXT_SETTINGS)
-@click.option(
-    "--seeds",
-    "seeds",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Seed list CSV (default: the bundled seeds/sites.csv).",
-)
-@db_option(created=True)
-@click.option(
-    "--max-pages-per-site",
-    default=500,
-    show_default=True,
-    type=click.IntRange(1),
-    help="Page budget of each site.",
-)
-@click.option(
-    "--max-depth",
-    default=10,
-    show_default=True,
-    type=click.IntRange(0),
-    help="Links followed from the seed page.",
-)
-@click.option(
-    "--delay",
-    default=1.0,
-    show_default=True,
-    type=click.FloatRange(0),
-    callback=_finite,
-    help="Seconds between two requests to one site.",
-)
-@click.option(
-    "--concurrency",
-    default=0,
-    type=click.IntRange(0),
-    help="Requests in flight over all sites (default: one per site, at most 1000).",
-)
-@click.option(
-    "--per-site-concurrency",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1),
-    help="Requests in flight to one site.",
-)
-@click.option("--site", "sites", multiple=True, metavar="ID", help="Crawl only this site id (repeatable).")
-@click.option(
-    "--user-agent", default=None, callback=_header_value, help="User-Agent header (default names govlinks)."
-)
-@click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (only for your own sites).")
-@click.option(
-    "--check-links", is_flag=True, help="Also check link targets outside the seed sites (HEAD, then GET)."
-)
-@click.option("--keep-internal", is_flag=True, help="Store internal links too, not only counts.")
-@click.option("--resume", is_flag=True, help="Continue the last interrupted crawl of --db.")
-@click.option(
-    "--timeout",
-    default=30.0,
-    show_default=True,
-    type=click.FloatRange(0.1),
-    callback=_finite,
-    help="Seconds before a request times out.",
-)
-@click.option(
-    "--max-page-bytes",
-    default=10 * 1024 * 1024,
-    show_default=True,
-    type=click.IntRange(1024),
-    help="Larger pages are not downloaded (recorded as errors).",
-)
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
-@click.option(
-    "--log-file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Append the full log, with the end summary, to this file.",
-)
-@click.option("--fail-on-site-errors", is_flag=True, help="Exit 1 when some sites could not be crawled.")
+@main.command()
+@crawl_command_options
 @handle_errors
 def crawl(**kw: Any) -> None:
     """Crawl the seed sites and store their pages and cross-site links.
@@ -241,7 +162,7 @@ def crawl(**kw: Any) -> None:
         sys.exit(EXIT_FINDINGS)
 
 
-@main.command(context_settings=CONTEXT_SETTINGS)
+@main.command()
 @db_option()
 @crawl_option
 @format_option(
@@ -285,7 +206,7 @@ def export(**kw: Any) -> None:
     click.echo(message)
 
 
-@main.command(context_settings=CONTEXT_SETTINGS)
+@main.command()
 @db_option()
 @crawl_option
 @by_option("Grouping of the group figures and matrix.")
@@ -297,35 +218,7 @@ def export(**kw: Any) -> None:
 )
 @output_option("Write to this file.", type=click.Path(dir_okay=False), default=None)
 @hub_option
-@click.option(
-    "--fail-on",
-    "fail_on",
-    multiple=True,
-    metavar="CODE[,CODE…]",
-    help="Exit 1 when some site has one of these reason codes ('any': every code).",
-)
-@click.option(
-    "--broken-share",
-    default=0.10,
-    show_default=True,
-    type=click.FloatRange(0, 1, min_open=True),
-    callback=_finite,
-    help="broken_outlinks: share of broken URLs from which a site is flagged.",
-)
-@click.option(
-    "--retired-min",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1),
-    help="links_to_retired: retired outside URLs from which a site is flagged.",
-)
-@click.option(
-    "--top",
-    default=40,
-    show_default=True,
-    type=click.IntRange(0),
-    help="table: flagged sites shown (0: all).",
-)
+@report_thresholds
 @handle_errors
 def report(**kw: Any) -> None:
     """Report how well the sites link to each other, and flag the poorly integrated ones.
@@ -366,7 +259,7 @@ def report(**kw: Any) -> None:
         sys.exit(EXIT_FINDINGS)
 
 
-@main.group(context_settings=CONTEXT_SETTINGS)
+@main.group()
 def seeds() -> None:
     """Check a seed list, or build and refresh one from public lists of domains.
 
@@ -377,7 +270,7 @@ def seeds() -> None:
     """
 
 
-@seeds.command("check", context_settings=CONTEXT_SETTINGS)
+@seeds.command("check")
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
 @click.option(
     "--themes",
@@ -420,7 +313,7 @@ def seeds_check(path: str | None, themes: str | None, life_events: str | None, s
         sys.exit(EXIT_USAGE)
 
 
-@seeds.command("import", context_settings=CONTEXT_SETTINGS)
+@seeds.command("import")
 @click.argument("source", type=click.Path(dir_okay=False))
 @click.option(
     "--suffix",
@@ -463,7 +356,7 @@ def seeds_import(source: str, suffixes: tuple[str, ...], into: str | None, drop_
         click.echo(line, err=into is None)
 
 
-@main.group(context_settings=CONTEXT_SETTINGS, invoke_without_command=True)
+@main.group(invoke_without_command=True)
 @output_option(
     "Folder for the web, the store, the report and the graph.",
     alias="--out",
@@ -510,7 +403,7 @@ def demo(ctx: click.Context, output: str, sites: int, pages: int) -> None:
     click.echo(f"  web      {result.folder / 'web'}   (govlinks demo serve {result.folder / 'web'})")
 
 
-@demo.command("generate", context_settings=CONTEXT_SETTINGS)
+@demo.command("generate")
 @click.argument("folder", type=click.Path(file_okay=False))
 @web_size_options
 @click.option("--page-kb", default=25, show_default=True, type=click.IntRange(1), help="Page size (KB).")
@@ -546,7 +439,7 @@ def demo_generate(
     )
 
 
-@demo.command("serve", context_settings=CONTEXT_SETTINGS)
+@demo.command("serve")
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="0: any.")
 @click.option(

@@ -10,6 +10,7 @@ nothing: ``--help`` stays instant). An old spelling (``demo --out``, ``export
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -19,11 +20,13 @@ from graphs.choices import GROUPINGS
 
 __all__ = [
     "by_option",
+    "crawl_command_options",
     "crawl_option",
     "db_option",
     "format_option",
     "hub_option",
     "output_option",
+    "report_thresholds",
     "web_size_options",
 ]
 
@@ -63,7 +66,8 @@ def db_option(*, created: bool = False) -> Callable[[F], F]:
         "--db",
         default="govlinks.db",
         show_default=True,
-        type=click.Path(dir_okay=False),
+        # readable=False: the store names an unreadable file itself, in its own words
+        type=click.Path(dir_okay=False, readable=False),
         help="Store file (SQLite), created if missing." if created else "Store file (SQLite).",
     )
 
@@ -116,3 +120,157 @@ def web_size_options(f: F) -> F:
         "--pages", default=20, show_default=True, type=click.IntRange(5), help="Pages per site."
     )
     return sites(pages(f))
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """Refuse ``nan`` and ``inf``, which Click's FloatRange lets through."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number")
+    return value
+
+
+def _header_value(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A header value with no control characters (they would split the request)."""
+    if value is not None and (not value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value)):
+        raise click.BadParameter("must be non-empty printable text")
+    return value
+
+
+def crawl_command_options(f: F) -> F:
+    """The options of ``govlinks crawl``, in help order."""
+    for option in reversed(_crawl_command_options()):
+        f = option(f)
+    return f
+
+
+def _crawl_command_options() -> list[Callable[[F], F]]:
+    return [
+        click.option(
+            "--seeds",
+            "seeds",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Seed list CSV (default: the bundled seeds/sites.csv).",
+        ),
+        db_option(created=True),
+        click.option(
+            "--max-pages-per-site",
+            default=500,
+            show_default=True,
+            type=click.IntRange(1),
+            help="Page budget of each site.",
+        ),
+        click.option(
+            "--max-depth",
+            default=10,
+            show_default=True,
+            type=click.IntRange(0),
+            help="Links followed from the seed page.",
+        ),
+        click.option(
+            "--delay",
+            default=1.0,
+            show_default=True,
+            type=click.FloatRange(0),
+            callback=_finite,
+            help="Seconds between two requests to one site.",
+        ),
+        click.option(
+            "--concurrency",
+            default=0,
+            type=click.IntRange(0),
+            help="Requests in flight over all sites (default: one per site, at most 1000).",
+        ),
+        click.option(
+            "--per-site-concurrency",
+            default=1,
+            show_default=True,
+            type=click.IntRange(1),
+            help="Requests in flight to one site.",
+        ),
+        click.option(
+            "--site", "sites", multiple=True, metavar="ID", help="Crawl only this site id (repeatable)."
+        ),
+        click.option(
+            "--user-agent",
+            default=None,
+            callback=_header_value,
+            help="User-Agent header (default names govlinks).",
+        ),
+        click.option(
+            "--ignore-robots", is_flag=True, help="Do not obey robots.txt (only for your own sites)."
+        ),
+        click.option(
+            "--check-links",
+            is_flag=True,
+            help="Also check link targets outside the seed sites (HEAD, then GET).",
+        ),
+        click.option("--keep-internal", is_flag=True, help="Store internal links too, not only counts."),
+        click.option("--resume", is_flag=True, help="Continue the last interrupted crawl of --db."),
+        click.option(
+            "--timeout",
+            default=30.0,
+            show_default=True,
+            type=click.FloatRange(0.1),
+            callback=_finite,
+            help="Seconds before a request times out.",
+        ),
+        click.option(
+            "--max-page-bytes",
+            default=10 * 1024 * 1024,
+            show_default=True,
+            type=click.IntRange(1024),
+            help="Larger pages are not downloaded (recorded as errors).",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron)."),
+        click.option(
+            "--log-file",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Append the full log, with the end summary, to this file.",
+        ),
+        click.option(
+            "--fail-on-site-errors", is_flag=True, help="Exit 1 when some sites could not be crawled."
+        ),
+    ]
+
+
+def report_thresholds(f: F) -> F:
+    """``report``: --fail-on, the thresholds of the rules and --top."""
+    for option in reversed(_report_thresholds()):
+        f = option(f)
+    return f
+
+
+def _report_thresholds() -> list[Callable[[F], F]]:
+    return [
+        click.option(
+            "--fail-on",
+            "fail_on",
+            multiple=True,
+            metavar="CODE[,CODE…]",
+            help="Exit 1 when some site has one of these reason codes ('any': every code).",
+        ),
+        click.option(
+            "--broken-share",
+            default=0.10,
+            show_default=True,
+            type=click.FloatRange(0, 1, min_open=True),
+            callback=_finite,
+            help="broken_outlinks: share of broken URLs from which a site is flagged.",
+        ),
+        click.option(
+            "--retired-min",
+            default=1,
+            show_default=True,
+            type=click.IntRange(1),
+            help="links_to_retired: retired outside URLs from which a site is flagged.",
+        ),
+        click.option(
+            "--top",
+            default=40,
+            show_default=True,
+            type=click.IntRange(0),
+            help="table: flagged sites shown (0: all).",
+        ),
+    ]
