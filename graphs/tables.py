@@ -22,7 +22,8 @@ import networkx as nx
 import pandas as pd
 
 from crawler.errors import GovlinksError
-from graphs.gexf import clean_text, is_missing, sanitize_value, value_type
+from crawler.text import xml_text
+from graphs.gexf import is_missing, sanitize_value, value_type
 
 if TYPE_CHECKING:
     from crawler.store import Store
@@ -310,7 +311,7 @@ def write_page_links(
         for i, chunk in enumerate(store.page_links(crawl_id, chunksize=chunksize)):
             chunk = chunk[list(_PAGE_COLUMNS)]
             for col in _PAGE_COLUMNS[:-1]:
-                chunk[col] = chunk[col].map(lambda v: None if is_missing(v) else clean_text(v))
+                chunk[col] = chunk[col].map(lambda v: None if is_missing(v) else xml_text(v))
             chunk["template"] = chunk["template"].astype("int64")
             rows += len(chunk)
             if fmt == "csv":
