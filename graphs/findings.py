@@ -20,6 +20,7 @@ import networkx as nx
 import pandas as pd
 
 from crawler.urls import normalize_url
+from graphs.status import UNCRAWLED_STATUSES, assessed_sites, is_assessed
 
 __all__ = [
     "CODES",
@@ -45,8 +46,6 @@ CODES: dict[str, str] = {
     "broken_outlinks": "many of the URLs it links to in other seed sites are broken",
     "links_to_retired": "it links to outside URLs that moved to another host for good or do not answer",
 }
-
-UNCRAWLED_STATUSES = ("unreachable", "robots", "homepage_error", "no_html", "not_crawled")
 
 _PERMANENT = (301, 308)
 
@@ -106,7 +105,7 @@ class RuleContext:
 
 
 def _assessed(G: nx.DiGraph) -> list[str]:
-    return [n for n, d in G.nodes(data=True) if d.get("status", "ok") not in UNCRAWLED_STATUSES]
+    return assessed_sites(G)
 
 
 def _groups_text(d: Mapping[str, Any], labels: Mapping[str, str], limit: int = 3) -> str:
@@ -132,7 +131,7 @@ def uncrawled(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> list[Fi
     out = []
     for n, d in G.nodes(data=True):
         status = d.get("status", "ok")
-        if status not in UNCRAWLED_STATUSES:
+        if is_assessed(status):
             continue
         hs = d.get("homepage_status")
         text = {
@@ -172,7 +171,7 @@ def no_group_inbound(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> 
     out = []
     for n in _assessed(G):
         mine = set(ctx.peers.get(n, ()))
-        crawled_peers = [p for p in mine if G.nodes[p].get("status", "ok") not in UNCRAWLED_STATUSES]
+        crawled_peers = [p for p in mine if is_assessed(G.nodes[p].get("status", "ok"))]
         if not crawled_peers or any(p in mine for p in G.predecessors(n)):
             continue
         others = G.in_degree(n)

@@ -16,6 +16,8 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
+from graphs.status import is_assessed
+
 __all__ = [
     "GROUPINGS",
     "GROUP_COLUMNS",
@@ -104,7 +106,7 @@ def group_table(G: nx.DiGraph, by: str = "theme", *, labels: Mapping[str, str] |
     Links are counted as linked pairs of sites (u links to v), so one big site
     does not outweigh many small ones. Columns:
 
-    - ``sites``: member sites; ``crawled``: those with crawl status ``ok``;
+    - ``sites``: member sites; ``crawled``: those that can be assessed;
     - ``internal_links``: pairs of members linked; ``density``: that over the
       ``sites × (sites − 1)`` possible pairs (NaN under two sites);
     - ``links_in`` / ``links_out``: pairs from a site outside the group to a
@@ -151,7 +153,7 @@ def group_table(G: nx.DiGraph, by: str = "theme", *, labels: Mapping[str, str] |
                 "group": group,
                 "label": labels.get(group) or group,
                 "sites": n,
-                "crawled": sum(1 for s in sites if G.nodes[s].get("status", "ok") == "ok"),
+                "crawled": sum(1 for s in sites if is_assessed(G.nodes[s].get("status", "ok"))),
                 "internal_links": internal[group],
                 "density": internal[group] / (n * (n - 1)) if n > 1 else float("nan"),
                 "links_in": links_in[group],

@@ -20,7 +20,7 @@ from typing import Any
 
 from crawler.text import csv_cell, generator, safe_text
 from graphs.analysis import Analysis
-from graphs.findings import CODES, UNCRAWLED_STATUSES
+from graphs.findings import CODES
 from graphs.groups import group_members
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS
 
@@ -113,7 +113,8 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
         item = {k: _scalar(v) for k, v in row.items()}
         item["members"] = members.get(row["group"], [])
         groups.append(item)
-    crawl = {k: _scalar(v) if not isinstance(v, dict) else v for k, v in a.crawl.items()}
+    info = a.crawl.as_dict() if a.crawl is not None else {}
+    crawl = {k: _scalar(v) if not isinstance(v, dict) else v for k, v in info.items()}
     summary = a.summary()
     summary = {k: (_scalar(v) if not isinstance(v, dict) else v) for k, v in summary.items()}
     return {
@@ -183,10 +184,11 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
                       highlight=False, emoji=False, markup=False, soft_wrap=False)  # fmt: skip
     s = a.summary()
     crawl = a.crawl
-    head = f"govlinks report — crawl {crawl.get('id', '?')} ({crawl.get('status', '?')}"
-    if crawl.get("finished_at"):
-        head += f", finished {crawl['finished_at']}"
-    head += ")"
+    if crawl is None:  # a graph analysed by hand
+        head = "govlinks report — crawl ? (?)"
+    else:
+        finished = f", finished {crawl.finished_at}" if crawl.finished_at else ""
+        head = f"govlinks report — crawl {crawl.id} ({crawl.state}{finished})"
     console.print(Text(safe_text(head)))
     console.print(
         Text(
@@ -270,8 +272,3 @@ def render(a: Analysis, fmt: str, **kw: Any) -> str:
 
         return render_html(a)
     raise ValueError(f"unknown format {fmt!r} (use one of {', '.join(FORMATS)})")
-
-
-def assessed_mask(a: Analysis) -> Any:
-    """Boolean Series over ``a.sites``: sites that could be assessed."""
-    return ~a.sites["status"].isin(UNCRAWLED_STATUSES)

@@ -18,7 +18,7 @@ from typing import Any
 from crawler.text import escape_html as esc
 from crawler.text import generator, safe_text
 from graphs.analysis import Analysis
-from graphs.findings import CODES, UNCRAWLED_STATUSES
+from graphs.findings import CODES
 from graphs.groups import GROUPINGS, group_members
 
 __all__ = ["render_html"]
@@ -117,7 +117,7 @@ def _findings(a: Analysis) -> str:
     evidence: dict[str, list[tuple[str, str]]] = {}
     for row in a.findings.itertuples(index=False):
         evidence.setdefault(row.site, []).append((row.code, row.evidence))
-    assessed = a.sites[~a.sites["status"].isin(UNCRAWLED_STATUSES)]
+    assessed = a.sites[a.assessed]
     flagged = assessed[assessed["flags"].map(bool)]
     if not len(flagged):
         return "<p>No assessed site is flagged.</p>"
@@ -151,7 +151,7 @@ def _uncrawled(a: Analysis) -> str:
     evidence = {r.site: r.evidence for r in a.findings.itertuples(index=False) if r.code == "uncrawled"}
     rows = [
         [_td(_site_cell(site, row)), _td(esc(row["status"])), _td(esc(evidence.get(site, "")))]
-        for site, row in a.sites[a.sites["status"].isin(UNCRAWLED_STATUSES)].iterrows()
+        for site, row in a.sites[~a.assessed].iterrows()
     ]
     if not rows:
         return "<p>Every site could be assessed.</p>"
@@ -256,8 +256,9 @@ def _all_sites(a: Analysis) -> str:
 def render_html(a: Analysis, *, generated_at: str | None = None, images: bool = True) -> str:
     """The whole report as one HTML document (``images=False`` leaves the charts out)."""
     crawl = a.crawl
+    state = crawl.state if crawl else None
     stamp = generated_at or datetime.now(UTC).isoformat(timespec="seconds")
-    title = f"govlinks report — crawl {crawl.get('id', '?')}"
+    title = f"govlinks report — crawl {crawl.id if crawl else '?'}"
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -265,11 +266,11 @@ def render_html(a: Analysis, *, generated_at: str | None = None, images: bool = 
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{esc(title)}</title><style>{_CSS}</style></head><body><main>",
         "<h1>How well do public websites link to each other?</h1>",
-        f'<p class="meta">{esc(title)}: {esc(crawl.get("status", "?"))}; started '
-        f"{esc(crawl.get('started_at') or '?')}, finished {esc(crawl.get('finished_at') or 'not yet')}; "
-        f"{_num(crawl.get('pages'))} pages. Hub: {esc(', '.join(a.hubs) or 'none')}.</p>",
+        f'<p class="meta">{esc(title)}: {esc(state or "?")}; started '
+        f"{esc((crawl.started_at if crawl else None) or '?')}, "
+        f"finished {esc((crawl.finished_at if crawl else None) or 'not yet')}; "
+        f"{_num(crawl.pages if crawl else None)} pages. Hub: {esc(', '.join(a.hubs) or 'none')}.</p>",
     ]
-    state = crawl.get("status")
     if state and state != "finished":
         parts.append(
             f'<div class="warn"><b>This crawl is {esc(state)}.</b> The figures cover only the pages '
@@ -299,9 +300,7 @@ def render_html(a: Analysis, *, generated_at: str | None = None, images: bool = 
 
         parts.append(
             _img(
-                plots.to_png(
-                    plots.plot_degree_distribution(a.sites[~a.sites["status"].isin(UNCRAWLED_STATUSES)])
-                ),
+                plots.to_png(plots.plot_degree_distribution(a.sites[a.assessed])),
                 "histograms of sites linking in and linked to",
                 "How many other seed sites each site links to, and is linked from.",
             )
