@@ -174,7 +174,7 @@ def run_report(db: Path, out: Path) -> dict[str, Any]:
     edges = timings.pop("site_edges")
     t = time.perf_counter()
     G = site_graph(sites, edges)  # type: ignore[arg-type]
-    a = analyse(G, external=timings.pop("external_checks"), crawl=info.as_dict(),  # type: ignore[arg-type]
+    a = analyse(G, external=timings.pop("external_checks"), crawl=info,  # type: ignore[arg-type]
                 broken_examples=timings.pop("broken_examples"))  # type: ignore[arg-type]  # fmt: skip
     timings["analyse_s"] = round(time.perf_counter() - t, 2)
     timings["analysis_total_s"] = round(time.perf_counter() - t_all, 2)

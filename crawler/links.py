@@ -13,18 +13,16 @@ every page of the crawl.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import NamedTuple
 from urllib.parse import urljoin
 
 from lxml import etree
 
+from crawler.text import crawled_text
 from crawler.urls import SIMPLE_URL
 
-__all__ = ["RawLink", "anchor_text", "base_url", "clean_text", "extract_links", "page_title"]
-
-MAX_TEXT = 300  # characters kept of an anchor text or a title
+__all__ = ["RawLink", "anchor_text", "base_url", "extract_links", "page_title"]
 
 _ANCHORS = etree.XPath("//a[@href] | //area[@href]")
 _TEMPLATE_ANCHORS = etree.XPath(
@@ -34,9 +32,6 @@ _TEMPLATE_ANCHORS = etree.XPath(
 )
 _BASE = etree.XPath("//base[@href][1]/@href")
 _TITLE = etree.XPath("//title[1]")
-_SPACE = re.compile(r"\s+")
-# XML 1.0 forbids these; they reach titles and anchors from broken pages.
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SKIP_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "sms:", "ftp:", "file:", "#")
 
 
@@ -48,18 +43,10 @@ class RawLink(NamedTuple):
     template: bool
 
 
-def clean_text(text: str | None, limit: int = MAX_TEXT) -> str:
-    """Collapse white space, drop XML-illegal characters, bound the length."""
-    if not text:
-        return ""
-    text = _SPACE.sub(" ", _ILLEGAL_XML.sub("", text)).strip()
-    return text[:limit]
-
-
 def page_title(root: etree._Element) -> str:
     """The page's ``<title>``, cleaned and bounded."""
     found = _TITLE(root)
-    return clean_text(found[0].text_content()) if found else ""
+    return crawled_text(found[0].text_content()) if found else ""
 
 
 def base_url(root: etree._Element, page_url: str) -> str:
@@ -129,11 +116,11 @@ def extract_links(root: etree._Element, page_url: str, *, limit: int = 0) -> Ite
 
 def anchor_text(el: etree._Element) -> str:
     """Visible text of a link, or its ``title``/``aria-label``/image ``alt``."""
-    text = clean_text(el.text_content())
+    text = crawled_text(el.text_content())
     if text:
         return text
     label = el.get("aria-label") or el.get("title")
     if not label:
         alts = el.xpath(".//img/@alt")
         label = alts[0] if alts else ""
-    return clean_text(str(label))
+    return crawled_text(str(label))

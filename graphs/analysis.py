@@ -18,15 +18,16 @@ import pandas as pd
 
 from graphs.build import load_site_graph
 from graphs.config import FindingsConfig
-from graphs.findings import CODES, UNCRAWLED_STATUSES, find
+from graphs.findings import CODES, find
 from graphs.groups import GROUPINGS, group_matrix, group_members, group_table, peers
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS, site_metrics
 from graphs.retired import external_checked, retired_links
 from graphs.score import integration_score
+from graphs.status import is_assessed
 from seeds.vocabulary import labels_near
 
 if TYPE_CHECKING:
-    from crawler.store import Store
+    from crawler.store import CrawlInfo, Store
 
 __all__ = ["DEFAULT_HUB", "SITE_COLUMNS", "Analysis", "analyse", "analyse_crawl"]
 
@@ -56,10 +57,12 @@ class Analysis:
     evidence, details. ``groups`` and ``matrix``: :func:`graphs.groups.group_table`
     (plus ``mean_score``, ``flagged``, ``flagged_share``) and
     :func:`graphs.groups.group_matrix` for the grouping ``by``; ``groupings``
-    holds both for every grouping.
+    holds both for every grouping. ``crawl``: the crawl analysed, None for a
+    graph built by hand (outputs then show "?"). ``assessed``: which sites
+    could be assessed (:mod:`graphs.status`).
     """
 
-    crawl: dict[str, Any]
+    crawl: CrawlInfo | None
     graph: nx.DiGraph
     sites: pd.DataFrame
     findings: pd.DataFrame
@@ -73,6 +76,11 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     groupings: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
 
+    @property
+    def assessed(self) -> pd.Series:
+        """Boolean Series over ``sites``: True for the sites that could be assessed."""
+        return self.sites["status"].map(is_assessed).astype(bool)
+
     def flag_counts(self) -> dict[str, int]:
         """Sites per reason code, every code present (0 when none)."""
         counts = self.findings["code"].value_counts().to_dict() if len(self.findings) else {}
@@ -81,7 +89,7 @@ class Analysis:
     def summary(self) -> dict[str, Any]:
         """Headline figures: sites, assessed sites, links, flagged sites."""
         G = self.graph
-        assessed = int((~self.sites["status"].isin(UNCRAWLED_STATUSES)).sum()) if len(self.sites) else 0
+        assessed = int(self.assessed.sum())
         scores = self.sites["score"].dropna() if len(self.sites) else pd.Series(dtype=float)
         return {
             "sites": G.number_of_nodes(),
@@ -130,7 +138,7 @@ def analyse(
     config: FindingsConfig | None = None,
     external: pd.DataFrame | None = None,
     labels: Mapping[str, str] | None = None,
-    crawl: Mapping[str, Any] | None = None,
+    crawl: CrawlInfo | None = None,
     broken_examples: pd.DataFrame | None = None,
     checked: bool | None = None,
 ) -> Analysis:
@@ -148,7 +156,9 @@ def analyse(
         ``Store.external_checks`` of the crawl, for ``links_to_retired``.
     checked : bool, optional
         Whether outside links were checked (default: guessed from ``external``
-        and ``crawl["settings"]``). When False, ``links_to_retired`` is not assessed.
+        and ``crawl.settings``). When False, ``links_to_retired`` is not assessed.
+    crawl : CrawlInfo, optional
+        The crawl the graph comes from (``Store.crawl``), kept as ``Analysis.crawl``.
 
     Examples
     --------
@@ -163,13 +173,12 @@ def analyse(
         raise ValueError(f"unknown grouping {by!r} (use one of {', '.join(GROUPINGS)})")
     config = config or FindingsConfig()
     labels = dict(labels or {})
-    crawl = dict(crawl or {})
     hubs = _hubs(hub)
     G = G.copy()
     peer_sets = peers(G)
     metrics = site_metrics(G, peers=peer_sets, hubs=hubs)
     if checked is None:
-        checked = external_checked(external, crawl.get("settings"))
+        checked = external_checked(external, crawl.settings if crawl else None)
     retired = retired_links(external) if checked and external is not None else None
     findings = find(
         G,
@@ -223,9 +232,8 @@ def analyse(
         groupings[grouping] = (table, group_matrix(G, grouping))
 
     notes = []
-    state = crawl.get("status")
-    if state and state != "finished":
-        notes.append(f"Crawl {crawl.get('id')} is {state}: the figures cover only the pages stored so far.")
+    if crawl is not None and (state := crawl.state) != "finished":
+        notes.append(f"Crawl {crawl.id} is {state}: the figures cover only the pages stored so far.")
     missing = [h for h in hubs if h not in G]
     if missing:
         notes.append(f"Hub site {', '.join(missing)} is not a seed site: hops from it are not counted.")
@@ -234,12 +242,9 @@ def analyse(
             "Links to URLs outside the seed sites were not checked (crawl without --check-links): "
             "links_to_retired is not assessed."
         )
-    not_assessed = int(sites["status"].isin(UNCRAWLED_STATUSES).sum()) if len(sites) else 0
-    if not_assessed:
-        notes.append(f"{not_assessed} site(s) could not be assessed (code uncrawled).")
 
     table, matrix = groupings[by]
-    return Analysis(
+    analysis = Analysis(
         crawl=crawl,
         graph=G,
         sites=sites,
@@ -254,6 +259,10 @@ def analyse(
         notes=notes,
         groupings=groupings,
     )
+    not_assessed = int((~analysis.assessed).sum())
+    if not_assessed:
+        notes.append(f"{not_assessed} site(s) could not be assessed (code uncrawled).")
+    return analysis
 
 
 def analyse_crawl(
@@ -267,7 +276,6 @@ def analyse_crawl(
 ) -> Analysis:
     """Analyse one crawl of a store (the latest when ``crawl_id`` is None)."""
     info = store.crawl(crawl_id)
-    crawl = info.as_dict()
     G = load_site_graph(store, info.id)
     checks_wanted = info.settings.get("check_links", True)
     external = store.external_checks(info.id) if checks_wanted else None
@@ -279,7 +287,7 @@ def analyse_crawl(
         config=config,
         external=external,
         labels=labels if labels is not None else labels_near(info.seeds_path),
-        crawl=crawl,
+        crawl=info,
         broken_examples=store.broken_examples(info.id),
         checked=checked,
     )

@@ -247,13 +247,13 @@ def write_history_gexf(
     Interrupted and running crawls are left out: their missing links would show
     as links disappearing.
     """
-    crawls = [c.as_dict() for c in store.crawls() if c.state == "finished"]
+    crawls = [c for c in store.crawls() if c.state == "finished"]
     if not crawls:
         raise GovlinksError(f"{store.path}: no finished crawl to export")
-    graphs = [style_graph(graph_of(c["id"]), theme_order=theme_order) for c in crawls]
-    slices = crawl_slices(crawls)
+    graphs = [style_graph(graph_of(c.id), theme_order=theme_order) for c in crawls]
+    slices = crawl_slices([c.as_dict() for c in crawls])
     H = history_graph(graphs, slices)
-    ids = ", ".join(str(c["id"]) for c in crawls)
+    ids = ", ".join(str(c.id) for c in crawls)
     write_gexf(H, path, description=f"govlinks site graph, crawls {ids}, one time slice per crawl")
     return len(crawls)
 
@@ -346,7 +346,9 @@ def export_crawl(
         return f"Wrote {out}/page_links.{fmt}: {rows} links (crawl {info.id})"
 
     analysis = analyse_crawl(store, crawl_id, by=by, hub=hub)
-    cid = analysis.crawl.get("id")
+    crawl = analysis.crawl
+    assert crawl is not None  # analyse_crawl always analyses a stored crawl
+    cid = crawl.id
     G: nx.Graph = analysis.graph
     if only:
         G = group_subgraph(G, only, by)
@@ -358,11 +360,10 @@ def export_crawl(
         return f"Wrote {out}/ ({fmt}, datapackage.json): {figures} (crawl {cid})"
     if bipartite:
         G = bipartite_graph(G, by, analysis.labels)
-    G = style_graph(G, theme_order=theme_order(analysis.crawl.get("seeds_path")))
+    G = style_graph(G, theme_order=theme_order(crawl.seeds_path))
     if fmt == "gexf":
         what = f"group {only}" if only else "site graph"
-        started = analysis.crawl.get("started_at")
-        write_gexf(G, out, description=f"govlinks {what}, crawl {cid} started {started}")
+        write_gexf(G, out, description=f"govlinks {what}, crawl {cid} started {crawl.started_at}")
     else:
         write_graphml(G, out)
     return f"Wrote {out}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges (crawl {cid})"

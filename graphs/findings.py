@@ -9,7 +9,7 @@ and for a site planted with it in the demo web (``demo.generate.PLANTED``)::
 
     @rule("no_https", "its homepage is served over plain http")
     def no_https(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
-        for n in _assessed(G):
+        for n in assessed_sites(G):
             if G.nodes[n].get("url", "").startswith("http:"):
                 yield n, "the seed URL is http", {"url": G.nodes[n]["url"]}
 
@@ -33,6 +33,7 @@ import pandas as pd
 
 from crawler.errors import GovlinksError
 from graphs.config import FindingsConfig
+from graphs.status import UNCRAWLED_STATUSES, assessed_sites, is_assessed
 
 __all__ = [
     "CODES",
@@ -48,8 +49,6 @@ __all__ = [
     "parse_fail_on",
     "rule",
 ]
-
-UNCRAWLED_STATUSES = ("unreachable", "robots", "homepage_error", "no_html", "not_crawled")
 
 
 class Finding(NamedTuple):
@@ -123,10 +122,6 @@ class _Texts(Mapping[str, str]):
 CODES: Mapping[str, str] = _Texts()
 
 
-def _assessed(G: nx.DiGraph) -> list[str]:
-    return [n for n, d in G.nodes(data=True) if d.get("status", "ok") not in UNCRAWLED_STATUSES]
-
-
 def _groups_text(d: Mapping[str, Any], labels: Mapping[str, str], limit: int = 3) -> str:
     groups = [*(d.get("themes") or ()), *(d.get("life_events") or ())]
     shown = [labels.get(g) or g for g in groups[:limit]]
@@ -153,7 +148,7 @@ def uncrawled(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterato
     """Sites whose crawl status is not ``ok``: nothing can be said of their links."""
     for n, d in G.nodes(data=True):
         status = d.get("status", "ok")
-        if status not in UNCRAWLED_STATUSES:
+        if is_assessed(status):
             continue
         hs = d.get("homepage_status")
         text = {
@@ -169,7 +164,7 @@ def uncrawled(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterato
 @rule("orphan", "no other seed site links to it")
 def orphan(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
     """No other seed site links to it."""
-    assessed = _assessed(G)
+    assessed = assessed_sites(G)
     for n in assessed:
         if G.in_degree(n) == 0:
             yield n, f"none of the {len(assessed) - 1} other crawled sites links to it", {"in_sites": 0}
@@ -178,7 +173,7 @@ def orphan(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[F
 @rule("dead_end", "it links to no other seed site")
 def dead_end(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
     """It links to no other seed site."""
-    for n in _assessed(G):
+    for n in assessed_sites(G):
         if G.out_degree(n) == 0:
             pages = int(G.nodes[n].get("html_pages", 0))
             text = f"none of its {_plural(pages, 'crawled HTML page')} links to another seed site"
@@ -188,9 +183,9 @@ def dead_end(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator
 @rule("no_group_inbound", "no site sharing one of its themes or life events links to it")
 def no_group_inbound(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
     """It has peers (sites sharing a theme or life event), some crawled, and none links to it."""
-    for n in _assessed(G):
+    for n in assessed_sites(G):
         mine = set(ctx.peers.get(n, ()))
-        crawled_peers = [p for p in mine if G.nodes[p].get("status", "ok") not in UNCRAWLED_STATUSES]
+        crawled_peers = [p for p in mine if is_assessed(G.nodes[p].get("status", "ok"))]
         if not crawled_peers or any(p in mine for p in G.predecessors(n)):
             continue
         others = G.in_degree(n)
@@ -209,7 +204,7 @@ def no_group_inbound(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> 
 @rule("no_group_outbound", "it links to no site sharing one of its themes or life events")
 def no_group_outbound(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
     """It has peers and links to none of them."""
-    for n in _assessed(G):
+    for n in assessed_sites(G):
         mine = set(ctx.peers.get(n, ()))
         if not mine or any(s in mine for s in G.successors(n)):
             continue
@@ -224,7 +219,7 @@ def no_group_outbound(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) ->
 
 def _linked_but_never(G: nx.DiGraph, metrics: pd.DataFrame, column: str, how: str) -> Iterator[Flag]:
     """Sites other sites link to, where the inbound ``column`` (a count) is 0: ``how`` says so."""
-    for n in _assessed(G):
+    for n in assessed_sites(G):
         if G.in_degree(n) and int(metrics.at[n, column]) == 0:
             k, pages = G.in_degree(n), int(metrics.at[n, "in_weight"])
             text = f"{_plural(k, 'site')} {_verb(k)} to it ({_plural(pages, 'page')}), {how}"
@@ -253,7 +248,7 @@ def broken_outlinks(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> I
             status = row.status  # NaN or NA when the target did not answer
             why = f"HTTP {int(status)}" if pd.notna(status) and status else (row.error or "no answer")
             examples.setdefault(str(row.source), []).append(f"{row.target_url} ({why})")
-    for n in _assessed(G):
+    for n in assessed_sites(G):
         targets, broken = int(metrics.at[n, "out_targets"]), int(metrics.at[n, "out_broken"])
         if not targets or not broken or broken / targets < ctx.config.broken_share:
             continue
@@ -274,7 +269,7 @@ def links_to_retired(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> 
     """It links to outside URLs that moved to another host for good or do not answer."""
     if ctx.retired is None or not len(ctx.retired):
         return
-    assessed = set(_assessed(G))
+    assessed = set(assessed_sites(G))
     for site, rows in ctx.retired.groupby("source", sort=True):
         if site not in assessed or len(rows) < ctx.config.retired_min:
             continue

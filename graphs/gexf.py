@@ -34,10 +34,11 @@ from xml.etree import ElementTree as ET
 
 import networkx as nx
 
+from crawler.text import xml_text
+
 __all__ = [
     "GEXF_NS",
     "attribute_types",
-    "clean_text",
     "is_missing",
     "sanitize_graph",
     "sanitize_value",
@@ -48,8 +49,6 @@ __all__ = [
 GEXF_NS = "http://gexf.net/1.3"
 _XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 
-# Characters XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/F).
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _WS = re.compile(r"\s+")
 # Keys the writer reads itself (kept as they are), and keys that GEXF, Gephi or a
 # reader use for something else (an attribute so named gets a trailing "_"):
@@ -60,15 +59,6 @@ _EDGE_KEYS = {"weight", "spells"}
 _TIME = {"timeset", "interval", "start", "end", "timestamp"}
 _NODE_RESERVED = {"id", "label", "pid", "color", "size", "x", "y", "z", "shape", *_TIME}
 _EDGE_RESERVED = {"id", "label", "weight", "kind", "type", "source", "target", "color", "thickness", *_TIME}
-
-
-def clean_text(value: Any) -> str:
-    """``str(value)`` without XML-illegal characters (crawled text is hostile).
-
-    >>> clean_text("a\\x00b\\x07<c>\\x1b")
-    'ab<c>'
-    """
-    return _ILLEGAL_XML.sub("", str(value))
 
 
 def is_missing(value: Any) -> bool:
@@ -111,16 +101,16 @@ def sanitize_value(value: Any) -> Any:
     if isinstance(value, numbers.Real):
         return float(value)
     if isinstance(value, str):
-        return clean_text(value)
+        return xml_text(value)
     if isinstance(value, bytes):
-        return clean_text(value.decode("utf-8", "replace"))
+        return xml_text(value.decode("utf-8", "replace"))
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return clean_text("|".join(f"{k}={v}" for k, v in value.items()))
+        return xml_text("|".join(f"{k}={v}" for k, v in value.items()))
     if isinstance(value, Iterable):
-        return clean_text("|".join(str(sanitize_value(v) or "") for v in value if not is_missing(v)))
-    return clean_text(value)
+        return xml_text("|".join(str(sanitize_value(v) or "") for v in value if not is_missing(v)))
+    return xml_text(value)
 
 
 def value_type(values: Iterable[Any]) -> str:
@@ -163,7 +153,7 @@ def _clean_attrs(rows: list[dict[str, Any]], dynamic: bool, keep: set[str], rese
     for data in rows:
         for key in [k for k in data if k not in keep]:
             value = data.pop(key)
-            name = clean_text(key).strip() or "attribute"
+            name = xml_text(key).strip() or "attribute"
             if name in reserved:
                 name = f"{name}_"
             if dynamic and _is_dynamic(value):
@@ -225,8 +215,8 @@ def sanitize_graph(G: nx.Graph) -> nx.Graph:
             continue
         value = sanitize_value(value)
         if value not in (None, ""):
-            H.graph[clean_text(key)] = value
-    ids = {n: clean_text(n) for n in G.nodes}
+            H.graph[xml_text(key)] = value
+    ids = {n: xml_text(n) for n in G.nodes}
     if len(set(ids.values())) != len(ids):
         raise ValueError("node ids collide once XML-illegal characters are removed")
     for n, data in G.nodes(data=True):
@@ -367,8 +357,8 @@ def write_gexf(
         },
     )
     meta = ET.SubElement(root, "meta", {"lastmodifieddate": date.today().isoformat()})
-    ET.SubElement(meta, "creator").text = clean_text(creator)
-    ET.SubElement(meta, "description").text = clean_text(description or H.graph.get("description", ""))
+    ET.SubElement(meta, "creator").text = xml_text(creator)
+    ET.SubElement(meta, "description").text = xml_text(description or H.graph.get("description", ""))
     graph_attrs = {
         "defaultedgetype": "directed" if H.is_directed() else "undirected",
         "mode": "dynamic" if dynamic else "static",

@@ -15,6 +15,7 @@ import networkx as nx
 import pandas as pd
 
 from graphs.choices import GROUPINGS
+from graphs.status import is_assessed
 
 __all__ = [
     "GROUPINGS",
@@ -101,7 +102,7 @@ def group_table(G: nx.DiGraph, by: str = "theme", *, labels: Mapping[str, str] |
     Links are counted as linked pairs of sites (u links to v), so one big site
     does not outweigh many small ones. Columns:
 
-    - ``sites``: member sites; ``crawled``: those with crawl status ``ok``;
+    - ``sites``: member sites; ``crawled``: those that can be assessed;
     - ``internal_links``: pairs of members linked; ``density``: that over the
       ``sites × (sites − 1)`` possible pairs (NaN under two sites);
     - ``links_in`` / ``links_out``: pairs from a site outside the group to a
@@ -148,7 +149,7 @@ def group_table(G: nx.DiGraph, by: str = "theme", *, labels: Mapping[str, str] |
                 "group": group,
                 "label": labels.get(group) or group,
                 "sites": n,
-                "crawled": sum(1 for s in sites if G.nodes[s].get("status", "ok") == "ok"),
+                "crawled": sum(1 for s in sites if is_assessed(G.nodes[s].get("status", "ok"))),
                 "internal_links": internal[group],
                 "density": internal[group] / (n * (n - 1)) if n > 1 else float("nan"),
                 "links_in": links_in[group],

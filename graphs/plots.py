@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import pandas as pd
 
+from graphs.status import is_assessed
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -227,7 +229,7 @@ def plot_network(
     indeg = np.array([G.in_degree(n) for n in nodes], dtype=float)
     size = 12 + 140 * np.sqrt(indeg / max(indeg.max(), 1))
     colours = [colour_of.get(first[n], _GREY) for n in nodes]
-    crawled = np.array([G.nodes[n].get("status", "ok") == "ok" for n in nodes])
+    crawled = np.array([is_assessed(G.nodes[n].get("status", "ok")) for n in nodes])
     filled = [c for c, k in zip(colours, crawled, strict=True) if k]
     hollow = [c for c, k in zip(colours, crawled, strict=True) if not k]
     kw: dict[str, Any] = {"zorder": 2}

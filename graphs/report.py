@@ -4,9 +4,9 @@ The JSON form is the stable, machine-readable one (``schema_version`` says
 which shape; fields are only ever added within a version). The CSV has one row
 per site for spreadsheets; the HTML (:mod:`graphs.report_html`) is for readers
 who are not developers. Everything shown may come from crawled pages (titles,
-URLs) and is treated as hostile: control characters are stripped everywhere,
-HTML is escaped, and CSV cells that a spreadsheet would run as a formula are
-defused.
+URLs) and is treated as hostile: every string goes through :mod:`crawler.text`
+(control characters stripped everywhere, HTML escaped, CSV cells that a
+spreadsheet would run as a formula defused).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import csv
 import io
 import json
 import math
-import re
 from datetime import UTC, datetime
 from typing import Any
 
+from crawler.text import csv_cell, generator, safe_text
 from graphs.analysis import Analysis
 from graphs.choices import REPORT_FORMATS as FORMATS
-from graphs.findings import CODES, UNCRAWLED_STATUSES
+from graphs.findings import CODES
 from graphs.groups import group_members
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS
 
@@ -29,7 +29,6 @@ __all__ = [
     "CSV_COLUMNS",
     "FORMATS",
     "JSON_SCHEMA_VERSION",
-    "clean",
     "render",
     "render_csv",
     "render_json",
@@ -45,22 +44,6 @@ CSV_COLUMNS = (
     *METRIC_COLUMNS, "evidence",
 )  # fmt: skip
 
-# Control characters (C0 but tab/newline, DEL, C1) and XML-illegal code points: they
-# can rewrite a terminal (ESC sequences) and break XML and HTML parsers.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def clean(value: Any) -> str:
-    """Text for any output: control and XML-illegal characters removed.
-
-    >>> clean("a\\x1b[31mb\\x00")
-    'a[31mb'
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return _CONTROL.sub("", str(value))
-
 
 def _scalar(value: Any) -> Any:
     """A JSON-ready scalar: numpy types unwrapped, NaN as None."""
@@ -71,7 +54,7 @@ def _scalar(value: Any) -> Any:
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
     if isinstance(value, str):
-        return clean(value)
+        return safe_text(value)
     return value
 
 
@@ -88,20 +71,11 @@ def _evidence(a: Analysis) -> dict[str, list[dict[str, Any]]]:
         out.setdefault(row.site, []).append(
             {
                 "code": row.code,
-                "evidence": clean(row.evidence),
+                "evidence": safe_text(row.evidence),
                 "details": {k: _scalar(v) for k, v in (row.details or {}).items()},
             }
         )
     return out
-
-
-def _generator() -> str:
-    try:
-        from importlib.metadata import version
-
-        return f"govlinks {version('govlinks')}"
-    except Exception:  # not installed: running from a checkout
-        return "govlinks"
 
 
 def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, Any]:
@@ -112,14 +86,14 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
         sites.append(
             {
                 "rank": int(row["rank"]),
-                "site": clean(site),
-                "name": clean(row["name"]),
-                "organisation": clean(row["organisation"]),
-                "url": clean(row["url"]),
-                "title": clean(row["title"]),
-                "status": clean(row["status"]),
-                "themes": [clean(t) for t in row["themes"] or ()],
-                "life_events": [clean(t) for t in row["life_events"] or ()],
+                "site": safe_text(site),
+                "name": safe_text(row["name"]),
+                "organisation": safe_text(row["organisation"]),
+                "url": safe_text(row["url"]),
+                "title": safe_text(row["title"]),
+                "status": safe_text(row["status"]),
+                "themes": [safe_text(t) for t in row["themes"] or ()],
+                "life_events": [safe_text(t) for t in row["life_events"] or ()],
                 "crawl": {
                     "pages": _scalar(row["pages"]),
                     "html_pages": _scalar(row["html_pages"]),
@@ -139,26 +113,27 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
         item = {k: _scalar(v) for k, v in row.items()}
         item["members"] = members.get(row["group"], [])
         groups.append(item)
-    crawl = {k: _scalar(v) if not isinstance(v, dict) else v for k, v in a.crawl.items()}
+    info = a.crawl.as_dict() if a.crawl is not None else {}
+    crawl = {k: _scalar(v) if not isinstance(v, dict) else v for k, v in info.items()}
     summary = a.summary()
     summary = {k: (_scalar(v) if not isinstance(v, dict) else v) for k, v in summary.items()}
     return {
         "schema_version": JSON_SCHEMA_VERSION,
-        "generator": _generator(),
+        "generator": generator(),
         "generated_at": generated_at or datetime.now(UTC).isoformat(timespec="seconds"),
         "crawl": crawl,
         "by": a.by,
         "hubs": list(a.hubs),
         "external_links_checked": a.external_checked,
         "config": a.config.as_dict(),
-        "notes": [clean(n) for n in a.notes],
+        "notes": [safe_text(n) for n in a.notes],
         "codes": dict(CODES),
         "summary": summary,
         "sites": sites,
         "groups": groups,
         "matrix": {
-            "groups": [clean(g) for g in a.matrix.index],
-            "labels": [clean(a.labels.get(g) or g) for g in a.matrix.index],
+            "groups": [safe_text(g) for g in a.matrix.index],
+            "labels": [safe_text(a.labels.get(g) or g) for g in a.matrix.index],
             "links": [[int(v) for v in row] for row in a.matrix.to_numpy().tolist()],
         },
     }
@@ -168,14 +143,6 @@ def render_json(a: Analysis, *, generated_at: str | None = None) -> str:
     """The JSON report, indented, UTF-8 characters kept, NaN written as null."""
     return json.dumps(report_dict(a, generated_at=generated_at), ensure_ascii=False, indent=2,
                       allow_nan=False, default=str) + "\n"  # fmt: skip
-
-
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, str):
-        value = clean(value)
-        if value.startswith(_FORMULA):
-            return "'" + value  # a spreadsheet would run it as a formula
-    return value
 
 
 def render_csv(a: Analysis) -> str:
@@ -195,7 +162,7 @@ def render_csv(a: Analysis) -> str:
             values[c] = _metric(c, row[c])
         values["score"] = _scalar(row["score"])
         values["homepage_status"] = _scalar(row["homepage_status"])
-        writer.writerow([_csv_cell("" if values.get(c) is None else values[c]) for c in CSV_COLUMNS])
+        writer.writerow([csv_cell("" if values.get(c) is None else values[c]) for c in CSV_COLUMNS])
     return buf.getvalue()
 
 
@@ -217,11 +184,12 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
                       highlight=False, emoji=False, markup=False, soft_wrap=False)  # fmt: skip
     s = a.summary()
     crawl = a.crawl
-    head = f"govlinks report — crawl {crawl.get('id', '?')} ({crawl.get('status', '?')}"
-    if crawl.get("finished_at"):
-        head += f", finished {crawl['finished_at']}"
-    head += ")"
-    console.print(Text(clean(head)))
+    if crawl is None:  # a graph analysed by hand
+        head = "govlinks report — crawl ? (?)"
+    else:
+        finished = f", finished {crawl.finished_at}" if crawl.finished_at else ""
+        head = f"govlinks report — crawl {crawl.id} ({crawl.state}{finished})"
+    console.print(Text(safe_text(head)))
     console.print(
         Text(
             f"{s['sites']} sites ({s['assessed']} assessed), {s['site_links']:,} linked pairs of sites, "
@@ -230,7 +198,7 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
         )
     )
     for note in a.notes:
-        console.print(Text("note: " + clean(note)))
+        console.print(Text("note: " + safe_text(note)))
     console.print()
 
     codes = Table(title="Reason codes", title_justify="left", box=None, pad_edge=False)
@@ -253,7 +221,7 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
         deep = row["in_deep_share"]
         table.add_row(
             Text(str(row["rank"])),
-            Text(clean(site)),
+            Text(safe_text(site)),
             Text(_fmt(row["score"], ".0f")),
             Text(str(int(row["in_sites"]))),
             Text(str(int(row["out_sites"]))),
@@ -272,9 +240,9 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
     for name in ("group", "sites", "density", "in", "out", "isolated", "score"):
         groups.add_column(name, justify="left" if name == "group" else "right", overflow="fold")
     for row in a.groups.to_dict("records"):
-        label = clean(row["label"])
+        label = safe_text(row["label"])
         if label != row["group"]:
-            label = f"{label} ({clean(row['group'])})"
+            label = f"{label} ({safe_text(row['group'])})"
         groups.add_row(
             Text(label),
             Text(str(row["sites"])),
@@ -304,8 +272,3 @@ def render(a: Analysis, fmt: str, **kw: Any) -> str:
 
         return render_html(a)
     raise ValueError(f"unknown format {fmt!r} (use one of {', '.join(FORMATS)})")
-
-
-def assessed_mask(a: Analysis) -> Any:
-    """Boolean Series over ``a.sites``: sites that could be assessed."""
-    return ~a.sites["status"].isin(UNCRAWLED_STATUSES)

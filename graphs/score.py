@@ -16,7 +16,7 @@ import networkx as nx
 import pandas as pd
 
 from graphs.config import FindingsConfig
-from graphs.findings import _assessed
+from graphs.status import assessed_sites
 
 __all__ = ["integration_score"]
 
@@ -73,7 +73,7 @@ def integration_score(
         from graphs.groups import peers as group_peers
 
         peers = group_peers(G)
-    assessed = _assessed(G)
+    assessed = assessed_sites(G)
     assessed_set = set(assessed)
     flags: dict[str, set[str]] = {}
     for site, code in zip(findings["site"], findings["code"], strict=True):

@@ -22,10 +22,11 @@ import networkx as nx
 import pandas as pd
 
 from crawler.errors import GovlinksError
-from graphs.gexf import clean_text, is_missing, sanitize_value, value_type
+from crawler.text import xml_text
+from graphs.gexf import is_missing, sanitize_value, value_type
 
 if TYPE_CHECKING:
-    from crawler.store import Store
+    from crawler.store import CrawlInfo, Store
     from graphs.analysis import Analysis
 
 __all__ = [
@@ -193,15 +194,15 @@ def _schema(frame: pd.DataFrame, table: str) -> dict[str, Any]:
 
 
 def datapackage(
-    tables: Mapping[str, pd.DataFrame], fmt: str, *, crawl: Mapping[str, Any] | None = None
+    tables: Mapping[str, pd.DataFrame], fmt: str, *, crawl: CrawlInfo | None = None
 ) -> dict[str, Any]:
     """A Frictionless Data Package descriptor for tables written as ``<name>.<fmt>``.
 
     Keys: ``nodes.id`` is the primary key, ``edges`` (source, target), and
     ``edges.source``/``target`` and ``findings.site`` reference ``nodes.id``
-    when all their values are node ids.
+    when all their values are node ids. ``crawl`` (None for a graph built by
+    hand) names the package and dates it.
     """
-    crawl = dict(crawl or {})
     ids = set(tables["nodes"]["id"]) if "nodes" in tables else set()
     resources = []
     for name, frame in tables.items():
@@ -229,16 +230,17 @@ def datapackage(
         else:
             resource["mediatype"] = "application/vnd.apache.parquet"
         resources.append(resource)
-    cid = crawl.get("id")
+    cid = crawl.id if crawl else None
+    created = (crawl.finished_at or crawl.started_at) if crawl else None
     return {
         "name": f"govlinks-crawl-{cid}" if cid is not None else "govlinks",
         "title": f"govlinks: hyperlinks between State websites (crawl {cid})",
         "description": (
             "Sites of the seed list (nodes), links between them aggregated per pair of sites "
             "(edges) and the findings that flag poorly integrated sites. "
-            f"Crawl started {crawl.get('started_at', '?')}, status {crawl.get('status', '?')}."
+            f"Crawl started {crawl.started_at if crawl else '?'}, status {crawl.state if crawl else '?'}."
         ),
-        "created": crawl.get("finished_at") or crawl.get("started_at") or datetime.now().isoformat(),
+        "created": created or datetime.now().isoformat(),
         "resources": resources,
     }
 
@@ -310,7 +312,7 @@ def write_page_links(
         for i, chunk in enumerate(store.page_links(crawl_id, chunksize=chunksize)):
             chunk = chunk[list(_PAGE_COLUMNS)]
             for col in _PAGE_COLUMNS[:-1]:
-                chunk[col] = chunk[col].map(lambda v: None if is_missing(v) else clean_text(v))
+                chunk[col] = chunk[col].map(lambda v: None if is_missing(v) else xml_text(v))
             chunk["template"] = chunk["template"].astype("int64")
             rows += len(chunk)
             if fmt == "csv":
@@ -339,14 +341,14 @@ def write_page_links(
         }
         for c in _PAGE_COLUMNS
     ]
-    crawl = store.crawl(crawl_id).as_dict()
+    crawl = store.crawl(crawl_id)
     package = {
         "name": f"govlinks-crawl-{crawl_id}-page-links",
         "title": f"govlinks: page-level cross-site links (crawl {crawl_id})",
         "description": (
-            f"Every link from a page of a seed site to another host. Crawl started {crawl['started_at']}."
+            f"Every link from a page of a seed site to another host. Crawl started {crawl.started_at}."
         ),
-        "created": crawl.get("finished_at") or crawl["started_at"],
+        "created": crawl.finished_at or crawl.started_at,
         "resources": [
             {
                 "name": "page_links",

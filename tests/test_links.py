@@ -5,7 +5,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from crawler.links import anchor_text, base_url, clean_text, extract_links, page_title
+from crawler.links import anchor_text, base_url, extract_links, page_title
 
 REAL_HTML = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-html"
 
@@ -75,12 +75,6 @@ def test_relative_base_href_resolves_against_page() -> None:
 def test_limit_bounds_links_per_page() -> None:
     html = "<html><body>" + "".join(f'<a href="/p{i}">p</a>' for i in range(50)) + "</body></html>"
     assert len(list(extract_links(parse(html), "https://a.gouv.fr/", limit=20))) == 20
-
-
-def test_clean_text() -> None:
-    assert clean_text(" a\x00b\x1b  c\n\td ") == "ab c d"
-    assert clean_text("x" * 1000) == "x" * 300
-    assert clean_text(None) == ""
 
 
 @pytest.mark.skipif(not REAL_HTML.exists(), reason="../shared/data/real-html not beside the repo")

@@ -10,18 +10,20 @@ import re
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pytest
 from click.testing import CliRunner
 
 import cli
 from crawler.seeds import Seed
-from crawler.store import Store
+from crawler.store import CrawlInfo, Store
 from crawler.urls import SiteIndex, normalize_url
-from graphs.analysis import Analysis, analyse_crawl
+from graphs.analysis import Analysis, analyse, analyse_crawl
 from graphs.findings import CODES
 from graphs.metrics import METRIC_COLUMNS
 from graphs.report import CSV_COLUMNS, JSON_SCHEMA_VERSION, render_csv, render_json, render_table
 from graphs.report_html import render_html
+from graphs.status import assessed_sites
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -162,7 +164,43 @@ def test_analysis_contract(analysis: Analysis) -> None:
     assert analysis.groups.set_index("group").loc["T1", "label"] == "Travail"
     # sp is in T1 and T2: T1 -> T2 holds sp->c, sp->d, a->sp, b->sp
     assert analysis.matrix.loc["T1", "T2"] == 4
-    assert analysis.crawl["id"] == 1 and analysis.crawl["status"] == "finished"
+    assert analysis.crawl is not None
+    assert analysis.crawl.id == 1 and analysis.crawl.state == "finished"
+
+
+def test_assessed_is_one_definition(analysis: Analysis) -> None:
+    """The analysis, the rules, the group tables and the report agree on which sites were assessed."""
+    assessed = set(analysis.sites.index[analysis.assessed])
+    assert assessed == set(assessed_sites(analysis.graph)) == {s.site for s in SEEDS} - {"down.gouv.fr"}
+    summary = analysis.summary()
+    assert (summary["assessed"], summary["not_assessed"]) == (5, 1)
+    t1 = analysis.groups.set_index("group").loc["T1"]
+    assert (t1["sites"], t1["crawled"]) == (4, 3)  # down.gouv.fr is in T1
+    assert analysis.notes[-1] == "1 site(s) could not be assessed (code uncrawled)."
+    html = render_html(analysis, images=False)
+    flagged = html.split("worst first</h2>", 1)[1].split("</table>", 1)[0]
+    assert "down.gouv.fr" not in flagged and "c.gouv.fr" in flagged
+
+
+def test_crawl_stays_typed(analysis: Analysis) -> None:
+    crawl = analysis.crawl
+    assert isinstance(crawl, CrawlInfo) and crawl.settings == {"check_links": True}
+    assert json.loads(render_json(analysis))["crawl"] == json.loads(json.dumps(crawl.as_dict()))
+
+
+def test_analysis_of_a_hand_built_graph_has_no_crawl() -> None:
+    G = nx.DiGraph()
+    G.add_node("a.fr", status="robots")
+    G.add_edge("b.fr", "c.fr", weight=1, targets=1, deep=1, content_pages=1)
+    a = analyse(G, hub=None)
+    assert a.crawl is None and a.assessed.to_dict() == {"b.fr": True, "c.fr": True, "a.fr": False}
+    assert json.loads(render_json(a))["crawl"] == {}
+    assert render_table(a).startswith("govlinks report — crawl ? (?)\n")
+    html = render_html(a, images=False)
+    assert "<title>govlinks report — crawl ?</title>" in html and "This crawl is" not in html
+    assert "govlinks report — crawl ?: ?; started ?, finished not yet; – pages. Hub: none." in " ".join(
+        html.split()
+    )
 
 
 def test_life_event_grouping(db: Path) -> None:
