@@ -9,18 +9,21 @@ documented in the README; Scrapy is imported only inside ``crawl`` so that
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from cli_options import (
+from cli_common import (
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    OneLineGroup,
     by_option,
     crawl_command_options,
     crawl_option,
     db_option,
     format_option,
+    handle_errors,
     hub_option,
     output_option,
     report_thresholds,
@@ -29,73 +32,6 @@ from cli_options import (
 from crawler.errors import GovlinksError
 from graphs.choices import EXPORT_FORMATS, EXPORT_LEVELS, REPORT_FORMATS
 from seeds import default_seeds
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-# Exit codes (README, "Exit codes").
-EXIT_OK = 0
-EXIT_FINDINGS = 1  # report --fail-on matched, crawl --fail-on-site-errors matched
-EXIT_USAGE = 2  # bad option, bad input file, bad store
-EXIT_LOCKED = 3  # another crawl holds the store
-EXIT_INTERRUPTED = 130  # crawl stopped by Ctrl-C or a signal; resume with --resume
-
-
-def handle_errors(func: F) -> F:
-    """Turn library errors into a one-line message and their exit code."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except GovlinksError as err:
-            click.echo(f"Error: {' '.join(str(err).split())}", err=True)
-            sys.exit(err.exit_code)
-
-    return wrapper  # type: ignore[return-value]
-
-
-class _UsageError(click.ClickException):
-    exit_code = EXIT_USAGE
-
-
-class OneLineGroup(click.Group):
-    """A Click group whose usage mistakes print one line, like every other error.
-
-    Click prints a usage error as the usage, a hint and the message: three lines
-    in a cron mail for one bad option. Here it is ``Error: <message> (try '<cmd> -h')``.
-    """
-
-    @staticmethod
-    def _one_line(err: click.UsageError, ctx: click.Context) -> _UsageError:
-        where = (err.ctx or ctx).command_path
-        return _UsageError(f"{' '.join(err.format_message().split())} (try '{where} -h')")
-
-    def command(self, *args: Any, **kwargs: Any) -> Any:
-        """Subcommands share the group's context settings (``-h``, width)."""
-        kwargs.setdefault("context_settings", CONTEXT_SETTINGS)
-        return super().command(*args, **kwargs)
-
-    def group(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("context_settings", CONTEXT_SETTINGS)
-        return super().group(*args, **kwargs)
-
-    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
-        try:
-            return super().make_context(*args, **kwargs)
-        except click.exceptions.NoArgsIsHelpError:
-            raise
-        except click.UsageError as err:
-            raise self._one_line(err, err.ctx or click.Context(self)) from None
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except click.exceptions.NoArgsIsHelpError:
-            raise
-        except click.UsageError as err:
-            raise self._one_line(err, ctx) from None
 
 
 @click.group(cls=OneLineGroup)
@@ -389,18 +325,8 @@ def demo(ctx: click.Context, output: str, sites: int, pages: int) -> None:
     result = run_demo(output, sites=sites, pages=pages, echo=click.echo)
     click.echo()
     click.echo(result.table)
-    if result.exact:
-        click.echo(f"The report found exactly the {result.planted} planted reason codes, no other.")
-    else:
-        for site, codes in sorted(result.missed.items()):
-            click.echo(f"missed: {site}: {', '.join(sorted(codes))}")
-        for site, codes in sorted(result.unexpected.items()):
-            click.echo(f"not planted: {site}: {', '.join(sorted(codes))}")
-    click.echo(f"Done in {result.seconds:.0f} s. Outputs in {result.folder}:")
-    click.echo(f"  report   {result.report_html}")
-    click.echo(f"  graph    {result.gexf}")
-    click.echo(f"  store    {result.db}   (govlinks report --db {result.db})")
-    click.echo(f"  web      {result.folder / 'web'}   (govlinks demo serve {result.folder / 'web'})")
+    for line in result.lines():
+        click.echo(line)
 
 
 @demo.command("generate")

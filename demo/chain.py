@@ -43,6 +43,26 @@ class DemoResult:
     def exact(self) -> bool:
         return not self.missed and not self.unexpected
 
+    def lines(self) -> list[str]:
+        """What ``govlinks demo`` prints after the report: the check, then where things are."""
+        out = [""]
+        if self.exact:
+            out.append(f"The report found exactly the {self.planted} planted reason codes, no other.")
+        else:
+            out += [f"missed: {site}: {', '.join(sorted(c))}" for site, c in sorted(self.missed.items())]
+            out += [
+                f"not planted: {site}: {', '.join(sorted(c))}" for site, c in sorted(self.unexpected.items())
+            ]
+        web = self.folder / "web"
+        return [
+            *out,
+            f"Done in {self.seconds:.0f} s. Outputs in {self.folder}:",
+            f"  report   {self.report_html}",
+            f"  graph    {self.gexf}",
+            f"  store    {self.db}   (govlinks report --db {self.db})",
+            f"  web      {web}   (govlinks demo serve {web})",
+        ]
+
 
 def compare_codes(
     truth: dict[str, set[str]], found: dict[str, set[str]]

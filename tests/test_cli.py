@@ -360,7 +360,7 @@ def test_help_imports_no_heavy_module(args: list[str]) -> None:
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     loaded = set(proc.stdout.split("\n")[-2].split())
-    assert "cli_options" in loaded and "graphs.choices" in loaded
+    assert "cli_common" in loaded and "graphs.choices" in loaded
     heavy = {"pandas", "networkx", "numpy", "scrapy", "graphs.findings", "graphs.report", "graphs.export"}
     assert loaded & heavy == set()
 

@@ -1,4 +1,5 @@
-"""Options shared by the govlinks commands: one declaration, one spelling per idea.
+"""What every govlinks command shares: exit codes, the one-line error policy, and options
+declared once, with one spelling per idea.
 
 The sqlite-utils habit: an option that several commands take (``--db``,
 ``--crawl``, ``-o/--output``, ``--by``, ``--format``, ``--hub``) is declared
@@ -11,19 +12,30 @@ nothing: ``--help`` stays instant). An old spelling (``demo --out``, ``export
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
+from functools import wraps
 from typing import Any, TypeVar
 
 import click
 
+from crawler.errors import GovlinksError
 from graphs.choices import GROUPINGS
 
 __all__ = [
+    "CONTEXT_SETTINGS",
+    "EXIT_FINDINGS",
+    "EXIT_INTERRUPTED",
+    "EXIT_LOCKED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "OneLineGroup",
     "by_option",
     "crawl_command_options",
     "crawl_option",
     "db_option",
     "format_option",
+    "handle_errors",
     "hub_option",
     "output_option",
     "report_thresholds",
@@ -31,6 +43,71 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+# Exit codes (README, "Exit codes").
+EXIT_OK = 0
+EXIT_FINDINGS = 1  # report --fail-on matched, crawl --fail-on-site-errors matched
+EXIT_USAGE = 2  # bad option, bad input file, bad store
+EXIT_LOCKED = 3  # another crawl holds the store
+EXIT_INTERRUPTED = 130  # crawl stopped by Ctrl-C or a signal; resume with --resume
+
+
+def handle_errors(func: F) -> F:
+    """Turn library errors into a one-line message and their exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except GovlinksError as err:
+            click.echo(f"Error: {' '.join(str(err).split())}", err=True)
+            sys.exit(err.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class _UsageError(click.ClickException):
+    exit_code = EXIT_USAGE
+
+
+class OneLineGroup(click.Group):
+    """A Click group whose usage mistakes print one line, like every other error.
+
+    Click prints a usage error as the usage, a hint and the message: three lines
+    in a cron mail for one bad option. Here it is ``Error: <message> (try '<cmd> -h')``.
+    """
+
+    @staticmethod
+    def _one_line(err: click.UsageError, ctx: click.Context) -> _UsageError:
+        where = (err.ctx or ctx).command_path
+        return _UsageError(f"{' '.join(err.format_message().split())} (try '{where} -h')")
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        """Subcommands share the group's context settings (``-h``, width)."""
+        kwargs.setdefault("context_settings", CONTEXT_SETTINGS)
+        return super().command(*args, **kwargs)
+
+    def group(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("context_settings", CONTEXT_SETTINGS)
+        return super().group(*args, **kwargs)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as err:
+            raise self._one_line(err, err.ctx or click.Context(self)) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as err:
+            raise self._one_line(err, ctx) from None
 
 
 class _AliasedOption(click.Option):
