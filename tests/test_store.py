@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from crawler.errors import LockError, StoreError
+from crawler.items import Link, Page
 from crawler.seeds import Seed
 from crawler.store import SCHEMA_VERSION, Store
 
@@ -19,18 +20,18 @@ SEEDS = [
 
 def page(site: str, url: str, norm: str, *, status: int | None = 200, depth: int | None = 0,
          links: list[tuple[Any, ...]] = (), frontier: list[tuple[Any, ...]] = (), kind: str = "page",
-         error: str | None = None, final_norm: str | None = None) -> dict[str, Any]:  # fmt: skip
-    return {
-        "kind": kind, "site": site, "url": url, "norm": norm, "final_url": url,
-        "final_norm": final_norm or norm, "status": status, "content_type": "text/html", "size": 100,
-        "title": "t", "depth": depth, "fetched_at": "2026-01-01T00:00:00+00:00", "error": error,
-        "internal_links": 0, "external_links": len(links), "links": list(links),
-        "frontier": list(frontier),
-    }  # fmt: skip
+         error: str | None = None, final_norm: str | None = None) -> Page:  # fmt: skip
+    return Page(
+        kind=kind, site=site, url=url, norm=norm, final_url=url,
+        final_norm=final_norm or norm, status=status, content_type="text/html", size=100,
+        title="t", depth=depth, fetched_at="2026-01-01T00:00:00+00:00", error=error,
+        internal_links=0, external_links=len(links), links=list(links),
+        frontier=list(frontier),
+    )  # fmt: skip
 
 
-def link(norm: str, site: str | None, template: int = 0) -> tuple[Any, ...]:
-    return ("https://" + norm, "https://" + norm, norm, site, "anchor", "", template, 0)
+def link(norm: str, site: str | None, template: int = 0) -> Link:
+    return Link("https://" + norm, "https://" + norm, norm, site, "anchor", "", template, 0)
 
 
 @pytest.fixture

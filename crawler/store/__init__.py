@@ -22,30 +22,55 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from crawler.errors import LockError, StoreError
+from crawler.items import (
+    CHECK_FIELDS,
+    FRONTIER_FIELDS,
+    LINK_FIELDS,
+    PAGE_FIELDS,
+    FrontierRow,
+    LinkCheck,
+    Page,
+)
 from crawler.store.reads import ReportReads
 from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION
 from crawler.urls import normalize_url
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "CrawlInfo", "Store", "crawl_lock", "utcnow"]
+__all__ = [
+    "CHECK_COLUMNS",
+    "FRONTIER_COLUMNS",
+    "LINK_COLUMNS",
+    "MIGRATIONS",
+    "PAGE_COLUMNS",
+    "SCHEMA_VERSION",
+    "CrawlInfo",
+    "Store",
+    "crawl_lock",
+    "utcnow",
+]
+
+# Columns of each table an item is written to: what the store adds, then the item's fields.
+PAGE_COLUMNS = ("crawl_id", *PAGE_FIELDS)
+LINK_COLUMNS = ("crawl_id", "page_id", "source_site", *LINK_FIELDS)
+FRONTIER_COLUMNS = ("crawl_id", *FRONTIER_FIELDS)
+CHECK_COLUMNS = ("crawl_id", *CHECK_FIELDS)
 
 
-_PAGE_COLUMNS = (
-    "crawl_id", "site", "kind", "url", "norm", "final_url", "final_norm", "status",
-    "content_type", "size", "title", "depth", "fetched_at", "error",
-    "internal_links", "external_links",
-)  # fmt: skip
-_LINK_COLUMNS = (
-    "crawl_id", "page_id", "source_site", "href", "target_url", "target_norm",
-    "target_site", "anchor", "rel", "template", "internal",
-)  # fmt: skip
-_CHECK_COLUMNS = (
-    "crawl_id", "norm", "url", "method", "status", "final_url", "redirect_status",
-    "error", "checked_at",
-)  # fmt: skip
+def _insert(verb: str, table: str, columns: Sequence[str]) -> str:
+    return f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+# A duplicate page (fetched twice) keeps the first; a check done again (resume) replaces the last.
+_PAGE_SQL = _insert("INSERT OR IGNORE", "pages", PAGE_COLUMNS)
+_LINK_SQL = _insert("INSERT", "links", LINK_COLUMNS)
+_FRONTIER_SQL = _insert("INSERT OR IGNORE", "frontier", FRONTIER_COLUMNS)
+_CHECK_SQL = _insert("INSERT OR REPLACE", "checks", CHECK_COLUMNS)
+_page_values = attrgetter(*PAGE_FIELDS)
+_check_values = attrgetter(*CHECK_FIELDS)
 
 
 def utcnow() -> str:
@@ -410,13 +435,10 @@ class Store(ReportReads):
             (crawl_id,),
         )
 
-    def add_frontier(self, crawl_id: int, rows: Iterable[tuple[str, str, str, int]]) -> None:
+    def add_frontier(self, crawl_id: int, rows: Iterable[FrontierRow]) -> None:
         """Plan pages (norm, url, site, depth): the seed pages of a new crawl."""
         with self.transaction() as conn:
-            conn.executemany(
-                "INSERT OR IGNORE INTO frontier (crawl_id, norm, url, site, depth) VALUES (?, ?, ?, ?, ?)",
-                [(crawl_id, *row) for row in rows],
-            )
+            conn.executemany(_FRONTIER_SQL, [(crawl_id, *row) for row in rows])
 
     def site_status_counts(self, crawl_id: int) -> dict[str, int]:
         return dict(self._conn.execute(
@@ -428,62 +450,30 @@ class Store(ReportReads):
 
     # -- crawl writes ------------------------------------------------------------------
 
-    def write_batch(
-        self,
-        crawl_id: int,
-        pages: Sequence[dict[str, Any]],
-        checks: Sequence[dict[str, Any]] = (),
-    ) -> int:
-        """Write page items (each with its ``links`` and ``frontier``) in one transaction.
+    def write_batch(self, crawl_id: int, pages: Sequence[Page], checks: Sequence[LinkCheck] = ()) -> int:
+        """Write page items (each with its ``links`` and ``frontier``) and checks in one transaction.
 
         Returns the number of link rows written. A page item carries the frontier
         entries it discovered, so that a page is stored if and only if the pages it
         led to are, which is what makes ``--resume`` exact.
         """
-        n_links = 0
-        page_sql = (
-            f"INSERT OR IGNORE INTO pages ({', '.join(_PAGE_COLUMNS)}) "
-            f"VALUES ({', '.join('?' * len(_PAGE_COLUMNS))})"
-        )
-        link_sql = (
-            f"INSERT INTO links ({', '.join(_LINK_COLUMNS)}) VALUES ({', '.join('?' * len(_LINK_COLUMNS))})"
-        )
-        check_sql = (
-            f"INSERT OR REPLACE INTO checks ({', '.join(_CHECK_COLUMNS)}) "
-            f"VALUES ({', '.join('?' * len(_CHECK_COLUMNS))})"
-        )
         with self.transaction() as conn:
-            frontier = [
-                (crawl_id, norm, url, site, depth)
-                for item in pages
-                for norm, url, site, depth in item.get("frontier", ())
-            ]
+            frontier = [(crawl_id, *row) for item in pages for row in item.frontier]
             if frontier:
-                conn.executemany(
-                    "INSERT OR IGNORE INTO frontier (crawl_id, norm, url, site, depth) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    frontier,
-                )
+                conn.executemany(_FRONTIER_SQL, frontier)
             link_rows: list[tuple[Any, ...]] = []
             for item in pages:
-                cur = conn.execute(page_sql, (crawl_id, *(item.get(c) for c in _PAGE_COLUMNS[1:])))
+                cur = conn.execute(_PAGE_SQL, (crawl_id, *_page_values(item)))
                 if not cur.rowcount:
                     continue  # already stored (a duplicate fetch): keep the first
-                page_id = cur.lastrowid
-                site = item["site"]
-                link_rows.extend(
-                    (crawl_id, page_id, site, href, url, norm, tsite, anchor, rel, tmpl, internal)
-                    for href, url, norm, tsite, anchor, rel, tmpl, internal in item.get("links", ())
-                )
+                page_id, site = cur.lastrowid, item.site
+                link_rows.extend((crawl_id, page_id, site, *link) for link in item.links)
             if link_rows:
-                conn.executemany(link_sql, link_rows)
-                n_links = len(link_rows)
+                conn.executemany(_LINK_SQL, link_rows)
             if checks:
-                conn.executemany(
-                    check_sql, [(crawl_id, *(c.get(k) for k in _CHECK_COLUMNS[1:])) for c in checks]
-                )
+                conn.executemany(_CHECK_SQL, [(crawl_id, *_check_values(c)) for c in checks])
             conn.execute("UPDATE crawls SET updated_at=? WHERE id=?", (utcnow(), crawl_id))
-        return n_links
+        return len(link_rows)
 
     # -- crawl reads for the spider (resume, link targets, link checks) ----------------
 
@@ -498,15 +488,16 @@ class Store(ReportReads):
         return dict(self._conn.execute(
             "SELECT site, COUNT(*) FROM frontier WHERE crawl_id=? GROUP BY site", (crawl_id,)))  # fmt: skip
 
-    def pending_frontier(self, crawl_id: int) -> list[tuple[str, str, str, int]]:
-        """Planned pages not stored yet: (norm, url, site, depth), shallowest first."""
-        return self._conn.execute(
-            """SELECT f.norm, f.url, f.site, f.depth FROM frontier f
+    def pending_frontier(self, crawl_id: int) -> list[FrontierRow]:
+        """Planned pages not stored yet, shallowest first."""
+        rows = self._conn.execute(
+            f"""SELECT {", ".join(f"f.{c}" for c in FRONTIER_FIELDS)} FROM frontier f
                WHERE f.crawl_id=? AND NOT EXISTS
                  (SELECT 1 FROM pages p WHERE p.crawl_id=f.crawl_id AND p.norm=f.norm)
                ORDER BY f.depth, f.rowid""",
             (crawl_id,),
-        ).fetchall()
+        )
+        return [FrontierRow._make(row) for row in rows]
 
     def target_counts(self, crawl_id: int) -> dict[str, int]:
         return dict(self._conn.execute(
