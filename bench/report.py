@@ -162,11 +162,11 @@ def run_report(db: Path, out: Path) -> dict[str, Any]:
     with Store.open(db) as store:
         info = store.crawl(None)
         for name, call in (
-            ("site_table", lambda: store.site_table(info.id)),
-            ("site_titles", lambda: store.site_titles(info.id)),
-            ("site_edges", lambda: store.site_edges(info.id)),
-            ("external_checks", lambda: store.external_checks(info.id)),
-            ("broken_examples", lambda: store.broken_examples(info.id)),
+            ("site_table", lambda: store.reads.site_table(info.id)),
+            ("site_titles", lambda: store.reads.site_titles(info.id)),
+            ("site_edges", lambda: store.reads.site_edges(info.id)),
+            ("external_checks", lambda: store.reads.external_checks(info.id)),
+            ("broken_examples", lambda: store.reads.broken_examples(info.id)),
         ):
             t = time.perf_counter()
             timings[name] = call()

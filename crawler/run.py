@@ -183,10 +183,10 @@ def _run_locked(opts: CrawlOptions, resume: bool, seeds: SeedList) -> CrawlResul
             info = store.finish_crawl(crawl_id, status=status)
             result = CrawlResult(
                 info,
-                store.site_status_counts(crawl_id),
+                store.reads.site_status_counts(crawl_id),
                 stats,
-                store.error_counts(crawl_id),
-                store.failed_sites(crawl_id),
+                store.reads.error_counts(crawl_id),
+                store.reads.failed_sites(crawl_id),
             )
         logger.info("%s", result.summary())
     return result

@@ -289,7 +289,7 @@ def analyse_crawl(
     crawl = info.as_dict()
     G = load_site_graph(store, info.id)
     checks_wanted = info.settings.get("check_links", True)
-    external = store.external_checks(info.id) if checks_wanted else None
+    external = store.reads.external_checks(info.id) if checks_wanted else None
     checked = external_checked(external, info.settings)
     return analyse(
         G,
@@ -299,6 +299,6 @@ def analyse_crawl(
         external=external,
         labels=labels if labels is not None else default_labels(info.seeds_path),
         crawl=crawl,
-        broken_examples=store.broken_examples(info.id),
+        broken_examples=store.reads.broken_examples(info.id),
         checked=checked,
     )

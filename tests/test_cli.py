@@ -14,7 +14,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-import crawler.store as store_module
+import crawler.store.core as store_module  # the module that opens and migrates stores
 from cli import main
 from crawler.errors import StoreError
 from crawler.items import Link, Page
@@ -219,7 +219,7 @@ def test_schema_is_migrated_forward(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with Store.open(path) as store:
         assert store.schema_version() == SCHEMA_VERSION + 1
-        assert store.page_count(1) == 1
+        assert store.reads.page_count(1) == 1
     columns = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(pages)")]
     assert columns[-1] == "lang"
 

@@ -20,7 +20,8 @@ from crawler.items import (
 )
 from crawler.pipelines import StorePipeline
 from crawler.seeds import Seed
-from crawler.store import CHECK_COLUMNS, FRONTIER_COLUMNS, LINK_COLUMNS, PAGE_COLUMNS, Store
+from crawler.store import Store
+from crawler.store.lifecycle import CHECK_COLUMNS, FRONTIER_COLUMNS, LINK_COLUMNS, PAGE_COLUMNS
 
 
 def _table_columns(path: Path, table: str) -> list[str]:
@@ -109,4 +110,4 @@ def test_pipeline_dispatches_on_item_type(tmp_path: Path) -> None:
             FrontierRow("a.gouv.fr/p", "https://a.gouv.fr/p", "a.gouv.fr", 1)
         ]
         assert store.unchecked_external(crawl_id) == []  # the check is stored
-        assert store.page_links(crawl_id)["target_url"].tolist() == ["https://x.org/"]
+        assert store.reads.page_links(crawl_id)["target_url"].tolist() == ["https://x.org/"]
