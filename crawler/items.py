@@ -28,9 +28,10 @@ dataclass + dataclass          14.7                    12.8                27.5
 =============================  ======================  ==================  =====
 
 The cost of the contract is ~15 µs per page, ~4.5 ms per second of crawl at
-300 pages/s: 0.4% of the ~3.8 ms a page costs the crawl process in all (263
-pages/s on one core). ``bench/crawl.py`` shows no measurable change in
-throughput (bench/RESULTS.md).
+300 pages/s: 0.5% of the ~3.2 ms a page costs the crawl process in all (~310
+pages/s on one core). The crawl benchmark shows no drop: 313 pages/s before
+and 318 after, medians of three interleaved runs of each on the same server and
+web (bench/RESULTS.md).
 """
 
 from __future__ import annotations
