@@ -28,6 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from crawler.items import Link, LinkCheck, Page
 from crawler.seeds import Seed
 from crawler.store import Store
 
@@ -59,7 +60,7 @@ def build(
                                      settings={"check_links": True}, sites=seeds)  # fmt: skip
         targets_seen: dict[str, str] = {}
         external_seen: set[str] = set()
-        batch: list[dict[str, Any]] = []
+        batch: list[Page] = []
 
         def flush() -> None:
             nonlocal n_links
@@ -133,21 +134,21 @@ def build(
 
 
 def _page(site: str, url: str, depth: int | None, status: int | None, links: list[tuple[Any, str, int]],
-          *, kind: str = "page", title: str = "", error: str | None = None) -> dict[str, Any]:  # fmt: skip
+          *, kind: str = "page", title: str = "", error: str | None = None) -> Page:  # fmt: skip
     norm = url.split("://", 1)[1]
-    return {
-        "kind": kind, "site": site, "url": url, "norm": norm, "final_url": url, "final_norm": norm,
-        "status": status, "content_type": "text/html", "size": 20000, "title": title, "depth": depth,
-        "fetched_at": "2026-01-01T00:00:00+00:00", "error": error, "internal_links": 40,
-        "external_links": len(links),
-        "links": [(u, u, u.split("://", 1)[1], t, "lien", "", tmpl, 0) for t, u, tmpl in links],
-    }  # fmt: skip
+    return Page(
+        kind=kind, site=site, url=url, norm=norm, final_url=url, final_norm=norm,
+        status=status, content_type="text/html", size=20000, title=title, depth=depth,
+        fetched_at="2026-01-01T00:00:00+00:00", error=error, internal_links=40,
+        external_links=len(links),
+        links=[Link(u, u, u.split("://", 1)[1], t, "lien", "", tmpl, 0) for t, u, tmpl in links],
+    )  # fmt: skip
 
 
 def _check(norm: str, url: str, status: int | None, final: str | None, redirect: int | None,
-           error: str | None) -> dict[str, Any]:  # fmt: skip
-    return {"norm": norm, "url": url, "method": "HEAD", "status": status, "final_url": final,
-            "redirect_status": redirect, "error": error, "checked_at": "2026-01-01"}  # fmt: skip
+           error: str | None) -> LinkCheck:  # fmt: skip
+    return LinkCheck(norm=norm, url=url, method="HEAD", status=status, final_url=final,
+                     redirect_status=redirect, error=error, checked_at="2026-01-01")  # fmt: skip
 
 
 def run_report(db: Path, out: Path) -> dict[str, Any]:
@@ -161,11 +162,11 @@ def run_report(db: Path, out: Path) -> dict[str, Any]:
     with Store.open(db) as store:
         info = store.crawl(None)
         for name, call in (
-            ("site_table", lambda: store.site_table(info.id)),
-            ("site_titles", lambda: store.site_titles(info.id)),
-            ("site_edges", lambda: store.site_edges(info.id)),
-            ("external_checks", lambda: store.external_checks(info.id)),
-            ("broken_examples", lambda: store.broken_examples(info.id)),
+            ("site_table", lambda: store.reads.site_table(info.id)),
+            ("site_titles", lambda: store.reads.site_titles(info.id)),
+            ("site_edges", lambda: store.reads.site_edges(info.id)),
+            ("external_checks", lambda: store.reads.external_checks(info.id)),
+            ("broken_examples", lambda: store.reads.broken_examples(info.id)),
         ):
             t = time.perf_counter()
             timings[name] = call()

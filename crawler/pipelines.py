@@ -1,4 +1,4 @@
-"""Batched writes of page and check items to the store.
+"""Batched writes of page and check items (``crawler/items.py``) to the store.
 
 One transaction per batch (by count or age) keeps SQLite off the crawl's hot path
 while bounding what a ``kill -9`` can lose to the last, unwritten batch, whose
@@ -12,7 +12,8 @@ from typing import Any
 
 from scrapy.exceptions import NotConfigured
 
-from crawler.spider import store_flush
+from crawler.items import LinkCheck, Page
+from crawler.signals import store_flush
 from crawler.store import Store
 
 __all__ = ["StorePipeline"]
@@ -25,8 +26,8 @@ class StorePipeline:
         self.batch_size = batch_size
         self.interval = interval
         self.stats = stats
-        self.pages: list[dict[str, Any]] = []
-        self.checks: list[dict[str, Any]] = []
+        self.pages: list[Page] = []
+        self.checks: list[LinkCheck] = []
         self.last_flush = time.monotonic()
 
     @classmethod
@@ -44,8 +45,13 @@ class StorePipeline:
         crawler.signals.connect(pipe.flush, signal=store_flush)
         return pipe
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        (self.checks if item["kind"] == "check" else self.pages).append(item)
+    def process_item(self, item: Page | LinkCheck) -> Page | LinkCheck:
+        if isinstance(item, Page):
+            self.pages.append(item)
+        elif isinstance(item, LinkCheck):
+            self.checks.append(item)
+        else:
+            raise TypeError(f"StorePipeline: not a govlinks item: {type(item).__name__}")
         if (
             len(self.pages) + len(self.checks) >= self.batch_size
             or time.monotonic() - self.last_flush >= self.interval

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import GovlinksError, SeedError
+from crawler.items import FrontierRow
 from crawler.seeds import SeedList, load_seeds
 from crawler.settings import CrawlOptions, scrapy_settings
 from crawler.store import CrawlInfo, Store, crawl_lock
@@ -133,7 +134,9 @@ def _prepare(
             sites=seeds.seeds,
         )
         chosen = [s for s in seeds.seeds if not opts.sites or s.site in opts.sites]
-        store.add_frontier(crawl_id, [(normalize_url(s.url) or s.site, s.url, s.site, 0) for s in chosen])
+        store.add_frontier(
+            crawl_id, [FrontierRow(normalize_url(s.url) or s.site, s.url, s.site, 0) for s in chosen]
+        )
     selected = list(opts.sites) or [s.site for s in seeds.seeds]
     return crawl_id, opts, selected
 
@@ -180,10 +183,10 @@ def _run_locked(opts: CrawlOptions, resume: bool, seeds: SeedList) -> CrawlResul
             info = store.finish_crawl(crawl_id, status=status)
             result = CrawlResult(
                 info,
-                store.site_status_counts(crawl_id),
+                store.reads.site_status_counts(crawl_id),
                 stats,
-                store.error_counts(crawl_id),
-                store.failed_sites(crawl_id),
+                store.reads.error_counts(crawl_id),
+                store.reads.failed_sites(crawl_id),
             )
         logger.info("%s", result.summary())
     return result

@@ -34,16 +34,15 @@ from twisted.python.failure import Failure
 
 from crawler.charsets import redecoded
 from crawler.failures import ROBOTS, describe_failure
+from crawler.items import FrontierRow, Link, LinkCheck, Page
 from crawler.links import anchor_text, extract_links, page_title
+from crawler.signals import store_flush
 from crawler.store import Store, utcnow
 from crawler.urls import SiteIndex, normalize_url
 
-__all__ = ["GovlinksSpider", "store_flush"]
+__all__ = ["GovlinksSpider"]
 
 logger = logging.getLogger(__name__)
-
-# Sent when the spider needs every buffered item in the store (before it reads it).
-store_flush = object()
 
 _HTML_TYPES = (b"html", b"xml")
 
@@ -138,10 +137,10 @@ class GovlinksSpider(scrapy.Spider):
             self.targets_planned.update(store.target_counts(self.crawl_id))
             pending = store.pending_frontier(self.crawl_id)
         wanted = set(self.sites)
-        pending = [p for p in pending if p[2] in wanted]
+        pending = [p for p in pending if p.site in wanted]
         self.stats.set_value("govlinks/resumed_requests", len(pending))
-        for norm, url, site, depth in pending:
-            yield self._request(url, site, norm, depth, "page")
+        for p in pending:
+            yield self._request(p.url, p.site, p.norm, p.depth, "page")
 
     def _on_idle(self) -> None:
         """Move to the next phase when the current one has nothing left to fetch."""
@@ -207,28 +206,30 @@ class GovlinksSpider(scrapy.Spider):
         self.done += 1
 
     @staticmethod
-    def _page_record(meta: dict[str, Any], url: str, kind: str, **fields: Any) -> dict[str, Any]:
+    def _page_record(meta: dict[str, Any], url: str, kind: str, **fields: Any) -> Page:
         """A ``pages`` row: what every fetch records, answered or not."""
-        return {
-            "kind": kind,
-            "site": meta["gl_site"],
-            "url": meta.get("redirect_urls", [url])[0],  # the URL planned, before redirects
-            "norm": meta["gl_norm"],
-            "final_url": None,
-            "final_norm": None,
-            "status": None,
-            "content_type": None,
-            "size": None,
-            "title": "",
-            "depth": meta["gl_depth"],
-            "fetched_at": utcnow(),
-            "error": None,
-            "internal_links": 0,
-            "external_links": 0,
+        return Page(
+            kind=kind,
+            site=meta["gl_site"],
+            url=meta.get("redirect_urls", [url])[0],  # the URL planned, before redirects
+            norm=meta["gl_norm"],
+            depth=meta["gl_depth"],
+            fetched_at=utcnow(),
             **fields,
-        }
+        )
 
-    def _page_item(self, response: Response, kind: str) -> dict[str, Any]:
+    @staticmethod
+    def _check_record(meta: dict[str, Any], url: str, method: str, **fields: Any) -> LinkCheck:
+        """A ``checks`` row: what every link check records, answered or not."""
+        return LinkCheck(
+            norm=meta["gl_norm"],
+            url=url,
+            method=method,
+            checked_at=utcnow(),
+            **fields,
+        )
+
+    def _page_item(self, response: Response, kind: str) -> Page:
         ctype = response.headers.get(b"Content-Type") or b""
         size = len(response.body)
         if "download_stopped" in response.flags:
@@ -260,12 +261,12 @@ class GovlinksSpider(scrapy.Spider):
         ):
             yield item
             return
-        final_norm = item["final_norm"]
+        final_norm = item.final_norm
         if final_norm != meta["gl_norm"]:
             final_site, in_scope = self.index.attribute(final_norm) if final_norm else (None, False)
-            if final_site != site or not in_scope or final_norm in self.seen:
-                # Redirected off the site, or onto a page planned anyway: its links
-                # belong to that page, not to this URL.
+            if not final_norm or final_site != site or not in_scope or final_norm in self.seen:
+                # Redirected off the site (or to no URL we can attribute), or onto a page
+                # planned anyway: its links belong to that page, not to this URL.
                 self.stats.inc_value("govlinks/redirects_not_parsed")
                 yield item
                 return
@@ -275,13 +276,13 @@ class GovlinksSpider(scrapy.Spider):
         except Exception:
             root = None
         if root is None or not hasattr(root, "xpath"):
-            item["error"] = "unparsable HTML"
+            item.error = "unparsable HTML"
             yield item
             return
-        item["title"] = page_title(root)
+        item.title = page_title(root)
         requests = []
-        links = []
-        frontier = []
+        links: list[Link] = []
+        frontier: list[FrontierRow] = []
         internal = 0
         follow = depth is not None and depth < self.max_depth
         index, seen, planned = self.index, self.seen, self.planned
@@ -300,19 +301,19 @@ class GovlinksSpider(scrapy.Spider):
             if target_site == site:
                 internal += 1
                 if self.keep_internal:
-                    links.append((href, url, norm, site, anchor_text(element), rel, int(template), 1))
+                    links.append(Link(href, url, norm, site, anchor_text(element), rel, int(template), 1))
                 if in_scope and follow and norm not in seen and planned[site] < self.max_pages:
                     seen.add(norm)
                     planned[site] += 1
-                    frontier.append((norm, url, site, depth + 1))
+                    frontier.append(FrontierRow(norm, url, site, depth + 1))
                     requests.append(self._request(url, site, norm, depth + 1, "page"))
             else:
-                links.append((href, url, norm, target_site, anchor_text(element), rel, int(template), 0))
-        item["internal_links"] = internal
-        item["external_links"] = len(links) - (internal if self.keep_internal else 0)
-        item["links"] = links
-        item["frontier"] = frontier
-        self.stats.inc_value("govlinks/links_external", item["external_links"])
+                links.append(Link(href, url, norm, target_site, anchor_text(element), rel, int(template), 0))
+        item.internal_links = internal
+        item.external_links = len(links) - (internal if self.keep_internal else 0)
+        item.links = links
+        item.frontier = frontier
+        self.stats.inc_value("govlinks/links_external", item.external_links)
         # The item first: the store must hold this page before any page it led to.
         yield item
         yield from requests
@@ -322,7 +323,7 @@ class GovlinksSpider(scrapy.Spider):
         item = self._page_item(response, "target")
         if isinstance(response, HtmlResponse) and response.status < 300:
             with contextlib.suppress(Exception):
-                item["title"] = page_title(redecoded(response).selector.root)
+                item.title = page_title(redecoded(response).selector.root)
         self.stats.inc_value("govlinks/targets")
         yield item
 
@@ -337,17 +338,14 @@ class GovlinksSpider(scrapy.Spider):
             return
         reasons = meta.get("redirect_reasons") or [None]
         self.stats.inc_value("govlinks/checks")
-        yield {
-            "kind": "check",
-            "norm": meta["gl_norm"],
-            "url": meta.get("redirect_urls", [response.url])[0],
-            "method": response.request.method if response.request else "GET",
-            "status": response.status,
-            "final_url": response.url,
-            "redirect_status": reasons[0] if isinstance(reasons[0], int) else None,
-            "error": None,
-            "checked_at": utcnow(),
-        }
+        yield self._check_record(
+            meta,
+            meta.get("redirect_urls", [response.url])[0],  # the URL checked, before redirects
+            response.request.method if response.request else "GET",
+            status=response.status,
+            final_url=response.url,
+            redirect_status=reasons[0] if isinstance(reasons[0], int) else None,
+        )
 
     def on_error(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]
@@ -364,16 +362,6 @@ class GovlinksSpider(scrapy.Spider):
                 self.stats.inc_value("govlinks/robots_blocked")
         self.stats.inc_value(f"govlinks/errors/{meta['gl_kind']}")
         if meta["gl_kind"] == "check":
-            yield {
-                "kind": "check",
-                "norm": meta["gl_norm"],
-                "url": request.url,
-                "method": request.method,
-                "status": status,
-                "final_url": None,
-                "redirect_status": None,
-                "error": error,
-                "checked_at": utcnow(),
-            }
+            yield self._check_record(meta, request.url, request.method, status=status, error=error)
             return
         yield self._page_record(meta, request.url, meta["gl_kind"], status=status, error=error)

@@ -8,7 +8,7 @@
   ids of the bundled vocabularies;
 - ``truth.json``: what a complete crawl must store and the report must find:
   per site its crawl status, page count and reason codes, and every site-to-site
-  edge with the columns of ``Store.site_edges`` (weight, links, targets, deep,
+  edge with the columns of ``store.reads.site_edges`` (weight, links, targets, deep,
   template_pages, content_pages, broken), plus the outside links and whether
   each is retired.
 

@@ -278,7 +278,7 @@ def analyse_crawl(
     info = store.crawl(crawl_id)
     G = load_site_graph(store, info.id)
     checks_wanted = info.settings.get("check_links", True)
-    external = store.external_checks(info.id) if checks_wanted else None
+    external = store.reads.external_checks(info.id) if checks_wanted else None
     checked = external_checked(external, info.settings)
     return analyse(
         G,
@@ -288,6 +288,6 @@ def analyse_crawl(
         external=external,
         labels=labels if labels is not None else labels_near(info.seeds_path),
         crawl=info,
-        broken_examples=store.broken_examples(info.id),
+        broken_examples=store.reads.broken_examples(info.id),
         checked=checked,
     )

@@ -28,7 +28,7 @@ NODE_ATTRS = (
     "name", "organisation", "url", "themes", "life_events", "status", "pages",
     "html_pages", "errors", "robots_blocked", "homepage_status", "title",
 )  # fmt: skip
-# Edge attributes, all integer counts (see Store.site_edges).
+# Edge attributes, all integer counts (see crawler.store.Reads.site_edges).
 EDGE_ATTRS = ("weight", "links", "targets", "deep", "template_pages", "content_pages", "broken")
 
 _INT_NODE = ("pages", "html_pages", "errors", "robots_blocked")
@@ -61,7 +61,7 @@ def site_graph(sites: pd.DataFrame, edges: pd.DataFrame) -> nx.DiGraph:
     ----------
     sites : DataFrame
         One row per seed site with at least a ``site`` column; the other columns
-        of :meth:`Store.site_table` are optional (``themes`` and ``life_events``
+        of :meth:`Reads.site_table` are optional (``themes`` and ``life_events``
         may be ``|``-joined strings or sequences). Missing ``status`` means ``ok``.
     edges : DataFrame
         One row per linked pair: ``source``, ``target`` and the counts of
@@ -117,8 +117,8 @@ def site_graph(sites: pd.DataFrame, edges: pd.DataFrame) -> nx.DiGraph:
 
 def load_site_graph(store: Store, crawl_id: int) -> nx.DiGraph:
     """The site graph of one crawl, from the store's SQL aggregates."""
-    sites = store.site_table(crawl_id)
-    titles = store.site_titles(crawl_id)
+    sites = store.reads.site_table(crawl_id)
+    titles = store.reads.site_titles(crawl_id)
     if len(titles):
         sites = sites.merge(titles, on="site", how="left")
-    return site_graph(sites, store.site_edges(crawl_id))
+    return site_graph(sites, store.reads.site_edges(crawl_id))

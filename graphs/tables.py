@@ -309,7 +309,7 @@ def write_page_links(
 
     schema = pa.schema([(c, pa.int64() if c == "template" else pa.string()) for c in _PAGE_COLUMNS])
     try:
-        for i, chunk in enumerate(store.page_links(crawl_id, chunksize=chunksize)):
+        for i, chunk in enumerate(store.reads.page_links(crawl_id, chunksize=chunksize)):
             chunk = chunk[list(_PAGE_COLUMNS)]
             for col in _PAGE_COLUMNS[:-1]:
                 chunk[col] = chunk[col].map(lambda v: None if is_missing(v) else xml_text(v))

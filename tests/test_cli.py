@@ -18,9 +18,10 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-import crawler.store as store_module
+import crawler.store.core as store_module  # the module that opens and migrates stores
 from cli import main
 from crawler.errors import StoreError
+from crawler.items import Link, Page
 from crawler.seeds import Seed
 from crawler.store import SCHEMA_VERSION, Store
 
@@ -34,14 +35,14 @@ def make_store(path: Path) -> Path:
                  Seed("b-demo.gouv.fr", "https://b-demo.gouv.fr/", 3, "B")]  # fmt: skip
         crawl_id = store.start_crawl(seeds_path="seeds.csv", seeds_sha256="0" * 64, settings={}, sites=seeds)
         home = "https://a-demo.gouv.fr/"
-        link = ("https://b-demo.gouv.fr/", "https://b-demo.gouv.fr/", "b-demo.gouv.fr/", "b-demo.gouv.fr",
+        link = Link("https://b-demo.gouv.fr/", "https://b-demo.gouv.fr/", "b-demo.gouv.fr/", "b-demo.gouv.fr",
                 "B", "", 0, 0)  # fmt: skip
-        store.write_batch(crawl_id, [{
-            "kind": "page", "site": "a-demo.gouv.fr", "url": home, "norm": "a-demo.gouv.fr/",
-            "final_url": home, "final_norm": "a-demo.gouv.fr/", "status": 200, "content_type": "text/html",
-            "size": 10, "title": "A", "depth": 0, "fetched_at": "2026-01-01T00:00:00+00:00", "error": None,
-            "internal_links": 0, "external_links": 1, "links": [link],
-        }])  # fmt: skip
+        store.write_batch(crawl_id, [Page(
+            kind="page", site="a-demo.gouv.fr", url=home, norm="a-demo.gouv.fr/",
+            final_url=home, final_norm="a-demo.gouv.fr/", status=200, content_type="text/html",
+            size=10, title="A", depth=0, fetched_at="2026-01-01T00:00:00+00:00", error=None,
+            internal_links=0, external_links=1, links=[link],
+        )])  # fmt: skip
         store.finish_crawl(crawl_id, status="finished")
     return path
 
@@ -231,7 +232,7 @@ def test_schema_is_migrated_forward(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with Store.open(path) as store:
         assert store.schema_version() == SCHEMA_VERSION + 1
-        assert store.page_count(1) == 1
+        assert store.reads.page_count(1) == 1
     columns = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(pages)")]
     assert columns[-1] == "lang"
 

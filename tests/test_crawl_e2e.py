@@ -182,8 +182,8 @@ def test_multi_site_crawl_through_proxy(web_server: DemoServer, tmp_path: Path) 
     assert set(checks) == {"ailleurs-demo.fr/page"}
     # site statuses
     with Store.open(db) as store:
-        sites = store.site_table(1).set_index("site")["status"].to_dict()
-        edges = store.site_edges(1).set_index(["source", "target"])
+        sites = store.reads.site_table(1).set_index("site")["status"].to_dict()
+        edges = store.reads.site_edges(1).set_index(["source", "target"])
     assert sites == {
         "emploi-demo.gouv.fr": "ok",
         "ferme-demo.gouv.fr": "robots",

@@ -33,7 +33,7 @@ def test_demo_runs_the_whole_chain_and_finds_exactly_the_planted_codes(tmp_path:
 
     # the site graph equals the ground truth edge for edge, weights included
     with Store.open(out / "demo.db") as store:
-        edges = store.site_edges(1)
+        edges = store.reads.site_edges(1)
         assert store.crawl(1).state == "finished"
     got = {(r.source, r.target): (r.weight, r.links, r.targets, r.deep, r.template_pages,
                                   r.content_pages, r.broken) for r in edges.itertuples()}  # fmt: skip

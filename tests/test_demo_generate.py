@@ -271,9 +271,9 @@ def test_crawl_of_generated_web_equals_truth(web_dir: Path, truth: dict[str, Any
         requested = {(e.host, e.path) for e in srv.log.entries()}
     assert done.returncode == 0, done.stderr[-3000:]
     with Store.open(db) as store:
-        edges = store.site_edges(1)
-        sites = store.site_table(1)
-        external = store.external_checks(1)
+        edges = store.reads.site_edges(1)
+        sites = store.reads.site_table(1)
+        external = store.reads.external_checks(1)
     got = {(r["source"], r["target"]): [int(r[c]) for c in EDGE_COLUMNS] for r in edges.to_dict("records")}
     want = {(e["source"], e["target"]): [e[c] for c in EDGE_COLUMNS] for e in truth["edges"]}
     assert got == want

@@ -219,8 +219,8 @@ def test_govlinks_crawl_through_the_proxy(server: DemoServer, tmp_path: Path) ->
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     with Store.open(db) as store:
-        pages = store.pages_table(1)
-        edges = store.site_edges(1)
+        pages = store.reads.pages_table(1)
+        edges = store.reads.site_edges(1)
     pages = pages[pages["kind"] == "page"]
     blocked = pages[pages["error"] == "robots.txt"]
     assert list(blocked["url"]) == ["https://a-exemple.gouv.fr/prive/x"]

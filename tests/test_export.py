@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from crawler.items import Link, Page
 from crawler.seeds import Seed
 from crawler.store import Store
 from graphs.export import bipartite_graph, crawl_slices, history_graph, style_graph, write_graphml
@@ -41,20 +42,20 @@ SEEDS = [
 ]
 
 
-def _page(site: str, norm: str, links: list[tuple[str, str | None, int]], title: str = "t") -> dict[str, Any]:
+def _page(site: str, norm: str, links: list[tuple[str, str | None, int]], title: str = "t") -> Page:
     """A page item as crawler/spider.py yields it (links: target norm, target site, template)."""
-    return {
-        "kind": "page", "site": site, "url": "https://" + norm, "norm": norm,
-        "final_url": "https://" + norm, "final_norm": norm, "status": 200,
-        "content_type": "text/html", "size": 1000, "title": title, "depth": 0,
-        "fetched_at": "2026-01-01T00:00:00+00:00", "error": None, "internal_links": 0,
-        "external_links": len(links), "frontier": [],
-        "links": [("https://" + target, "https://" + target, target, target_site, f"anchor {HOSTILE}", "",
-                   template, 0) for target, target_site, template in links],
-    }  # fmt: skip
+    return Page(
+        kind="page", site=site, url="https://" + norm, norm=norm,
+        final_url="https://" + norm, final_norm=norm, status=200,
+        content_type="text/html", size=1000, title=title, depth=0,
+        fetched_at="2026-01-01T00:00:00+00:00", error=None, internal_links=0,
+        external_links=len(links), frontier=[],
+        links=[Link("https://" + target, "https://" + target, target, target_site, f"anchor {HOSTILE}", "",
+                    template, 0) for target, target_site, template in links],
+    )  # fmt: skip
 
 
-def _crawl(store: Store, pages: list[dict[str, Any]], started: str, finished: str) -> int:
+def _crawl(store: Store, pages: list[Page], started: str, finished: str) -> int:
     seeds = store.path.parent / "seeds.csv"  # its themes.csv gives theme order and labels
     cid = store.start_crawl(seeds_path=str(seeds), seeds_sha256="0" * 64, settings={}, sites=SEEDS)
     store.add_frontier(cid, [(s.site if "/" in s.site else s.site + "/", s.url, s.site, 0) for s in SEEDS])

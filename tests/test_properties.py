@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from parsel import Selector
 
+from crawler.items import Page
 from crawler.links import anchor_text, extract_links, page_title
 from crawler.urls import SiteIndex, normalize_url, site_id
 from tests.test_spider import make_spider, response
@@ -231,8 +232,8 @@ def test_spider_parse_never_raises_on_random_markup(html: str) -> None:
     resp = resp.replace(body=html.encode("utf-8", "surrogatepass"))
     spider.pending["a.gouv.fr"] += 1
     out = list(spider.parse(resp))
-    (item,) = [o for o in out if isinstance(o, dict)]
-    assert not ILLEGAL.search(item["title"])
-    for _href, url, norm, _site, anchor, *_ in item.get("links", []):
+    (item,) = [o for o in out if isinstance(o, Page)]
+    assert not ILLEGAL.search(item.title)
+    for _href, url, norm, _site, anchor, *_ in item.links:
         assert normalize_url(url) == norm and norm is not None
         assert not ILLEGAL.search(anchor)

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import cli
+from crawler.items import Link, LinkCheck, Page
 from crawler.seeds import Seed
 from crawler.store import CrawlInfo, Store
 from crawler.urls import SiteIndex, normalize_url
@@ -41,7 +42,7 @@ def page(url: str, *, depth: int | None = 1, kind: str = "page", status: int | N
 
 
 def write_store(path: Path, seeds: list[Seed], pages: list[dict[str, Any]], *,
-                checks: list[dict[str, Any]] = (), status: str = "finished",
+                checks: list[LinkCheck] = (), status: str = "finished",
                 check_links: bool = False) -> int:  # fmt: skip
     """A crawl written the way the pipeline writes it (one batch), without Scrapy."""
     index = SiteIndex([s.site for s in seeds])
@@ -61,14 +62,16 @@ def write_store(path: Path, seeds: list[Seed], pages: list[dict[str, Any]], *,
             for target, template in p["links"]:
                 tnorm = normalize_url(target)
                 tsite = index.attribute(tnorm)[0]
-                links.append((target, target, tnorm, tsite, "anchor", "", int(template), int(tsite == site)))
-            items.append({
-                "kind": p["kind"], "site": site, "url": p["url"], "norm": norm, "final_url": p["url"],
-                "final_norm": norm, "status": p["status"], "content_type": "text/html", "size": 100,
-                "title": p["title"], "depth": p["depth"], "fetched_at": "2026-01-01T00:00:00+00:00",
-                "error": p["error"], "internal_links": 0, "external_links": len(links), "links": links,
-                "frontier": [],
-            })  # fmt: skip
+                links.append(
+                    Link(target, target, tnorm, tsite, "anchor", "", int(template), int(tsite == site))
+                )
+            items.append(Page(
+                kind=p["kind"], site=site, url=p["url"], norm=norm, final_url=p["url"],
+                final_norm=norm, status=p["status"], content_type="text/html", size=100,
+                title=p["title"], depth=p["depth"], fetched_at="2026-01-01T00:00:00+00:00",
+                error=p["error"], internal_links=0, external_links=len(links), links=links,
+                frontier=[],
+            ))  # fmt: skip
         store.write_batch(crawl_id, items, list(checks))
         store.finish_crawl(crawl_id, status=status)
     return crawl_id
@@ -98,8 +101,8 @@ PAGES = [
     page("https://d.gouv.fr/deep", depth=None, kind="target"),
 ]  # fmt: skip
 CHECKS = [
-    {"norm": normalize_url(RETIRED), "url": RETIRED, "method": "HEAD", "status": 200,
-     "final_url": "https://new.example.org/", "redirect_status": 301, "error": None, "checked_at": "x"},
+    LinkCheck(norm=normalize_url(RETIRED), url=RETIRED, method="HEAD", status=200,
+              final_url="https://new.example.org/", redirect_status=301, error=None, checked_at="x"),
 ]  # fmt: skip
 EXPECTED = {
     ("a.gouv.fr", "links_to_retired"),

@@ -10,6 +10,7 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
+from crawler.items import Page
 from crawler.spider import GovlinksSpider
 from crawler.urls import normalize_url
 
@@ -48,10 +49,10 @@ def response(url: str, body: str, *, site: str, depth: int = 0, status: int = 20
                headers={"Content-Type": ctype})  # fmt: skip
 
 
-def run(spider: GovlinksSpider, resp: Response) -> tuple[list[dict[str, Any]], list[scrapy.Request]]:
+def run(spider: GovlinksSpider, resp: Response) -> tuple[list[Page], list[scrapy.Request]]:
     spider.pending[resp.meta["gl_site"]] += 1
     out = list(spider.parse(resp))
-    items = [o for o in out if isinstance(o, dict)]
+    items = [o for o in out if isinstance(o, Page)]
     requests = [o for o in out if isinstance(o, scrapy.Request)]
     return items, requests
 
@@ -73,11 +74,11 @@ def test_page_item_links_and_frontier() -> None:
     spider = make_spider()
     items, requests = run(spider, response("https://a.gouv.fr/", HOME, site="a.gouv.fr"))
     (item,) = items
-    assert item["title"] == "Accueil A"
-    assert item["status"] == 200 and item["content_type"] == "text/html"
+    assert item.title == "Accueil A"
+    assert item.status == 200 and item.content_type == "text/html"
     # p1, p2, p1 again; the fragment-only link (the page itself) is not a link
-    assert item["internal_links"] == 3
-    targets = [(link[2], link[3], link[6]) for link in item["links"]]
+    assert item.internal_links == 3
+    targets = [(link[2], link[3], link[6]) for link in item.links]
     assert targets == [
         ("b.gouv.fr/", "b.gouv.fr", 1),
         ("b.gouv.fr/deep?x=1", "b.gouv.fr", 0),
@@ -87,12 +88,12 @@ def test_page_item_links_and_frontier() -> None:
         ("aide.impots.gouv.fr/faq", "impots.gouv.fr", 0),
         ("legifrance.gouv.fr/code", None, 0),
     ]
-    assert item["external_links"] == 7
-    assert item["links"][1][0] == "https://www.b.gouv.fr/deep?x=1#s"  # href as written
-    assert item["links"][1][1] == "https://www.b.gouv.fr/deep?x=1"  # absolute, no fragment
-    assert item["links"][1][4] == "deep B"
+    assert item.external_links == 7
+    assert item.links[1][0] == "https://www.b.gouv.fr/deep?x=1#s"  # href as written
+    assert item.links[1][1] == "https://www.b.gouv.fr/deep?x=1"  # absolute, no fragment
+    assert item.links[1][4] == "deep B"
     # each internal page planned once, at depth 1, and requested after the item
-    assert item["frontier"] == [("a.gouv.fr/p1", "https://a.gouv.fr/p1", "a.gouv.fr", 1),
+    assert item.frontier == [("a.gouv.fr/p1", "https://a.gouv.fr/p1", "a.gouv.fr", 1),
                                 ("a.gouv.fr/p2", "https://a.gouv.fr/p2", "a.gouv.fr", 1)]  # fmt: skip
     assert [r.url for r in requests] == ["https://a.gouv.fr/p1", "https://a.gouv.fr/p2"]
     assert requests[0].meta["download_slot"] == "a.gouv.fr"
@@ -102,9 +103,9 @@ def test_page_item_links_and_frontier() -> None:
 def test_keep_internal_stores_internal_links() -> None:
     spider = make_spider(GOVLINKS_KEEP_INTERNAL=True)
     (item,), _ = run(spider, response("https://a.gouv.fr/", HOME, site="a.gouv.fr"))
-    internal = [link for link in item["links"] if link[7] == 1]
+    internal = [link for link in item.links if link[7] == 1]
     assert [link[2] for link in internal] == ["a.gouv.fr/p1", "a.gouv.fr/p2", "a.gouv.fr/p1"]
-    assert item["external_links"] == 7
+    assert item.external_links == 7
 
 
 def test_path_prefix_site_scope() -> None:
@@ -115,8 +116,8 @@ def test_path_prefix_site_scope() -> None:
         spider, response("https://economie.gouv.fr/dgccrf", body, site="economie.gouv.fr/dgccrf")
     )
     assert [r.url for r in requests] == ["https://economie.gouv.fr/dgccrf/a"]
-    assert item["internal_links"] == 2
-    assert [(link[2], link[3]) for link in item["links"]] == [
+    assert item.internal_links == 2
+    assert [(link[2], link[3]) for link in item.links] == [
         ("economie.gouv.fr/autre", "economie.gouv.fr"),
         ("economie.gouv.fr/dgccrfx", "economie.gouv.fr"),
     ]
@@ -126,8 +127,8 @@ def test_depth_cap_stops_following() -> None:
     spider = make_spider(GOVLINKS_MAX_DEPTH=2)
     body = '<html><body><a href="/deeper">x</a></body></html>'
     (item,), requests = run(spider, response("https://a.gouv.fr/x", body, site="a.gouv.fr", depth=2))
-    assert requests == [] and item["frontier"] == []
-    assert item["internal_links"] == 1
+    assert requests == [] and item.frontier == []
+    assert item.internal_links == 1
 
 
 def test_page_budget_counts_planned_pages() -> None:
@@ -136,7 +137,7 @@ def test_page_budget_counts_planned_pages() -> None:
     (item,), requests = run(spider, response("https://a.gouv.fr/", body, site="a.gouv.fr"))
     assert [r.url for r in requests] == ["https://a.gouv.fr/p0", "https://a.gouv.fr/p1"]
     assert spider.planned["a.gouv.fr"] == 3
-    assert item["internal_links"] == 10
+    assert item.internal_links == 10
 
 
 def test_seen_pages_are_not_planned_twice() -> None:
@@ -152,10 +153,10 @@ def test_non_html_and_errors_are_recorded_not_parsed() -> None:
     pdf_response = response("https://a.gouv.fr/doc.pdf", "%PDF-1.4 <a href='/x'>", site="a.gouv.fr",
                             ctype="application/pdf", cls=Response)  # fmt: skip
     (pdf,), requests = run(spider, pdf_response)
-    assert requests == [] and "links" not in pdf
-    assert pdf["content_type"] == "application/pdf" and pdf["size"] == 22
+    assert requests == [] and pdf.links == []
+    assert pdf.content_type == "application/pdf" and pdf.size == 22
     (err,), requests = run(spider, response("https://a.gouv.fr/gone", HOME, site="a.gouv.fr", status=404))
-    assert err["status"] == 404 and requests == [] and "links" not in err
+    assert err.status == 404 and requests == [] and err.links == []
 
 
 def test_redirect_within_site_is_parsed_once() -> None:
@@ -163,13 +164,13 @@ def test_redirect_within_site_is_parsed_once() -> None:
     body = '<html><body><a href="https://b.gouv.fr/x">b</a></body></html>'
     (item,), _ = run(spider, response("https://a.gouv.fr/old", body, site="a.gouv.fr",
                                       final_url="https://a.gouv.fr/new"))  # fmt: skip
-    assert item["url"] == "https://a.gouv.fr/old"
-    assert item["final_url"] == "https://a.gouv.fr/new" and item["final_norm"] == "a.gouv.fr/new"
-    assert len(item["links"]) == 1
+    assert item.url == "https://a.gouv.fr/old"
+    assert item.final_url == "https://a.gouv.fr/new" and item.final_norm == "a.gouv.fr/new"
+    assert len(item.links) == 1
     # another URL redirecting to the same page is recorded without its links
     (again,), _ = run(spider, response("https://a.gouv.fr/older", body, site="a.gouv.fr",
                                        final_url="https://a.gouv.fr/new"))  # fmt: skip
-    assert "links" not in again
+    assert again.links == []
 
 
 def test_redirect_off_site_is_not_parsed() -> None:
@@ -177,8 +178,8 @@ def test_redirect_off_site_is_not_parsed() -> None:
     body = '<html><body><a href="/x">x</a></body></html>'
     (item,), requests = run(spider, response("https://a.gouv.fr/moved", body, site="a.gouv.fr",
                                              final_url="https://b.gouv.fr/landing"))  # fmt: skip
-    assert item["final_url"] == "https://b.gouv.fr/landing"
-    assert "links" not in item and requests == []
+    assert item.final_url == "https://b.gouv.fr/landing"
+    assert item.links == [] and requests == []
 
 
 @pytest.mark.parametrize("body", ["", "\x00\x00\x00", "<<<>>>", "<html><a href='http://[bad'>x</a>"])
@@ -193,5 +194,5 @@ def test_accented_and_escaped_links_are_one_page() -> None:
     body = '<html><body><a href="/démarches">a</a><a href="/d%C3%A9marches">b</a></body></html>'
     (item,), requests = run(spider, response("https://a.gouv.fr/", body, site="a.gouv.fr"))
     assert [r.url for r in requests] == ["https://a.gouv.fr/d%C3%A9marches"]
-    assert item["frontier"][0][0] == "a.gouv.fr/d%C3%A9marches"
-    assert item["internal_links"] == 2
+    assert item.frontier[0][0] == "a.gouv.fr/d%C3%A9marches"
+    assert item.internal_links == 2

@@ -4,11 +4,13 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from crawler.errors import LockError, StoreError
+from crawler.items import Link, Page
 from crawler.seeds import Seed
-from crawler.store import SCHEMA_VERSION, Store
+from crawler.store import SCHEMA_VERSION, Reads, Store
 
 SEEDS = [
     Seed("a.gouv.fr", "https://a.gouv.fr/", 2, "A", "Org", ("N1",), ()),
@@ -19,18 +21,18 @@ SEEDS = [
 
 def page(site: str, url: str, norm: str, *, status: int | None = 200, depth: int | None = 0,
          links: list[tuple[Any, ...]] = (), frontier: list[tuple[Any, ...]] = (), kind: str = "page",
-         error: str | None = None, final_norm: str | None = None) -> dict[str, Any]:  # fmt: skip
-    return {
-        "kind": kind, "site": site, "url": url, "norm": norm, "final_url": url,
-        "final_norm": final_norm or norm, "status": status, "content_type": "text/html", "size": 100,
-        "title": "t", "depth": depth, "fetched_at": "2026-01-01T00:00:00+00:00", "error": error,
-        "internal_links": 0, "external_links": len(links), "links": list(links),
-        "frontier": list(frontier),
-    }  # fmt: skip
+         error: str | None = None, final_norm: str | None = None) -> Page:  # fmt: skip
+    return Page(
+        kind=kind, site=site, url=url, norm=norm, final_url=url,
+        final_norm=final_norm or norm, status=status, content_type="text/html", size=100,
+        title="t", depth=depth, fetched_at="2026-01-01T00:00:00+00:00", error=error,
+        internal_links=0, external_links=len(links), links=list(links),
+        frontier=list(frontier),
+    )  # fmt: skip
 
 
-def link(norm: str, site: str | None, template: int = 0) -> tuple[Any, ...]:
-    return ("https://" + norm, "https://" + norm, norm, site, "anchor", "", template, 0)
+def link(norm: str, site: str | None, template: int = 0) -> Link:
+    return Link("https://" + norm, "https://" + norm, norm, site, "anchor", "", template, 0)
 
 
 @pytest.fixture
@@ -97,8 +99,8 @@ def test_crawl_lifecycle_and_summary(store: Store) -> None:
     assert store.unchecked_external(crawl_id) == [("legifrance.gouv.fr/x", "https://legifrance.gouv.fr/x")]
     info = store.finish_crawl(crawl_id, status="finished")
     assert (info.state, info.pages, info.links, info.errors) == ("finished", 2, 3, 1)
-    assert store.site_status_counts(crawl_id) == {"not_crawled": 1, "ok": 1, "robots": 1}
-    sites = store.site_table(crawl_id).set_index("site")
+    assert store.reads.site_status_counts(crawl_id) == {"not_crawled": 1, "ok": 1, "robots": 1}
+    sites = store.reads.site_table(crawl_id).set_index("site")
     assert sites.loc["b.gouv.fr", "robots_blocked"] == 1
     assert sites.loc["b.gouv.fr", "themes"] == "N1" and sites.loc["b.gouv.fr", "life_events"] == "F1"
 
@@ -126,7 +128,7 @@ def test_site_edges_semantics(store: Store) -> None:
              depth=None),
     ])  # fmt: skip
     store.finish_crawl(crawl_id, status="finished")
-    edges = store.site_edges(crawl_id).set_index(["source", "target"])
+    edges = store.reads.site_edges(crawl_id).set_index(["source", "target"])
     ab = edges.loc[("a.gouv.fr", "b.gouv.fr")].to_dict()
     assert ab == {"weight": 2, "links": 5, "targets": 3, "deep": 2, "template_pages": 2,
                   "content_pages": 2, "broken": 0}  # fmt: skip
@@ -160,5 +162,45 @@ def test_duplicate_page_keeps_first(store: Store) -> None:
     first = page("a.gouv.fr", "https://a.gouv.fr/", "a.gouv.fr/", links=[link("b.gouv.fr/", "b.gouv.fr")])
     store.write_batch(crawl_id, [first])
     store.write_batch(crawl_id, [first])
-    assert store.page_count(crawl_id) == 1
-    assert len(store.page_links(crawl_id)) == 1
+    assert store.reads.page_count(crawl_id) == 1
+    assert len(store.reads.page_links(crawl_id)) == 1
+
+
+def test_site_table_of_unfinished_crawl_is_computed_not_written(store: Store) -> None:
+    crawl_id = new_crawl(store)
+    store.write_batch(crawl_id, [
+        page("a.gouv.fr", "https://a.gouv.fr/", "a.gouv.fr/", links=[link("b.gouv.fr/", "b.gouv.fr")]),
+        page("a.gouv.fr", "https://a.gouv.fr/p", "a.gouv.fr/p", depth=1, status=404),
+        page("b.gouv.fr", "https://b.gouv.fr/", "b.gouv.fr/", error="robots.txt", status=None),
+    ])  # fmt: skip
+    before = store._conn.total_changes
+    running = store.reads.site_table(crawl_id)
+    assert store._conn.total_changes == before  # a read: nothing written
+    assert store.reads.site_status_counts(crawl_id) == {"pending": 3}
+    assert running.set_index("site")["status"].to_dict() == {
+        "a.gouv.fr": "ok", "b.gouv.fr": "robots", "c.gouv.fr/x": "not_crawled"}  # fmt: skip
+    a = running.set_index("site").loc["a.gouv.fr"]
+    assert (a["pages"], a["html_pages"], a["errors"], a["homepage_status"]) == (2, 1, 1, 200)
+    store.finish_crawl(crawl_id, status="finished")
+    pd.testing.assert_frame_equal(store.reads.site_table(crawl_id), running)  # the figures stored
+
+
+def test_reads_work_on_a_read_only_connection(store: Store) -> None:
+    crawl_id = new_crawl(store)
+    store.write_batch(crawl_id, [
+        page("a.gouv.fr", "https://a.gouv.fr/", "a.gouv.fr/", links=[link("b.gouv.fr/gone", "b.gouv.fr")]),
+        page("b.gouv.fr", "https://b.gouv.fr/gone", "b.gouv.fr/gone", kind="target", depth=None, status=410),
+    ])  # fmt: skip
+    conn = sqlite3.connect(f"{store.path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        reads = Reads(conn, store.path)
+        assert reads.site_table(crawl_id)["status"].tolist() == ["ok", "not_crawled", "not_crawled"]
+        assert reads.site_edges(crawl_id)["broken"].tolist() == [1]
+        assert reads.broken_examples(crawl_id).to_dict("records") == [
+            {"source": "a.gouv.fr", "target_url": "https://b.gouv.fr/gone", "status": 410, "error": None}
+        ]
+        assert reads.page_count(crawl_id) == 1 and reads.error_counts(crawl_id) == {}
+        assert len(reads.pages_table(crawl_id)) == 2 and len(reads.page_links(crawl_id)) == 1
+        assert [len(chunk) for chunk in reads.page_links(crawl_id, chunksize=1)] == [1]
+    finally:
+        conn.close()

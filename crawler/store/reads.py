@@ -1,81 +1,95 @@
-"""Reads behind reports and exports: aggregates computed in SQL, returned as DataFrames.
+"""Reads behind reports, exports and the crawl summary: aggregates computed in SQL.
 
-A mixin of :class:`crawler.store.Store`, kept apart from the crawl's writes and
-reads because it has another reader (graphs/) and another cost profile (whole-crawl
-aggregations over millions of links).
+:class:`Reads` is reached as ``store.reads`` and only reads: it can serve a report
+while a crawl writes the same store, and a store opened read-only. Kept apart from
+the crawl's own reads and writes (``lifecycle.py``) because it has another reader
+(graphs/) and another cost profile (whole-crawl aggregations over millions of links).
+DataFrames come from ``pandas.read_sql_query``: the columns are those of each
+query, in its order; pandas is imported on first use so that the crawl never loads it.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
+
+from crawler.store.core import read_crawl
+from crawler.store.summaries import SITE_FIGURES
 
 if TYPE_CHECKING:
-    from crawler.store import CrawlInfo
+    import pandas as pd
 
-__all__ = ["ReportReads"]
+__all__ = ["BROKEN_TARGETS", "Reads"]
+
+# Two CTEs over crawl :c. ``fetched``: the status of every URL the crawl fetched,
+# under its norm and, when redirected, its final norm. ``broken``: the norms whose
+# every fetch answered >= 400 or not at all, robots-blocked excluded, with a status
+# and an error to show. The one definition of a broken link target.
+BROKEN_TARGETS = """
+fetched AS (
+    SELECT norm, status, error FROM pages WHERE crawl_id = :c
+    UNION ALL
+    SELECT final_norm, status, error FROM pages
+    WHERE crawl_id = :c AND final_norm IS NOT NULL AND final_norm <> norm
+),
+broken AS (
+    SELECT norm, MAX(status) AS status, MAX(error) AS error FROM fetched
+    GROUP BY norm
+    HAVING MIN(CASE WHEN status < 400 OR error = 'robots.txt' THEN 0 ELSE 1 END) = 1
+)"""
 
 
-class ReportReads:
-    _conn: sqlite3.Connection
-    path: Path
+class Reads:
+    """Aggregates of one store's crawls, as DataFrames and small dicts; never writes."""
 
-    if TYPE_CHECKING:
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
 
-        def crawl(self, crawl_id: int | None = None) -> CrawlInfo: ...
-
-        def transaction(self) -> Any: ...
-
-        def _summarise_sites(self, conn: sqlite3.Connection, crawl_id: int) -> None: ...
-
-    def _frame(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> Any:
+    def _frame(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> pd.DataFrame:
         import pandas as pd
 
         return pd.read_sql_query(sql, self._conn, params=params)
 
-    def site_table(self, crawl_id: int) -> Any:
-        """One row per seed site of the crawl (DataFrame), with its crawl status.
+    def site_table(self, crawl_id: int) -> pd.DataFrame:
+        """One row per seed site of the crawl, with its crawl status, by site.
 
         Columns: site, url, name, organisation, themes, life_events ('|'-joined),
         status, pages, html_pages, errors, robots_blocked, homepage_status.
-        For an unfinished crawl the per-site figures are computed on the fly.
+        A finished crawl has these figures stored; for a crawl still running or
+        interrupted they are computed on the fly by the same query, and not stored.
         """
-        info = self.crawl(crawl_id)
-        if info.state != "finished":
-            with self.transaction() as conn:
-                self._summarise_sites(conn, crawl_id)
-        return self._frame(
-            "SELECT site, url, name, organisation, themes, life_events, status, pages, "
-            "html_pages, errors, robots_blocked, homepage_status FROM sites "
-            "WHERE crawl_id=? ORDER BY site",
-            (crawl_id,),
+        columns = ", ".join(
+            f"s.{c}" for c in ("site", "url", "name", "organisation", "themes", "life_events")
         )
+        figures = ("status", "pages", "html_pages", "errors", "robots_blocked", "homepage_status")
+        if read_crawl(self._conn, self.path, crawl_id).state == "finished":
+            stored = ", ".join(f"s.{c}" for c in figures)
+            sql = f"SELECT {columns}, {stored} FROM sites s WHERE s.crawl_id = :c ORDER BY s.site"
+        else:
+            computed = ", ".join(f"f.{c}" for c in figures)
+            sql = (
+                f"WITH f AS ({SITE_FIGURES}) SELECT {columns}, {computed} FROM sites s "
+                "JOIN f ON f.site = s.site WHERE s.crawl_id = :c ORDER BY s.site"
+            )
+        return self._frame(sql, {"c": crawl_id})
 
-    def site_edges(self, crawl_id: int) -> Any:
-        """Site-to-site edges aggregated in SQL (DataFrame), one row per (source, target).
+    def site_edges(self, crawl_id: int) -> pd.DataFrame:
+        """Site-to-site edges aggregated in SQL, one row per (source, target).
 
         Columns: source, target, weight (distinct source pages), links (occurrences),
         targets (distinct target URLs), deep (distinct targets other than the target
         site's homepage, its seed URL with or without a trailing slash), template_pages,
-        content_pages, broken (distinct targets answering >= 400 or unreachable, robots-blocked excluded).
+        content_pages, broken (distinct targets answering >= 400 or unreachable,
+        robots-blocked excluded: :data:`BROKEN_TARGETS`).
         """
-        sql = """
+        sql = f"""
         WITH home AS (
             SELECT site, rtrim(home_norm, '/') AS home FROM sites WHERE crawl_id = :c
         ),
-        status AS (
-            SELECT norm, status, error FROM pages WHERE crawl_id = :c
-            UNION ALL
-            SELECT final_norm, status, error FROM pages
-            WHERE crawl_id = :c AND final_norm IS NOT NULL AND final_norm <> norm
-        ),
-        broken AS (
-            SELECT norm FROM status
-            GROUP BY norm
-            HAVING MIN(CASE WHEN status < 400 OR error = 'robots.txt' THEN 0 ELSE 1 END) = 1
-        ),
+        {BROKEN_TARGETS},
         l AS (
             SELECT l.page_id, l.source_site, l.target_site, l.target_norm, l.template
             FROM links l
@@ -99,79 +113,15 @@ class ReportReads:
         """
         return self._frame(sql, {"c": crawl_id})
 
-    def external_checks(self, crawl_id: int) -> Any:
-        """Links to URLs outside the seed sites with their check result (DataFrame).
-
-        Columns: source (site id), target_url, target_norm, pages (distinct source
-        pages), status, final_url, redirect_status, error. Status columns are NULL
-        when the crawl did not use ``--check-links``.
-        """
-        return self._frame(
-            """SELECT l.source_site AS source, l.target_norm, MIN(l.target_url) AS target_url,
-                      COUNT(DISTINCT l.page_id) AS pages,
-                      c.status, c.final_url, c.redirect_status, c.error
-               FROM links l LEFT JOIN checks c
-                 ON c.crawl_id = l.crawl_id AND c.norm = l.target_norm
-               WHERE l.crawl_id = ? AND l.target_site IS NULL AND l.internal = 0
-               GROUP BY l.source_site, l.target_norm
-               ORDER BY l.source_site, l.target_norm""",
-            (crawl_id,),
-        )
-
-    def page_links(self, crawl_id: int, *, chunksize: int | None = None) -> Any:
-        """The page-level cross-site link table (DataFrame, or an iterator with chunksize)."""
-        import pandas as pd
-
-        return pd.read_sql_query(
-            """SELECT l.source_site, p.url AS source_url, l.target_site, l.target_url, l.href,
-                      l.anchor, l.rel, l.template
-               FROM links l JOIN pages p ON p.id = l.page_id
-               WHERE l.crawl_id = ? AND l.internal = 0
-               ORDER BY l.rowid""",
-            self._conn,
-            params=(crawl_id,),
-            chunksize=chunksize,
-        )
-
-    def pages_table(self, crawl_id: int) -> Any:
-        """Every fetched page of the crawl (DataFrame)."""
-        return self._frame(
-            "SELECT site, kind, url, final_url, status, content_type, size, title, depth, "
-            "fetched_at, error, internal_links, external_links FROM pages WHERE crawl_id=? "
-            "ORDER BY id",
-            (crawl_id,),
-        )
-
-    def site_titles(self, crawl_id: int) -> Any:
-        """Title of each site's homepage as crawled (DataFrame: site, title).
-
-        Crawled text: callers escape it in every output.
-        """
-        return self._frame(
-            "SELECT site, MIN(title) AS title FROM pages WHERE crawl_id=? AND kind='page' "
-            "AND depth=0 GROUP BY site ORDER BY site",
-            (crawl_id,),
-        )
-
-    def broken_examples(self, crawl_id: int, *, per_site: int = 3) -> Any:
+    def broken_examples(self, crawl_id: int, *, per_site: int = 3) -> pd.DataFrame:
         """A few broken cross-site link targets per source site, as evidence.
 
-        DataFrame: source, target_url, status, error; at most ``per_site`` rows
-        per source, the smallest URLs first. Broken means what it means in
-        :meth:`site_edges` (>= 400 or unreachable, robots-blocked excluded).
+        Columns: source, target_url, status, error; at most ``per_site`` rows per
+        source, the smallest URLs first. Broken means what it means in
+        :meth:`site_edges` (:data:`BROKEN_TARGETS`).
         """
         return self._frame(
-            """WITH status AS (
-                   SELECT norm, status, error FROM pages WHERE crawl_id = :c
-                   UNION ALL
-                   SELECT final_norm, status, error FROM pages
-                   WHERE crawl_id = :c AND final_norm IS NOT NULL AND final_norm <> norm
-               ),
-               broken AS (
-                   SELECT norm, MAX(status) AS status, MAX(error) AS error FROM status
-                   GROUP BY norm
-                   HAVING MIN(CASE WHEN status < 400 OR error = 'robots.txt' THEN 0 ELSE 1 END) = 1
-               ),
+            f"""WITH {BROKEN_TARGETS},
                pairs AS (
                    SELECT l.source_site AS source, MIN(l.target_url) AS target_url,
                           b.status, b.error,
@@ -187,11 +137,86 @@ class ReportReads:
             {"c": crawl_id, "k": per_site},
         )
 
+    def external_checks(self, crawl_id: int) -> pd.DataFrame:
+        """Links to URLs outside the seed sites with their check result.
+
+        Columns: source (site id), target_norm, target_url, pages (distinct source
+        pages), status, final_url, redirect_status, error. Status columns are NULL
+        when the crawl did not use ``--check-links``.
+        """
+        return self._frame(
+            """SELECT l.source_site AS source, l.target_norm, MIN(l.target_url) AS target_url,
+                      COUNT(DISTINCT l.page_id) AS pages,
+                      c.status, c.final_url, c.redirect_status, c.error
+               FROM links l LEFT JOIN checks c
+                 ON c.crawl_id = l.crawl_id AND c.norm = l.target_norm
+               WHERE l.crawl_id = ? AND l.target_site IS NULL AND l.internal = 0
+               GROUP BY l.source_site, l.target_norm
+               ORDER BY l.source_site, l.target_norm""",
+            (crawl_id,),
+        )
+
+    @overload
+    def page_links(self, crawl_id: int, *, chunksize: None = None) -> pd.DataFrame: ...
+
+    @overload
+    def page_links(self, crawl_id: int, *, chunksize: int) -> Iterator[pd.DataFrame]: ...
+
+    def page_links(
+        self, crawl_id: int, *, chunksize: int | None = None
+    ) -> pd.DataFrame | Iterator[pd.DataFrame]:
+        """The page-level cross-site link table (an iterator of frames with ``chunksize``).
+
+        Columns: source_site, source_url, target_site, target_url, href, anchor, rel,
+        template; in the order the crawl stored them.
+        """
+        import pandas as pd
+
+        return pd.read_sql_query(
+            """SELECT l.source_site, p.url AS source_url, l.target_site, l.target_url, l.href,
+                      l.anchor, l.rel, l.template
+               FROM links l JOIN pages p ON p.id = l.page_id
+               WHERE l.crawl_id = ? AND l.internal = 0
+               ORDER BY l.rowid""",
+            self._conn,
+            params=(crawl_id,),
+            chunksize=chunksize,
+        )
+
+    def pages_table(self, crawl_id: int) -> pd.DataFrame:
+        """Every fetched page of the crawl, in the order they were stored."""
+        return self._frame(
+            "SELECT site, kind, url, final_url, status, content_type, size, title, depth, "
+            "fetched_at, error, internal_links, external_links FROM pages WHERE crawl_id=? "
+            "ORDER BY id",
+            (crawl_id,),
+        )
+
+    def site_titles(self, crawl_id: int) -> pd.DataFrame:
+        """Title of each site's homepage as crawled (columns: site, title).
+
+        Crawled text: callers escape it in every output.
+        """
+        return self._frame(
+            "SELECT site, MIN(title) AS title FROM pages WHERE crawl_id=? AND kind='page' "
+            "AND depth=0 GROUP BY site ORDER BY site",
+            (crawl_id,),
+        )
+
+    # -- the crawl summary -------------------------------------------------------------
+
     def page_count(self, crawl_id: int) -> int:
+        """Pages of the crawl (link targets not counted)."""
         row = self._conn.execute(
             "SELECT COUNT(*) FROM pages WHERE crawl_id=? AND kind='page'", (crawl_id,)
         ).fetchone()
         return int(row[0])
+
+    def site_status_counts(self, crawl_id: int) -> dict[str, int]:
+        """Sites of the crawl by status (as stored when the crawl closed), by status name."""
+        return dict(self._conn.execute(
+            "SELECT status, COUNT(*) FROM sites WHERE crawl_id=? GROUP BY status ORDER BY status",
+            (crawl_id,)))  # fmt: skip
 
     def error_counts(self, crawl_id: int) -> dict[str, int]:
         """Failed pages of the crawl by kind (``timeout``, ``http 4xx``, ``robots``…).

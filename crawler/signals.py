@@ -1,0 +1,15 @@
+"""The crawl's own Scrapy signals, apart from the components that send and receive them.
+
+A Scrapy signal is any unique object, sent with ``crawler.signals.send_catch_log``
+and received by handlers connected with ``crawler.signals.connect``. Kept in their
+own module so that the spider (which sends) and the pipeline (which receives) do
+not import each other.
+"""
+
+from __future__ import annotations
+
+__all__ = ["store_flush"]
+
+# Sent by the spider when it needs every buffered item in the store, before it
+# reads the store (at each phase change); the store pipeline writes its batch.
+store_flush = object()

@@ -1,0 +1,293 @@
+"""The store file itself: open and check it, migrate its schema, transactions, the writer lock.
+
+Also the one row every part of govlinks asks for, a crawl (:class:`CrawlInfo`), and
+the store's time format (:func:`utcnow`). What a crawl writes is in ``lifecycle.py``,
+what reports read in ``reads.py``; both build on :class:`StoreFile`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+
+from crawler.errors import LockError, StoreError
+from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+__all__ = ["CrawlInfo", "StoreFile", "crawl_lock", "read_crawl", "read_crawls", "utcnow"]
+
+
+def utcnow() -> str:
+    """ISO-8601 UTC timestamp with seconds, the one time format of the store."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def crawl_lock(path: str | Path) -> Iterator[None]:
+    """Hold the store's writer lock (``PATH.lock``) for the length of a crawl.
+
+    An advisory ``flock``: the kernel drops it when the process dies, even by
+    ``kill -9``, so a crashed crawl never leaves a stale lock behind.
+    """
+    lock_path = Path(f"{path}.lock")
+    if not lock_path.parent.is_dir():
+        raise StoreError(f"{path}: folder {lock_path.parent} does not exist")
+    try:
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the whole crawl
+    except OSError as err:
+        raise StoreError(f"{lock_path}: cannot create lock file ({err.strerror})") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise LockError(
+                f"{path}: another crawl is writing this store ({holder}); wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+@dataclass(frozen=True)
+class CrawlInfo:
+    """One row of ``crawls``, with its settings decoded."""
+
+    id: int
+    started_at: str
+    finished_at: str | None
+    updated_at: str | None
+    status: str
+    seeds_path: str | None
+    seeds_sha256: str | None
+    settings: dict[str, Any]
+    sites: int
+    pages: int
+    links: int
+    errors: int
+    pid: int | None
+    runs: int
+
+    @property
+    def running(self) -> bool:
+        """True while the process that writes this crawl is alive."""
+        return self.status == "running" and _pid_alive(self.pid)
+
+    @property
+    def state(self) -> str:
+        """finished, running, or interrupted (a 'running' crawl whose process died)."""
+        if self.status == "running" and not _pid_alive(self.pid):
+            return "interrupted"
+        return self.status
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "status": self.state,
+            "seeds_path": self.seeds_path,
+            "seeds_sha256": self.seeds_sha256,
+            "settings": self.settings,
+            "sites": self.sites,
+            "pages": self.pages,
+            "links": self.links,
+            "errors": self.errors,
+        }
+
+
+_CRAWL_SELECT = (
+    "SELECT id, started_at, finished_at, updated_at, status, seeds_path, seeds_sha256, "
+    "settings, sites, pages, links, errors, pid, runs FROM crawls"
+)
+
+
+def _crawl_from_row(row: Sequence[Any]) -> CrawlInfo:
+    values = list(row)
+    values[7] = json.loads(values[7] or "{}")
+    return CrawlInfo(*values)
+
+
+def read_crawls(conn: sqlite3.Connection) -> list[CrawlInfo]:
+    """Every crawl of the store, oldest first."""
+    return [_crawl_from_row(r) for r in conn.execute(_CRAWL_SELECT + " ORDER BY id").fetchall()]
+
+
+def read_crawl(conn: sqlite3.Connection, path: Path, crawl_id: int | None = None) -> CrawlInfo:
+    """The crawl with that id, or the latest one; StoreError (naming ``path``) when there is none."""
+    if crawl_id is None:
+        row = conn.execute(_CRAWL_SELECT + " ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None:
+            raise StoreError(f"{path}: no crawl in this store yet")
+    else:
+        row = conn.execute(_CRAWL_SELECT + " WHERE id=?", (crawl_id,)).fetchone()
+        if row is None:
+            ids = [c.id for c in read_crawls(conn)]
+            known = f"known: {', '.join(map(str, ids))}" if ids else "the store has none"
+            raise StoreError(f"{path}: no crawl {crawl_id} ({known})")
+    return _crawl_from_row(row)
+
+
+class StoreFile:
+    """A store file, opened and migrated: the base of :class:`crawler.store.Store`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+
+    # -- opening, schema, migrations ---------------------------------------------------
+
+    @staticmethod
+    def _check_path(path: Path, create: bool) -> bool:
+        """Whether the file exists; StoreError when it cannot be (or become) a store."""
+        if not path.exists():
+            if not create:
+                raise StoreError(f"{path}: no such store (run 'govlinks crawl --db {path}' first)")
+            if path.parent and not path.parent.exists():
+                raise StoreError(f"{path}: folder {path.parent} does not exist")
+            return False
+        if path.is_dir():
+            raise StoreError(f"{path}: is a folder, not a store file")
+        if not os.access(path, os.R_OK):
+            raise StoreError(f"{path}: cannot read store (permission denied)")
+        return True
+
+    @classmethod
+    def check(cls, path: str | Path, *, create: bool = False) -> None:
+        """Raise StoreError if ``path`` cannot be opened as a store; write nothing, create nothing."""
+        path = Path(path)
+        if not cls._check_path(path, create):
+            return
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            StoreFile(conn, path)._check(create=create)
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"{path}: not a govlinks store ({err})") from None
+        finally:
+            conn.close()
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = False) -> Self:
+        """Open (and with ``create``, create) a store, migrating its schema forward."""
+        path = Path(path)
+        cls._check_path(path, create)
+        conn = None
+        try:
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            store = cls(conn, path)
+            store._check(create=create)  # before any write: a file that is no store stays as it was
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=OFF")
+            store._migrate()
+        except sqlite3.DatabaseError as err:
+            if conn is not None:
+                conn.close()
+            raise StoreError(f"{path}: not a govlinks store ({err})") from None
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        return store
+
+    def _tables(self) -> set[str]:
+        rows = self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        return {r[0] for r in rows}
+
+    def schema_version(self) -> int:
+        row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        try:
+            return int(row[0]) if row else 0
+        except (TypeError, ValueError):
+            raise StoreError(f"{self.path}: not a govlinks store (schema version {row[0]!r})") from None
+
+    def _check(self, *, create: bool) -> None:
+        """Refuse, without writing, what this govlinks cannot use as a store."""
+        tables = self._tables()
+        if tables and "meta" not in tables:
+            raise StoreError(f"{self.path}: not a govlinks store (an SQLite file with other tables)")
+        version = self.schema_version() if tables else 0
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: store schema version {version} is newer than this govlinks "
+                f"supports ({SCHEMA_VERSION}); upgrade govlinks"
+            )
+        if version == 0 and not create:
+            raise StoreError(f"{self.path}: empty store (no crawl yet)")
+
+    def _migrate(self) -> None:
+        tables = self._tables()
+        version = self.schema_version() if tables else 0
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            # executescript commits any open transaction first, so the script
+            # carries its own BEGIN/COMMIT: a failed migration leaves no trace.
+            try:
+                self._conn.executescript(
+                    "BEGIN IMMEDIATE;"
+                    + MIGRATIONS[target]
+                    + "INSERT OR REPLACE INTO meta (key, value) "
+                    + f"VALUES ('schema_version', '{target}'); COMMIT;"
+                )
+            except BaseException as err:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                if version and isinstance(err, sqlite3.DatabaseError):
+                    raise StoreError(
+                        f"{self.path}: cannot migrate the store from schema version {target - 1} "
+                        f"to {target} ({err}); it is left unchanged"
+                    ) from None
+                raise
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on error."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # -- crawls ------------------------------------------------------------------------
+
+    def crawls(self) -> list[CrawlInfo]:
+        """Every crawl of the store, oldest first."""
+        return read_crawls(self._conn)
+
+    def crawl(self, crawl_id: int | None = None) -> CrawlInfo:
+        """The crawl with that id, or the latest one; StoreError when there is none."""
+        return read_crawl(self._conn, self.path, crawl_id)

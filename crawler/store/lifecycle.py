@@ -1,0 +1,225 @@
+"""A crawl's life in the store: start or resume it, write its pages in batches, close it.
+
+Also the reads the crawl itself needs to schedule (the frontier on ``--resume``,
+link targets for phase 2, outside links to check for phase 3). The statements that
+write items are derived from ``crawler/items.py``: the store has no list of its
+own of what a page, a link or a check holds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+from crawler.errors import LockError
+from crawler.items import (
+    CHECK_FIELDS,
+    FRONTIER_FIELDS,
+    LINK_FIELDS,
+    PAGE_FIELDS,
+    FrontierRow,
+    LinkCheck,
+    Page,
+)
+from crawler.store.core import CrawlInfo, StoreFile, utcnow
+from crawler.store.reads import Reads
+from crawler.store.summaries import summarise_sites
+from crawler.urls import normalize_url
+
+__all__ = ["CHECK_COLUMNS", "FRONTIER_COLUMNS", "LINK_COLUMNS", "PAGE_COLUMNS", "Store"]
+
+# Columns of each table an item is written to: what the store adds, then the item's fields.
+PAGE_COLUMNS = ("crawl_id", *PAGE_FIELDS)
+LINK_COLUMNS = ("crawl_id", "page_id", "source_site", *LINK_FIELDS)
+FRONTIER_COLUMNS = ("crawl_id", *FRONTIER_FIELDS)
+CHECK_COLUMNS = ("crawl_id", *CHECK_FIELDS)
+
+
+def _insert(verb: str, table: str, columns: Sequence[str]) -> str:
+    return f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+# A duplicate page (fetched twice) keeps the first; a check done again (resume) replaces the last.
+_PAGE_SQL = _insert("INSERT OR IGNORE", "pages", PAGE_COLUMNS)
+_LINK_SQL = _insert("INSERT", "links", LINK_COLUMNS)
+_FRONTIER_SQL = _insert("INSERT OR IGNORE", "frontier", FRONTIER_COLUMNS)
+_CHECK_SQL = _insert("INSERT OR REPLACE", "checks", CHECK_COLUMNS)
+_page_values = attrgetter(*PAGE_FIELDS)
+_check_values = attrgetter(*CHECK_FIELDS)
+
+
+class Store(StoreFile):
+    """A govlinks store file. Open with :meth:`open`; close with :meth:`close`.
+
+    The crawl's lifecycle and writes are methods; the reads of reports and exports
+    are on :attr:`reads`.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        super().__init__(conn, path)
+        self.reads = Reads(conn, path)
+
+    # -- crawls ------------------------------------------------------------------------
+
+    def check_not_running(self) -> None:
+        """Refuse a second writer: the lock is the crawl row of a live process."""
+        for info in self.crawls():
+            if info.running and info.pid != os.getpid():
+                raise LockError(
+                    f"{self.path}: crawl {info.id} is running in process {info.pid}; "
+                    "wait for it or stop it first"
+                )
+
+    def start_crawl(
+        self, *, seeds_path: str, seeds_sha256: str, settings: dict[str, Any], sites: Iterable[Any]
+    ) -> int:
+        """Create a crawl and its site rows, and claim it for this process."""
+        now = utcnow()
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO crawls (started_at, updated_at, status, seeds_path, seeds_sha256, "
+                "settings, pid) VALUES (?, ?, 'running', ?, ?, ?, ?)",
+                (now, now, seeds_path, seeds_sha256, json.dumps(settings, sort_keys=True), os.getpid()),
+            )
+            crawl_id = int(cur.lastrowid or 0)
+            conn.executemany(
+                "INSERT INTO sites (crawl_id, site, url, home_norm, name, organisation, themes,"
+                " life_events, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                [
+                    (crawl_id, s.site, s.url, normalize_url(s.url) or s.site, s.name, s.organisation,
+                     "|".join(s.themes), "|".join(s.life_events))
+                    for s in sites
+                ],
+            )  # fmt: skip
+            conn.execute("UPDATE crawls SET sites=(SELECT COUNT(*) FROM sites WHERE crawl_id=?) "
+                         "WHERE id=?", (crawl_id, crawl_id))  # fmt: skip
+        return crawl_id
+
+    def claim_crawl(self, crawl_id: int) -> None:
+        """Take over an interrupted crawl for ``--resume``."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE crawls SET status='running', pid=?, finished_at=NULL, updated_at=?, "
+                "runs=runs+1 WHERE id=?",
+                (os.getpid(), utcnow(), crawl_id),
+            )
+
+    def last_unfinished_crawl(self) -> CrawlInfo | None:
+        """The interrupted crawl that ``--resume`` takes over, if the latest crawls end with one."""
+        for info in reversed(self.crawls()):
+            if info.state == "interrupted":
+                return info
+            if info.state == "finished":
+                return None
+        return None
+
+    def finish_crawl(self, crawl_id: int, *, status: str) -> CrawlInfo:
+        """Record per-site statuses and totals, and close the crawl with ``status``."""
+        with self.transaction() as conn:
+            summarise_sites(conn, crawl_id)
+            conn.execute(
+                """UPDATE crawls SET
+                    pages=(SELECT COUNT(*) FROM pages WHERE crawl_id=:c AND kind='page'),
+                    links=(SELECT COUNT(*) FROM links WHERE crawl_id=:c AND internal=0),
+                    errors=(SELECT COUNT(*) FROM pages WHERE crawl_id=:c AND kind='page'
+                            AND (error IS NOT NULL OR status >= 400)),
+                    status=:s, finished_at=:t, updated_at=:t, pid=NULL
+                   WHERE id=:c""",
+                {"c": crawl_id, "s": status, "t": utcnow()},
+            )
+            if status == "finished":
+                conn.execute(
+                    "CREATE INDEX IF NOT EXISTS links_sites ON links (crawl_id, source_site, target_site)"
+                )
+                conn.execute("CREATE INDEX IF NOT EXISTS links_norm ON links (crawl_id, target_norm)")
+        return self.crawl(crawl_id)
+
+    # -- crawl writes ------------------------------------------------------------------
+
+    def add_frontier(self, crawl_id: int, rows: Iterable[FrontierRow]) -> None:
+        """Plan pages (norm, url, site, depth): the seed pages of a new crawl."""
+        with self.transaction() as conn:
+            conn.executemany(_FRONTIER_SQL, [(crawl_id, *row) for row in rows])
+
+    def write_batch(self, crawl_id: int, pages: Sequence[Page], checks: Sequence[LinkCheck] = ()) -> int:
+        """Write page items (each with its ``links`` and ``frontier``) and checks in one transaction.
+
+        Returns the number of link rows written. A page item carries the frontier
+        entries it discovered, so that a page is stored if and only if the pages it
+        led to are, which is what makes ``--resume`` exact.
+        """
+        with self.transaction() as conn:
+            frontier = [(crawl_id, *row) for item in pages for row in item.frontier]
+            if frontier:
+                conn.executemany(_FRONTIER_SQL, frontier)
+            link_rows: list[tuple[Any, ...]] = []
+            for item in pages:
+                cur = conn.execute(_PAGE_SQL, (crawl_id, *_page_values(item)))
+                if not cur.rowcount:
+                    continue  # already stored (a duplicate fetch): keep the first
+                page_id, site = cur.lastrowid, item.site
+                link_rows.extend((crawl_id, page_id, site, *link) for link in item.links)
+            if link_rows:
+                conn.executemany(_LINK_SQL, link_rows)
+            if checks:
+                conn.executemany(_CHECK_SQL, [(crawl_id, *_check_values(c)) for c in checks])
+            conn.execute("UPDATE crawls SET updated_at=? WHERE id=?", (utcnow(), crawl_id))
+        return len(link_rows)
+
+    # -- crawl reads for the spider (resume, link targets, link checks) ----------------
+
+    def known_norms(self, crawl_id: int) -> Iterator[str]:
+        """Every norm the crawl has planned or reached: never schedule these again."""
+        yield from (r[0] for r in self._conn.execute(
+            "SELECT norm FROM frontier WHERE crawl_id=? UNION "
+            "SELECT final_norm FROM pages WHERE crawl_id=? AND final_norm IS NOT NULL UNION "
+            "SELECT norm FROM pages WHERE crawl_id=?", (crawl_id, crawl_id, crawl_id)))  # fmt: skip
+
+    def frontier_counts(self, crawl_id: int) -> dict[str, int]:
+        return dict(self._conn.execute(
+            "SELECT site, COUNT(*) FROM frontier WHERE crawl_id=? GROUP BY site", (crawl_id,)))  # fmt: skip
+
+    def pending_frontier(self, crawl_id: int) -> list[FrontierRow]:
+        """Planned pages not stored yet, shallowest first."""
+        rows = self._conn.execute(
+            f"""SELECT {", ".join(f"f.{c}" for c in FRONTIER_FIELDS)} FROM frontier f
+               WHERE f.crawl_id=? AND NOT EXISTS
+                 (SELECT 1 FROM pages p WHERE p.crawl_id=f.crawl_id AND p.norm=f.norm)
+               ORDER BY f.depth, f.rowid""",
+            (crawl_id,),
+        )
+        return [FrontierRow._make(row) for row in rows]
+
+    def target_counts(self, crawl_id: int) -> dict[str, int]:
+        return dict(self._conn.execute(
+            "SELECT site, COUNT(*) FROM pages WHERE crawl_id=? AND kind='target' GROUP BY site",
+            (crawl_id,)))  # fmt: skip
+
+    def unknown_targets(self, crawl_id: int) -> list[tuple[str, str, str]]:
+        """Link targets inside seed sites with no page of that URL yet: (norm, url, site)."""
+        return self._conn.execute(
+            """SELECT l.target_norm, MIN(l.target_url), l.target_site FROM links l
+               WHERE l.crawl_id=? AND l.target_site IS NOT NULL AND l.internal=0
+                 AND NOT EXISTS (SELECT 1 FROM pages p
+                                 WHERE p.crawl_id=l.crawl_id AND p.norm=l.target_norm)
+                 AND NOT EXISTS (SELECT 1 FROM pages p
+                                 WHERE p.crawl_id=l.crawl_id AND p.final_norm=l.target_norm)
+               GROUP BY l.target_norm, l.target_site ORDER BY l.target_site, l.target_norm""",
+            (crawl_id,),
+        ).fetchall()
+
+    def unchecked_external(self, crawl_id: int) -> list[tuple[str, str]]:
+        """Link targets outside the seed sites not checked yet: (norm, url)."""
+        return self._conn.execute(
+            """SELECT l.target_norm, MIN(l.target_url) FROM links l
+               WHERE l.crawl_id=? AND l.target_site IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM checks c
+                                 WHERE c.crawl_id=l.crawl_id AND c.norm=l.target_norm)
+               GROUP BY l.target_norm ORDER BY l.target_norm""",
+            (crawl_id,),
+        ).fetchall()
