@@ -1,7 +1,7 @@
 """The ground truth of a generated web, computed from its spec alone.
 
 What a complete crawl must store (per site: status, pages, robots-blocked pages;
-per pair of sites: the columns of ``Store.site_edges``; the outside links and
+per pair of sites: the columns of ``store.reads.site_edges``; the outside links and
 whether each is retired) and which reason codes ``govlinks report`` must give.
 It walks the pages through ``demo.pages.page_links``, the very function the
 HTML is rendered from, and asks ``demo.web`` what each link target answers;

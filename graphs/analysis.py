@@ -153,7 +153,7 @@ def analyse(
     hub : str or list of str
         Sites from which ``hub_hops`` is counted.
     external : DataFrame, optional
-        ``Store.external_checks`` of the crawl, for ``links_to_retired``.
+        ``store.reads.external_checks`` of the crawl, for ``links_to_retired``.
     checked : bool, optional
         Whether outside links were checked (default: guessed from ``external``
         and ``crawl.settings``). When False, ``links_to_retired`` is not assessed.

@@ -70,7 +70,7 @@ class RuleContext:
     peers: Mapping[str, Iterable[str]]
     labels: Mapping[str, str] = field(default_factory=dict)
     retired: pd.DataFrame | None = None  # graphs.retired.retired_links(); None: not checked
-    broken_examples: pd.DataFrame | None = None  # Store.broken_examples()
+    broken_examples: pd.DataFrame | None = None  # store.reads.broken_examples()
 
 
 Check = Callable[[nx.DiGraph, pd.DataFrame, RuleContext], Iterable[Flag]]

@@ -1,7 +1,7 @@
 """Outside links that are retired: moved to another host for good, or dead.
 
 ``govlinks crawl --check-links`` records, for each distinct URL outside the seed
-sites, its status, first redirect and final URL (``Store.external_checks``).
+sites, its status, first redirect and final URL (``store.reads.external_checks``).
 This module reads that table: whether the links were checked at all, and which
 targets are retired, the input of the ``links_to_retired`` rule
 (:mod:`graphs.findings`). Pure: no I/O here.
@@ -32,7 +32,7 @@ def _present(value: Any) -> Any:
 
 
 def retired_links(external: pd.DataFrame) -> pd.DataFrame:
-    """Outside link targets that are retired, with the reason, from ``Store.external_checks``.
+    """Outside link targets that are retired, with the reason, from ``store.reads.external_checks``.
 
     Retired: the first redirect is permanent (301 or 308) and the final URL
     is on another host (``www.`` and default ports ignored), or the check got

@@ -115,3 +115,30 @@ def test_modules_stay_readable(name: str) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     if name not in DATA_TABLES:
         assert lines <= MAX_LINES, f"{path.relative_to(ROOT)} has {lines} lines: split it by job"
+
+
+def _where_things_are() -> list[str]:
+    """Paths named in the README's "Where things are" block, folders ending in ``/``."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Where things are", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```text\n", 1)[1].split("```", 1)[0]
+    paths: list[str] = []
+    folders: list[str] = []
+    for line in block.splitlines():
+        name = line.split()[0]
+        depth = (len(line) - len(line.lstrip(" "))) // 2
+        folders = folders[:depth]
+        path = "".join(folders) + name
+        paths.append(path)
+        if name.endswith("/"):
+            folders.append(name)
+    return paths
+
+
+def test_readme_where_things_are_matches_the_tree() -> None:
+    named = _where_things_are()
+    missing = [p for p in named if not (ROOT / p).exists()]
+    assert missing == []
+    modules = {str(path.relative_to(ROOT)) for path in _modules().values()}
+    unnamed = sorted(m for m in modules if m not in named and not m.endswith("__init__.py"))
+    assert unnamed == []
