@@ -16,8 +16,9 @@ by score or group. This module decides what it is given and does no drawing:
 Positions are computed here rather than in the browser: a ForceAtlas2 layout
 (``networkx.forceatlas2_layout``, seeded) on the linked pairs, so that the same
 crawl always gives the same picture and the page opens laid out. 650 sites and
-19,247 pairs take 1.6-1.8 s on the project machine (loaded); running
-ForceAtlas2 in the page would cost every reader that time at each opening.
+19,247 pairs take about 2 s here once per report; graphology's ForceAtlas2 takes
+0.5-0.7 s in Chromium on the same machine, but at every opening, on every
+reader's machine, and moves the picture between openings (bench/RESULTS.md).
 
 :func:`explorer_data` is pure (analysis in, plain values out);
 :func:`explorer_json` makes them safe inside ``<script type="application/json">``;
