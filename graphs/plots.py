@@ -3,9 +3,11 @@
 Every function takes ``ax=None`` (a new figure when None), returns the Figure
 and never shows it. Figures are built with :class:`matplotlib.figure.Figure`
 rather than pyplot, so that no GUI backend is chosen and no global figure
-list grows: the report renders them to PNG bytes with :func:`to_png`.
+list grows: the report renders them to SVG text with :func:`to_svg` (crisp at
+any zoom, and on a phone); :func:`to_png` stays for notebooks and slides.
 Text drawn from data goes through :func:`_safe`, since a ``$`` in a label would
-otherwise start matplotlib's math mode.
+otherwise start matplotlib's math mode; the texts the functions write
+themselves go through :func:`graphs.i18n._`, in the language of the report.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import pandas as pd
 
+from graphs.i18n import _, current_language
 from graphs.status import is_assessed
 
 if TYPE_CHECKING:
@@ -31,6 +34,7 @@ __all__ = [
     "plot_group_matrix",
     "plot_network",
     "to_png",
+    "to_svg",
 ]
 
 _GREY = "#b0b0b0"
@@ -61,6 +65,31 @@ def to_png(fig: Figure, *, dpi: int = 100) -> bytes:
     return buf.getvalue()
 
 
+def to_svg(fig: Figure) -> str:
+    """SVG text of a figure: glyphs drawn as paths, nothing cut, the same bytes for the same figure.
+
+    Paths rather than ``<text>``: the reader's browser may lack DejaVu Sans, and a
+    wider fallback font would run labels into each other or off the frame; as
+    paths they look as laid out, for about a third more bytes (each glyph is
+    defined once). ``bbox_inches="tight"`` grows the picture to its outermost
+    label; a fixed ``svg.hashsalt`` and no date make the file reproducible.
+
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure(figsize=(2, 1)); _ = fig.add_subplot().set_title("Démarches")
+    >>> svg = to_svg(fig)
+    >>> svg.startswith("<?xml") and svg.rstrip().endswith("</svg>"), svg == to_svg(fig)
+    (True, True)
+    """
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context(
+        {"svg.fonttype": "path", "svg.hashsalt": "govlinks", "svg.image_inline": True}
+    ):
+        fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.08, metadata={"Date": None})
+    return buf.getvalue()
+
+
 def _group_labels(groups: list[str], labels: Mapping[str, str] | None) -> list[str]:
     labels = labels or {}
     return [_safe(labels.get(g) or g) for g in groups]
@@ -70,39 +99,44 @@ def plot_group_matrix(
     matrix: pd.DataFrame,
     *,
     labels: Mapping[str, str] | None = None,
-    title: str = "Links between groups",
+    title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """Heatmap of a group × group matrix (rows link to columns), counts in the cells.
 
-    Colour follows log(1 + count), so that the few large cells do not hide the
-    many small ones.
+    The cells count linked pairs of sites. The colour follows the square root
+    of the count, so that the few large cells do not wash out the many small
+    ones, and the colour bar is graduated in counts, not in a transform of them.
     """
     import numpy as np
+    from matplotlib.colors import PowerNorm
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     n = len(matrix)
     fig, ax = _axes(ax, (max(5.0, 0.45 * n + 3.5), max(4.0, 0.4 * n + 2.5)))
-    values = matrix.to_numpy(dtype=float) if n else np.zeros((0, 0))
-    im = ax.imshow(np.log1p(values) if n else np.zeros((1, 1)), cmap="Blues", aspect="auto")
+    values = matrix.to_numpy(dtype=float) if n else np.zeros((1, 1))
+    norm = PowerNorm(0.5, vmin=0, vmax=max(float(values.max()), 1.0))
+    im = ax.imshow(values, cmap="Blues", norm=norm, aspect="auto")
     ax.set_xticks(range(n), _group_labels(list(matrix.columns), labels), rotation=60, ha="right")
     ax.set_yticks(range(n), _group_labels(list(matrix.index), labels))
-    ax.set_xlabel("linked group")
-    ax.set_ylabel("linking group")
-    ax.set_title(_safe(title, 80))
+    ax.set_xlabel(_("linked group"))
+    ax.set_ylabel(_("linking group"))
+    ax.set_title(_safe(title or _("Links between groups"), 80))
     if 0 < n <= 25:
-        lo, hi = math.log1p(values.min()), math.log1p(values.max())
         for i in range(n):
             for j in range(n):
                 v = int(values[i, j])
-                dark = (math.log1p(v) - lo) / ((hi - lo) or 1) > 0.6  # as the colour map scales
-                colour = "white" if dark else "black"
+                colour = "white" if norm(v) > 0.6 else "black"  # as the colour map scales
                 ax.text(j, i, str(v), ha="center", va="center", fontsize=7, color=colour)
-    fig.colorbar(im, ax=ax, label="log(1 + linked site pairs)")
+    bar = fig.colorbar(im, ax=ax, ticks=MaxNLocator(6, integer=True))
+    comma = "\u202f" if current_language() == "fr" else ","  # thousands, as each language writes them
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{round(x):,}".replace(",", comma)))
+    bar.set_label(_("linked pairs of sites"))
     return fig
 
 
 def plot_group_integration(
-    groups: pd.DataFrame, *, title: str = "Integration per group", ax: Axes | None = None
+    groups: pd.DataFrame, *, title: str | None = None, ax: Axes | None = None
 ) -> Figure:
     """Per group: mean integration score, link density inside, and share of
     sites linked to another member (1 − isolated share), each in [0, 1]."""
@@ -112,9 +146,9 @@ def plot_group_integration(
     fig, ax = _axes(ax, (8.0, max(3.0, 0.42 * n + 1.5)))
     y = np.arange(n)
     series = [
-        ("mean score / 100", groups.get("mean_score", pd.Series(np.nan, index=groups.index)) / 100, _BLUE),
-        ("density inside", groups["density"], "#ff7f0e"),
-        ("share linked inside", 1 - groups["isolated_share"], "#2ca02c"),
+        (_("mean score / 100"), groups.get("mean_score", pd.Series(np.nan, index=groups.index)) / 100, _BLUE),
+        (_("density inside"), groups["density"], "#ff7f0e"),
+        (_("share linked inside"), 1 - groups["isolated_share"], "#2ca02c"),
     ]
     h = 0.26
     for k, (name, values, colour) in enumerate(series):
@@ -122,7 +156,7 @@ def plot_group_integration(
     ax.set_yticks(y, [_safe(v) for v in groups["label"]])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_title(_safe(title, 80))
+    ax.set_title(_safe(title or _("Integration per group"), 80))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=3, fontsize=8, frameon=False)
     return fig
 
@@ -134,11 +168,11 @@ def plot_degree_distribution(sites: pd.DataFrame, *, ax: Axes | None = None) -> 
     fig, ax = _axes(ax, (7.0, 3.6))
     top = int(max(sites["in_sites"].max(), sites["out_sites"].max(), 1)) if len(sites) else 1
     bins = np.linspace(0, top + 1, min(40, top + 2)).tolist()
-    ax.hist(sites["in_sites"], bins=bins, histtype="step", linewidth=2, label="sites linking in")
-    ax.hist(sites["out_sites"], bins=bins, histtype="step", linewidth=2, label="sites linked to")
-    ax.set_xlabel("number of other seed sites")
-    ax.set_ylabel("sites")
-    ax.set_title("Degree distributions")
+    ax.hist(sites["in_sites"], bins=bins, histtype="step", linewidth=2, label=_("sites linking in"))
+    ax.hist(sites["out_sites"], bins=bins, histtype="step", linewidth=2, label=_("sites linked to"))
+    ax.set_xlabel(_("number of other seed sites"))
+    ax.set_ylabel(_("sites"))
+    ax.set_title(_("Degree distributions"))
     ax.legend(fontsize=8)
     return fig
 
@@ -148,7 +182,7 @@ def plot_group_degrees(
     members: Mapping[str, list[str]],
     *,
     labels: Mapping[str, str] | None = None,
-    title: str = "Sites linking in, per group",
+    title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """Box plot per group of the number of sites linking to each member."""
@@ -158,8 +192,8 @@ def plot_group_degrees(
     if groups:
         ax.boxplot(data, orientation="horizontal", tick_labels=_group_labels(groups, labels))
         ax.invert_yaxis()
-    ax.set_xlabel("sites linking in")
-    ax.set_title(_safe(title, 80))
+    ax.set_xlabel(_("sites linking in"))
+    ax.set_title(_safe(title or _("Sites linking in, per group"), 80))
     return fig
 
 
@@ -207,7 +241,11 @@ def plot_network(
     attr = GROUPINGS.get(by, "themes")
     fig, ax = _axes(ax, (10.0, 8.0))
     ax.set_axis_off()
-    ax.set_title(f"Site network ({G.number_of_nodes()} sites, {G.number_of_edges()} linked pairs)")
+    ax.set_title(
+        _("Site network ({sites} sites, {pairs} linked pairs)").format(
+            sites=G.number_of_nodes(), pairs=G.number_of_edges()
+        )
+    )
     if len(G) == 0:
         return fig
     edges = sorted(G.edges(data=True), key=lambda e: -int(e[2].get("weight", 1)))[:max_edges]

@@ -1,6 +1,7 @@
 """The HTML report: one self-contained file for readers who are not developers.
 
-One file, no external resource (CSS inline, charts as base64 PNG), so that it
+One file, no external resource (CSS inline, charts as base64 SVG, the network
+explorer's script inline: :mod:`graphs.explorer`), so that it
 can be mailed or archived and opened offline. Jinja2 templates lay the page
 out (``graphs/templates/``: ``base.html`` the document and its
 Content-Security-Policy, ``report.html`` the page, ``report/<section>.html``
@@ -12,8 +13,9 @@ Escaping is the default, not a habit: titles and URLs come from crawled pages,
 so the environment's ``finalize`` passes every ``{{ value }}`` through
 :func:`crawler.text.escape_html` (control characters removed, then
 ``html.escape``), and autoescape stays on behind it for what templates compute
-themselves. No template marks a value ``|safe``. The CSP forbids scripts and
-remote loads outright, as a second line of defence.
+themselves. No template marks a value ``|safe``. The CSP forbids remote loads
+and every script but the explorer's, allowed by its SHA-256 (``script_hashes``),
+as a second line of defence.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from markupsafe import Markup
 
 from crawler.text import escape_html, generator, safe_text
 from graphs.analysis import Analysis
+from graphs.explorer import explorer_context
 from graphs.findings import CODES
 from graphs.groups import GROUPINGS, group_members
 
@@ -83,10 +86,11 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def _png(figure: Figure, **kw: Any) -> str:
+def _svg(figure: Figure) -> str:
     from graphs import plots
 
-    return "data:image/png;base64," + base64.b64encode(plots.to_png(figure, **kw)).decode("ascii")
+    svg = plots.to_svg(figure).encode("utf-8")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
 def _crawl(info: CrawlInfo | None) -> dict[str, Any]:
@@ -165,9 +169,9 @@ def _grouping(a: Analysis, by: str, images: bool) -> dict[str, Any]:
         members = group_members(a.graph, by)
         inbound = f"Sites linking in, per {title}"
         charts = {
-            "integration": _png(plots.plot_group_integration(table, title=f"Integration per {title}")),
-            "matrix": _png(plots.plot_group_matrix(matrix, labels=a.labels, title=f"Links between {title}s")),
-            "degrees": _png(plots.plot_group_degrees(a.sites, members, labels=a.labels, title=inbound)),
+            "integration": _svg(plots.plot_group_integration(table, title=f"Integration per {title}")),
+            "matrix": _svg(plots.plot_group_matrix(matrix, labels=a.labels, title=f"Links between {title}s")),
+            "degrees": _svg(plots.plot_group_degrees(a.sites, members, labels=a.labels, title=inbound)),
         }
     return {"title": title, "rows": table.to_dict("records"), "charts": charts}
 
@@ -175,15 +179,13 @@ def _grouping(a: Analysis, by: str, images: bool) -> dict[str, Any]:
 def _network(a: Analysis) -> dict[str, str]:
     from graphs import plots
 
-    return {
-        "degrees": _png(plots.plot_degree_distribution(a.sites[a.assessed])),
-        "picture": _png(plots.plot_network(a.graph, by=a.by, labels=a.labels), dpi=90),
-    }
+    return {"degrees": _svg(plots.plot_degree_distribution(a.sites[a.assessed]))}
 
 
 def render_html(a: Analysis, *, generated_at: str | None = None, images: bool = True) -> str:
     """The whole report as one HTML document (``images=False`` leaves the charts out)."""
     summary = a.summary()
+    explorer = explorer_context(a)
     page = {
         "crawl": _crawl(a.crawl),
         "hubs": ", ".join(a.hubs) or "none",
@@ -196,6 +198,8 @@ def render_html(a: Analysis, *, generated_at: str | None = None, images: bool = 
         "uncrawled": _uncrawled(a),
         "groupings": [_grouping(a, by, images) for by in sorted(GROUPINGS, key=lambda g: g != a.by)],
         "network": _network(a) if images else None,
+        "explorer": explorer,
+        "script_hashes": [explorer["hash"]],
         "sites": [{"site": site, **{c: row[c] for c in _ALL_SITES}} for site, row in a.sites.iterrows()],
         "generator": generator(),
         "generated_at": generated_at or datetime.now(UTC).isoformat(timespec="seconds"),

@@ -51,7 +51,7 @@ def test_demo_runs_the_whole_chain_and_finds_exactly_the_planted_codes(tmp_path:
     assert (missed, unexpected) == ({}, {})
 
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert html.startswith("<!DOCTYPE html>") and "data:image/png;base64," in html
+    assert html.startswith("<!DOCTYPE html>") and "data:image/svg+xml;base64," in html
     validate_gexf(out / "demo.gexf")
 
 
