@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import tomllib
 from pathlib import Path
@@ -30,6 +29,7 @@ from graphs.explorer import (
 )
 from graphs.export import NO_THEME_COLOR, PALETTE, style_graph
 from graphs.report_html import render_html
+from tests.conftest import npm_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "graphs" / "static"
@@ -183,11 +183,8 @@ def test_the_inlined_script_is_the_one_the_csp_allows(analysis: Analysis) -> Non
     assert json.loads(data.group(1)) == json.loads(json.dumps(explorer_data(analysis)))
 
 
-@pytest.mark.skipif(
-    shutil.which("node") is None or not (JS / "node_modules" / "esbuild").is_dir(),
-    reason="rebuilding the bundle needs node and `npm ci` in explorer-js/",
-)
 def test_shipped_bundle_is_what_its_sources_build(tmp_path: Path) -> None:
+    npm_ready(JS, "esbuild")
     env = {**os.environ, "GOVLINKS_BUNDLE_OUT": str(tmp_path)}
     proc = subprocess.run(["node", "build.mjs"], cwd=JS, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
