@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -9,7 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +110,38 @@ def snapshot(db: Path) -> dict[str, Any]:
         "checks": sorted(rows(db, "SELECT norm, method, status, final_url, error FROM checks")),
         "crawls": rows(db, "SELECT status, pages, links, errors FROM crawls"),
     }
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A real PostgreSQL server for the session (``tests/pgserver.py``), or a skip naming the package."""
+    pytest.importorskip("psycopg", reason="psycopg 3 is not installed (pip install -e '.[test]')")
+    from tests.pgserver import MISSING, PgServer, binaries
+
+    if binaries() is None:
+        pytest.skip(MISSING)
+    server = PgServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture
+def pg_url(pg_server: Any) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database: one store per test."""
+    name = f"store_{next(_databases)}"
+    pg_server.sql(f"CREATE DATABASE {name}")
+    yield pg_server.url(name)
+    pg_server.sql(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store's --db on each backend: an SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "s.db")
+    return str(request.getfixturevalue("pg_url"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
+import socket
 from collections.abc import Iterable, Iterator, Sequence
 from operator import attrgetter
 from pathlib import Path
@@ -26,6 +26,7 @@ from crawler.items import (
     LinkCheck,
     Page,
 )
+from crawler.store.backend import Connection, clock, insert_returning
 from crawler.store.core import CrawlInfo, StoreFile, utcnow
 from crawler.store.reads import Reads
 from crawler.store.summaries import summarise_sites
@@ -45,7 +46,7 @@ def _insert(verb: str, table: str, columns: Sequence[str]) -> str:
 
 
 # A duplicate page (fetched twice) keeps the first; a check done again (resume) replaces the last.
-_PAGE_SQL = _insert("INSERT OR IGNORE", "pages", PAGE_COLUMNS)
+_PAGE_SQL = _insert("INSERT OR IGNORE", "pages", PAGE_COLUMNS) + " RETURNING id"
 _LINK_SQL = _insert("INSERT", "links", LINK_COLUMNS)
 _FRONTIER_SQL = _insert("INSERT OR IGNORE", "frontier", FRONTIER_COLUMNS)
 _CHECK_SQL = _insert("INSERT OR REPLACE", "checks", CHECK_COLUMNS)
@@ -60,19 +61,19 @@ class Store(StoreFile):
     are on :attr:`reads`.
     """
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: Connection, path: Path | str) -> None:
         super().__init__(conn, path)
         self.reads = Reads(conn, path)
 
     # -- crawls ------------------------------------------------------------------------
 
     def check_not_running(self) -> None:
-        """Refuse a second writer: the lock is the crawl row of a live process."""
+        """Refuse a second writer: the lock is the crawl row of a live process, here or elsewhere."""
+        me = (socket.gethostname(), os.getpid())
         for info in self.crawls():
-            if info.running and info.pid != os.getpid():
+            if info.running and (info.host or me[0], info.pid) != me:
                 raise LockError(
-                    f"{self.path}: crawl {info.id} is running in process {info.pid}; "
-                    "wait for it or stop it first"
+                    f"{self.path}: crawl {info.id} is running in {info.writer}; wait for it or stop it first"
                 )
 
     def start_crawl(
@@ -83,10 +84,11 @@ class Store(StoreFile):
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO crawls (started_at, updated_at, status, seeds_path, seeds_sha256, "
-                "settings, pid) VALUES (?, ?, 'running', ?, ?, ?, ?)",
-                (now, now, seeds_path, seeds_sha256, json.dumps(settings, sort_keys=True), os.getpid()),
-            )
-            crawl_id = int(cur.lastrowid or 0)
+                "settings, pid, host, heartbeat_at) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?) RETURNING id",
+                (now, now, seeds_path, seeds_sha256, json.dumps(settings, sort_keys=True), os.getpid(),
+                 socket.gethostname(), clock(conn)),
+            )  # fmt: skip
+            crawl_id = int(cur.fetchone()[0])
             conn.executemany(
                 "INSERT INTO sites (crawl_id, site, url, home_norm, name, organisation, themes,"
                 " life_events, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
@@ -104,10 +106,21 @@ class Store(StoreFile):
         """Take over an interrupted crawl for ``--resume``."""
         with self.transaction() as conn:
             conn.execute(
-                "UPDATE crawls SET status='running', pid=?, finished_at=NULL, updated_at=?, "
-                "runs=runs+1 WHERE id=?",
-                (os.getpid(), utcnow(), crawl_id),
+                "UPDATE crawls SET status='running', pid=?, host=?, heartbeat_at=?, finished_at=NULL, "
+                "updated_at=?, runs=runs+1 WHERE id=?",
+                (os.getpid(), socket.gethostname(), clock(conn), utcnow(), crawl_id),
             )
+
+    def heartbeat(self, crawl_id: int) -> None:
+        """Say the crawl's process is alive (``crawler/heartbeat.py`` calls it every few seconds).
+
+        Machines that cannot see the process (a PostgreSQL store crawled from elsewhere)
+        take the crawl for interrupted when its heartbeat is older than ``STALE_AFTER``.
+        """
+        now = clock(self._conn)
+        self._conn.execute(
+            "UPDATE crawls SET heartbeat_at=? WHERE id=? AND status='running'", (now, crawl_id)
+        )
 
     def last_unfinished_crawl(self) -> CrawlInfo | None:
         """The interrupted crawl that ``--resume`` takes over, if the latest crawls end with one."""
@@ -158,11 +171,11 @@ class Store(StoreFile):
             if frontier:
                 conn.executemany(_FRONTIER_SQL, frontier)
             link_rows: list[tuple[Any, ...]] = []
-            for item in pages:
-                cur = conn.execute(_PAGE_SQL, (crawl_id, *_page_values(item)))
-                if not cur.rowcount:
+            ids = insert_returning(conn, _PAGE_SQL, [(crawl_id, *_page_values(item)) for item in pages])
+            for item, row in zip(pages, ids, strict=True):
+                if row is None:
                     continue  # already stored (a duplicate fetch): keep the first
-                page_id, site = cur.lastrowid, item.site
+                page_id, site = row[0], item.site
                 link_rows.extend((crawl_id, page_id, site, *link) for link in item.links)
             if link_rows:
                 conn.executemany(_LINK_SQL, link_rows)

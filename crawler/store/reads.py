@@ -4,17 +4,18 @@
 while a crawl writes the same store, and a store opened read-only. Kept apart from
 the crawl's own reads and writes (``lifecycle.py``) because it has another reader
 (graphs/) and another cost profile (whole-crawl aggregations over millions of links).
-DataFrames come from ``pandas.read_sql_query``: the columns are those of each
-query, in its order; pandas is imported on first use so that the crawl never loads it.
+DataFrames come from ``pandas.read_sql_query`` (through ``backend.read_frame``, on
+either backend): the columns are those of each query, in its order; pandas is
+imported on first use so that the crawl never loads it.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
+from crawler.store.backend import Connection, read_frame
 from crawler.store.core import read_crawl
 from crawler.store.summaries import SITE_FIGURES
 
@@ -44,14 +45,14 @@ broken AS (
 class Reads:
     """Aggregates of one store's crawls, as DataFrames and small dicts; never writes."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: Connection, path: Path | str) -> None:
         self._conn = conn
         self.path = path
 
     def _frame(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.read_sql_query(sql, self._conn, params=params)
+        frame = read_frame(self._conn, sql, params)
+        assert not isinstance(frame, Iterator)
+        return frame
 
     def site_table(self, crawl_id: int) -> pd.DataFrame:
         """One row per seed site of the crawl, with its crawl status, by site.
@@ -130,7 +131,7 @@ class Reads:
                    FROM links l JOIN broken b ON b.norm = l.target_norm
                    WHERE l.crawl_id = :c AND l.internal = 0 AND l.target_site IS NOT NULL
                      AND l.target_site <> l.source_site
-                   GROUP BY l.source_site, l.target_norm
+                   GROUP BY l.source_site, l.target_norm, b.status, b.error
                )
                SELECT source, target_url, status, error FROM pairs WHERE n <= :k
                ORDER BY source, target_url""",
@@ -151,7 +152,7 @@ class Reads:
                FROM links l LEFT JOIN checks c
                  ON c.crawl_id = l.crawl_id AND c.norm = l.target_norm
                WHERE l.crawl_id = ? AND l.target_site IS NULL AND l.internal = 0
-               GROUP BY l.source_site, l.target_norm
+               GROUP BY l.source_site, l.target_norm, c.status, c.final_url, c.redirect_status, c.error
                ORDER BY l.source_site, l.target_norm""",
             (crawl_id,),
         )
@@ -170,16 +171,14 @@ class Reads:
         Columns: source_site, source_url, target_site, target_url, href, anchor, rel,
         template; in the order the crawl stored them.
         """
-        import pandas as pd
-
-        return pd.read_sql_query(
+        return read_frame(
+            self._conn,
             """SELECT l.source_site, p.url AS source_url, l.target_site, l.target_url, l.href,
                       l.anchor, l.rel, l.template
                FROM links l JOIN pages p ON p.id = l.page_id
                WHERE l.crawl_id = ? AND l.internal = 0
                ORDER BY l.rowid""",
-            self._conn,
-            params=(crawl_id,),
+            (crawl_id,),
             chunksize=chunksize,
         )
 

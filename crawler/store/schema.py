@@ -1,11 +1,16 @@
 """The store's schema, one script per version: ``MIGRATIONS[v]`` takes a store
-from version v - 1 to v, and is run in one transaction by ``Store.open``."""
+from version v - 1 to v, and is run in one transaction by ``Store.open``.
+
+One script serves both backends: written in SQLite's DDL, it reaches PostgreSQL
+through ``dialect.postgres_ddl`` (64-bit integers, identity keys, byte-order text).
+A version whose DDL must differ by backend is a dict ``{"sqlite": …, "postgresql": …}``.
+"""
 
 from __future__ import annotations
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migration"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -104,7 +109,40 @@ CREATE TABLE checks (
 );
 """
 
-MIGRATIONS: dict[int, str] = {
+# Version 2: which machine writes a crawl, and its heartbeat, so that a crawl of a
+# PostgreSQL store running on another machine is told apart from a dead one.
+_CRAWL_HOST_V2 = """
+ALTER TABLE crawls ADD COLUMN host TEXT;           -- machine of the process writing the crawl
+ALTER TABLE crawls ADD COLUMN heartbeat_at REAL;   -- its last sign of life, by the store's clock
+"""
+
+# Version 3: work claims with leases (``claims.py``): which worker crawls which site,
+# or checks the outside links of which host, until when.
+_CLAIMS_V3 = """
+CREATE TABLE claims (
+    crawl_id    INTEGER NOT NULL,
+    kind        TEXT NOT NULL,                 -- site | host
+    unit        TEXT NOT NULL,                 -- the site id, or the host whose links to check
+    priority    INTEGER NOT NULL DEFAULT 0,    -- higher first
+    state       TEXT NOT NULL DEFAULT 'todo',  -- todo | claimed | done
+    worker      TEXT,                          -- who holds it, or finished it
+    lease_until REAL,                          -- by the store's clock; then others may take it over
+    claims      INTEGER NOT NULL DEFAULT 0,    -- times claimed: 2 or more, taken over
+    done_at     TEXT,
+    PRIMARY KEY (crawl_id, kind, unit)
+);
+CREATE INDEX claims_next ON claims (crawl_id, kind, state, priority);
+"""
+
+MIGRATIONS: dict[int, str | dict[str, str]] = {
     # version reached -> script; version 1 is the initial schema.
     1: _SCHEMA_V1,
+    2: _CRAWL_HOST_V2,
+    3: _CLAIMS_V3,
 }
+
+
+def migration(version: int, dialect: str) -> str:
+    """The script that takes a store to ``version``, for ``sqlite`` or ``postgresql``."""
+    script = MIGRATIONS[version]
+    return script if isinstance(script, str) else script[dialect]

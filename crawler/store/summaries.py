@@ -7,7 +7,10 @@ the fly, without writing, for a crawl still running or interrupted.
 
 from __future__ import annotations
 
-import sqlite3
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawler.store.backend import Connection
 
 __all__ = ["SITE_FIGURES", "SITE_FIGURE_COLUMNS", "summarise_sites"]
 
@@ -50,7 +53,7 @@ FROM (
 """
 
 
-def summarise_sites(conn: sqlite3.Connection, crawl_id: int) -> None:
+def summarise_sites(conn: Connection, crawl_id: int) -> None:
     """Store the figures of every site of the crawl in ``sites`` (inside the caller's transaction)."""
     rows = conn.execute(SITE_FIGURES, {"c": crawl_id}).fetchall()
     assignments = ", ".join(f"{c}=?" for c in SITE_FIGURE_COLUMNS)
