@@ -195,6 +195,32 @@ def report(**kw: Any) -> None:
         sys.exit(EXIT_FINDINGS)
 
 
+@main.command("copy-store")
+@db_option()
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="PATH|URL",
+    help="Store to copy into: a new SQLite file, or an empty postgresql:// database.",
+)
+@handle_errors
+def copy_store(db: str, target: str) -> None:
+    """Copy every crawl of a store into a new one: from SQLite to PostgreSQL, or back.
+
+    Rows keep their ids and their order, so reports and exports of the copy are
+    the same, byte for byte. The target must hold no crawl yet, and no crawl of
+    the source may be running.
+
+    \b
+    Example:
+      govlinks copy-store --db govlinks.db --to postgresql://crawler@db.example/govlinks
+    """
+    from crawler.store.copy import copy_store as copy
+
+    click.echo(copy(db, target).summary())
+
+
 @main.group()
 def seeds() -> None:
     """Check a seed list, or build and refresh one from public lists of domains.

@@ -97,7 +97,7 @@ def scrapy_settings(opts: CrawlOptions, *, crawl_id: int, n_sites: int) -> dict[
         "LOG_LEVEL": "ERROR" if opts.quiet or opts.progress else "INFO",
         "LOGSTATS_INTERVAL": 60.0,
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 100},
-        "EXTENSIONS": {"crawler.progress.Progress": 500},
+        "EXTENSIONS": {"crawler.progress.Progress": 500, "crawler.heartbeat.Heartbeat": 510},
         "GOVLINKS_DB": opts.db,
         "GOVLINKS_CRAWL_ID": crawl_id,
         "GOVLINKS_MAX_PAGES_PER_SITE": opts.max_pages_per_site,

@@ -23,6 +23,7 @@ database can be added behind the same methods later. One room per job:
 
 from __future__ import annotations
 
+from crawler.store.claims import Claim, Claims
 from crawler.store.core import CrawlInfo, StoreFile, crawl_lock, utcnow
 from crawler.store.lifecycle import Store
 from crawler.store.reads import Reads
@@ -31,6 +32,8 @@ from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "Claim",
+    "Claims",
     "CrawlInfo",
     "Reads",
     "Store",

@@ -27,6 +27,7 @@ from crawler.items import (
     Page,
 )
 from crawler.store.backend import Connection, clock, insert_returning
+from crawler.store.claims import DEFAULT_LEASE, Claims
 from crawler.store.core import CrawlInfo, StoreFile, utcnow
 from crawler.store.reads import Reads
 from crawler.store.summaries import summarise_sites
@@ -122,6 +123,10 @@ class Store(StoreFile):
             "UPDATE crawls SET heartbeat_at=? WHERE id=? AND status='running'", (now, crawl_id)
         )
 
+    def claims(self, crawl_id: int, *, worker: str | None = None, lease: float = DEFAULT_LEASE) -> Claims:
+        """The work claims of a crawl as ``worker`` (default: this process) holds them (``claims.py``)."""
+        return Claims(self, crawl_id, worker=worker, lease=lease)
+
     def last_unfinished_crawl(self) -> CrawlInfo | None:
         """The interrupted crawl that ``--resume`` takes over, if the latest crawls end with one."""
         for info in reversed(self.crawls()):
@@ -146,11 +151,15 @@ class Store(StoreFile):
                 {"c": crawl_id, "s": status, "t": utcnow()},
             )
             if status == "finished":
-                conn.execute(
-                    "CREATE INDEX IF NOT EXISTS links_sites ON links (crawl_id, source_site, target_site)"
-                )
-                conn.execute("CREATE INDEX IF NOT EXISTS links_norm ON links (crawl_id, target_norm)")
+                self.create_finished_indexes()
         return self.crawl(crawl_id)
+
+    def create_finished_indexes(self) -> None:
+        """The indexes of the reads (not kept up to date during a crawl, whose writes they would slow)."""
+        self._conn.execute(
+            "CREATE INDEX IF NOT EXISTS links_sites ON links (crawl_id, source_site, target_site)"
+        )
+        self._conn.execute("CREATE INDEX IF NOT EXISTS links_norm ON links (crawl_id, target_norm)")
 
     # -- crawl writes ------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ __all__ = ["PgConnection", "advisory_lock", "display_url", "is_postgres"]
 
 SCHEMES = ("postgresql://", "postgres://")
 
+
 def is_postgres(db: object) -> bool:
     """Whether ``--db`` names a PostgreSQL database (a ``postgresql://`` URL) rather than a file."""
     return isinstance(db, str) and db.startswith(SCHEMES)
@@ -245,6 +246,18 @@ class PgConnection:
             first = rows[0][0]
             self._keys[table] = tuple(name for index, name in rows if index == first)
         return self._keys[table]
+
+    def reset_identities(self) -> None:
+        """Move every identity column's sequence past the largest value, after rows came with their ids."""
+        rows = self.raw.execute(
+            """SELECT table_name, column_name FROM information_schema.columns
+               WHERE table_schema = current_schema() AND is_identity = 'YES'"""
+        ).fetchall()
+        for table, column in rows:
+            self.raw.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                f"COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1, false)"
+            )
 
     def clock(self) -> float:
         """The server's time, in seconds since the epoch: one clock for every machine of a crawl."""
