@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +16,7 @@ from crawler.errors import LockError, StoreError
 from crawler.items import Link, Page
 from crawler.seeds import Seed
 from crawler.store import SCHEMA_VERSION, Reads, Store
+from crawler.store.core import STALE_AFTER
 
 SEEDS = [
     Seed("a.gouv.fr", "https://a.gouv.fr/", 2, "A", "Org", ("N1",), ()),
@@ -235,3 +239,50 @@ def test_reads_work_on_a_read_only_connection(store: Store, db_target: str) -> N
         assert [len(chunk) for chunk in reads.page_links(crawl_id, chunksize=1)] == [1]
     finally:
         conn.close()
+
+
+def test_a_crawl_running_on_another_machine_is_told_by_its_heartbeat(store: Store) -> None:
+    """A crawl row of another host: its pid means nothing here, its heartbeat says if it lives."""
+    crawl_id = new_crawl(store)
+    assert store.crawl().host == socket.gethostname() and store.crawl().running
+    now = store.crawl().observed_at
+    store._conn.execute("UPDATE crawls SET host='other-machine', pid=4242, heartbeat_at=? WHERE id=?",
+                        (now - 5, crawl_id))  # fmt: skip
+    assert store.crawl().state == "running"
+    with pytest.raises(LockError, match=f"crawl {crawl_id} is running in process 4242 on other-machine"):
+        store.check_not_running()
+    store._conn.execute("UPDATE crawls SET heartbeat_at=? WHERE id=?", (now - STALE_AFTER - 5, crawl_id))
+    assert store.crawl().state == "interrupted" and store.last_unfinished_crawl().id == crawl_id
+    store.check_not_running()
+    store.claim_crawl(crawl_id)  # --resume here takes it over
+    info = store.crawl()
+    assert (info.state, info.host, info.pid, info.runs) == ("running", socket.gethostname(), os.getpid(), 2)
+    before = info.heartbeat_at
+    time.sleep(0.05)
+    store.heartbeat(crawl_id)
+    assert store.crawl().heartbeat_at > before
+    store.finish_crawl(crawl_id, status="finished")
+    store.heartbeat(crawl_id)  # a closed crawl's row is left alone
+    assert store.crawl().state == "finished"
+
+
+def test_an_older_store_is_migrated_forward(db_target: str) -> None:
+    """A store of schema version 1 (before hosts, heartbeats and claims) opens, migrated, its crawl intact."""
+    from crawler.store.backend import tables
+    from crawler.store.schema import migration
+
+    with Store.open(db_target, create=True) as fresh:
+        conn = fresh._conn
+        for table in ("claims", "checks", "links", "pages", "frontier", "sites", "crawls", "meta"):
+            conn.execute(f"DROP TABLE {table}")
+        conn.executescript(migration(1, fresh.dialect))
+        conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '1')")
+        conn.execute(
+            "INSERT INTO crawls (started_at, status, settings) VALUES ('2025-01-01', 'finished', '{}')"
+        )
+        assert "claims" not in tables(conn)
+    with Store.open(db_target) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        info = store.crawl()
+        assert (info.id, info.state, info.host, info.heartbeat_at) == (1, "finished", None, None)
+        assert store.claims(1).plan("site", ["a.gouv.fr"]) == 1

@@ -145,12 +145,14 @@ def _strip(tokens: list[Token]) -> list[Token]:
 def _call(name: str, args: Sequence[list[Token]]) -> list[Token] | None:
     """The PostgreSQL form of SQLite function ``name(args)``, or None when it is the same."""
     t = _tokens
+    args = [_strip(arg) for arg in args]
     if name in _SQLITE_ONLY:
         raise NotPortable(f"{name}() is SQLite-only: compute it in Python or with portable SQL")
     if name == "IFNULL":
         return [*t("COALESCE("), *_join(args), *t(")")]
     if name == "IIF" and len(args) == 3:
-        return [*t("(CASE WHEN "), *args[0], *t(" THEN "), *args[1], *t(" ELSE "), *args[2], *t(" END)")]
+        c, a, b = args
+        return [*t("(CASE WHEN "), *c, *t(" THEN "), *a, *t(" ELSE "), *b, *t(" END)")]
     if name == "INSTR":
         return [*t("STRPOS("), *_join(args), *t(")")]
     if name in ("MIN", "MAX") and len(args) > 1:
@@ -158,9 +160,9 @@ def _call(name: str, args: Sequence[list[Token]]) -> list[Token] | None:
     if name == "ROUND" and len(args) == 2:
         return [*t("ROUND(CAST("), *args[0], *t(" AS NUMERIC), "), *args[1], *t(")")]
     if name == "GROUP_CONCAT":
-        first = _strip(args[0])
+        first = args[0]
         distinct = t("DISTINCT ") if first and _upper(first[0]) == "DISTINCT" else []
-        value = first[1:] if distinct else first
+        value = _strip(first[1:]) if distinct else first
         sep = args[1] if len(args) > 1 else t("','")
         return [*t("STRING_AGG("), *distinct, *t("CAST("), *value, *t(" AS TEXT), "), *sep, *t(")")]
     return None
@@ -359,7 +361,8 @@ def to_postgres(sql: str) -> Statement:
             after = [_upper(t) for t in tokens[i + 1 : i + 6] if t[0] != "space"][:2]
             if after[:1] == ["NOT"] and after[1:] not in (["NULL"], ["TRUE"], ["FALSE"], ["DISTINCT"]):
                 text = "IS DISTINCT FROM"
-                tokens[_next(tokens, i + 1)] = ("space", "")  # the NOT
+                not_at = _next(tokens, i + 1)
+                tokens[not_at : not_at + 2] = [("space", ""), ("space", "")]  # the NOT and its space
             elif after[:1] not in (["NULL"], ["NOT"], ["TRUE"], ["FALSE"], ["DISTINCT"]):
                 text = "IS NOT DISTINCT FROM"
         elif (kind, text) == ("op", "=="):
