@@ -175,15 +175,16 @@ def report(**kw: Any) -> None:
     """
     from crawler.fileio import write_text_atomic
     from crawler.store import Store
-    from graphs.analysis import DEFAULT_HUB, analyse_crawl
+    from graphs.analysis import DEFAULT_HUB
     from graphs.config import FindingsConfig
     from graphs.findings import fail_on_match, parse_fail_on
     from graphs.report import render
+    from graphs.trends import analyse_with_history
 
     fail_on = parse_fail_on(kw["fail_on"])
     config = FindingsConfig(broken_share=kw["broken_share"], retired_min=kw["retired_min"])
     with Store.open(kw["db"]) as store:
-        analysis = analyse_crawl(
+        analysis = analyse_with_history(
             store, kw["crawl_id"], by=kw["by"], hub=list(kw["hubs"]) or DEFAULT_HUB, config=config
         )
     options = {"top": kw["top"]} if kw["fmt"] == "table" else {}
