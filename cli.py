@@ -361,26 +361,29 @@ def demo(ctx: click.Context, output: str, sites: int, pages: int) -> None:
 @click.option("--links", default=60, show_default=True, type=click.IntRange(1), help="Links per page.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Random seed: same seed, same web.")
 @click.option("--no-planted", is_flag=True, help="Only well-linked sites: no planted reason codes.")
+@click.option("--evolve", is_flag=True, help="Also FOLDER/v2: the web later, with planted changes.")
 @handle_errors
 def demo_generate(
-    folder: str, sites: int, pages: int, page_kb: int, links: int, seed: int, no_planted: bool
+    folder: str, sites: int, pages: int, page_kb: int, links: int, seed: int, no_planted: bool, evolve: bool
 ) -> None:
     """Write a synthetic web to FOLDER: web.json, seeds.csv and its ground truth truth.json.
 
     Sites have invented host names (www. or not, http or https, some sharing
     a host under path prefixes), robots.txt rules, redirects, template and
     content links, and planted sites for every reason code of the report.
+    --evolve adds its second version and the diff it must give (v2/).
 
     \b
     Example:
       govlinks demo generate demo-web
+      govlinks demo generate demo-web --evolve
       govlinks demo generate bench-web --sites 650 --pages 100 --no-planted
     """
     from demo.generate import generate
 
     truth = generate(
         folder, sites=sites, pages_per_site=pages, page_kb=page_kb, links=links, seed=seed,
-        planted=not no_planted,
+        planted=not no_planted, evolve=evolve,
     )  # fmt: skip
     planted = sum(1 for s in truth["sites"].values() if s["codes"])
     click.echo(
@@ -388,6 +391,8 @@ def demo_generate(
         f"{sum(s['pages'] for s in truth['sites'].values()):,} pages, "
         f"{len(truth['edges']):,} site-to-site links; serve it with: govlinks demo serve {folder}"
     )
+    if evolve:
+        click.echo(f"{folder}/v2: the same web later, with planted changes (v2/expected_diff.json)")
 
 
 @demo.command("serve")
