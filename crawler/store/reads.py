@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BROKEN_TARGETS", "Reads"]
 
+
 class Reads:
     """Aggregates of one store's crawls, as DataFrames and small dicts; never writes."""
 
