@@ -317,27 +317,28 @@ def plot_trends(rows: pd.DataFrame, flags: Mapping[str, list[int]], *, labels: l
     axes = fig.subplots(1, 3)
     x = list(range(len(rows)))
     ax = axes[0]
-    ax.plot(x, rows["assessed"], marker="o", color=_BLUE, label="sites assessed (left)")
-    ax.set_ylabel("sites assessed", color=_BLUE)
+    ax.plot(x, rows["assessed"], marker="o", color=_BLUE, label=_("sites assessed (left)"))
+    ax.set_ylabel(_("sites assessed"), color=_BLUE)
     _crawl_axis(ax, labels)
     twin = ax.twinx()
     orange = "#ff7f0e"
-    twin.plot(x, rows["site_links"], marker="s", linestyle="--", color=orange, label="linked pairs (right)")
-    twin.set_ylabel("linked pairs of sites", color=orange)
+    pairs = _("linked pairs (right)")
+    twin.plot(x, rows["site_links"], marker="s", linestyle="--", color=orange, label=pairs)
+    twin.set_ylabel(_("linked pairs of sites"), color=orange)
     twin.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title("Sites assessed and linked pairs")
+    ax.set_title(_("Sites assessed and linked pairs"))
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
     ax.legend(handles=handles, fontsize=7, frameon=False, loc="lower left")
     ax = axes[1]
     ax.plot(x, rows["median_score"], marker="o", color=_BLUE)
     ax.set_ylim(0, 100)
-    ax.set_title("Median integration score")
+    ax.set_title(_("Median integration score"))
     _crawl_axis(ax, labels)
     ax = axes[2]
     for code, values in flags.items():
         if any(values):
             ax.plot(x, values, marker="o", label=_safe(code))
-    ax.set_title("Flagged sites per reason code")
+    ax.set_title(_("Flagged sites per reason code"))
     ax.set_ylim(bottom=0)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7, frameon=False)
@@ -351,7 +352,7 @@ def plot_group_trends(
     crawls: list[int],
     labels: list[str],
     names: Mapping[str, str] | None = None,
-    title: str = "Mean integration score per group",
+    title: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """Mean score of each group over the crawls (``groups``: one grouping of
@@ -363,8 +364,8 @@ def plot_group_trends(
         label = (names or {}).get(str(group)) or rows["label"].iloc[-1] or group
         ax.plot(rows["crawl"].map(position), rows["mean_score"], marker="o", label=_safe(label, 40))
     ax.set_ylim(0, 100)
-    ax.set_ylabel("mean score")
-    ax.set_title(_safe(title, 80))
+    ax.set_ylabel(_("mean score"))
+    ax.set_title(_safe(title or _("Mean integration score per group"), 80))
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
     _crawl_axis(ax, labels)

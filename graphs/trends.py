@@ -111,17 +111,19 @@ class History:
         names = [crawl_label(c, self.sources) for c in self.crawls]
         charts: dict[str, Any] | None = None
         if images:
-            ticks = [f"crawl {c.id}\n{as_of(c, self.sources)[:10]}" for c in self.crawls]
+            ticks = [_("crawl {id}").format(id=c.id) + "\n" + as_of(c, self.sources)[:10]
+                     for c in self.crawls]  # fmt: skip
             from graphs import plots
             from graphs.report_html import _svg as png
 
             ids = [c.id for c in self.crawls]
             charts = {"summary": png(plots.plot_trends(self.rows, flag_series(self.rows), labels=ticks))}
-            for grouping, title in (("theme", "theme"), ("life-event", "life event")):
+            titles = {"theme": _("Mean integration score per theme"),
+                      "life-event": _("Mean integration score per life event")}  # fmt: skip
+            for grouping, title in titles.items():
                 rows = self.groups[self.groups["by"] == grouping]
                 if len(rows):
-                    fig = plots.plot_group_trends(rows, crawls=ids, labels=ticks, names=labels,
-                                                  title=f"Mean integration score per {title}")  # fmt: skip
+                    fig = plots.plot_group_trends(rows, crawls=ids, labels=ticks, names=labels, title=title)
                     charts[grouping] = png(fig)
             charts["order"] = [g for g in sorted(GROUPINGS, key=lambda g: g != by) if g in charts]
         rows = [{**r, "label": names[i]} for i, r in enumerate(self.rows.to_dict("records"))]

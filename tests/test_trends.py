@@ -98,7 +98,8 @@ def test_table_and_html(two: Path, tmp_path: Path) -> None:
                  "Every change, pair by pair"):  # fmt: skip
         assert text in html
     # the trend charts: the summary and one per grouping that has groups (themes only here)
-    assert html.count("data:image/png;base64,") == pages["1"].count("data:image/png;base64,") + 2
+    chart = "data:image/svg+xml;base64,"
+    assert html.count(chart) == pages["1"].count(chart) + 2
     assert html.index("Since the previous crawl") < html.index("Sites that do not carry users along")
 
 
