@@ -22,15 +22,18 @@ from cli_common import (
     crawl_command_options,
     crawl_option,
     db_option,
+    diff_command_options,
     format_option,
     handle_errors,
     hub_option,
     output_option,
     report_thresholds,
+    seeds_check_options,
+    seeds_import_options,
     web_size_options,
 )
 from crawler.errors import GovlinksError
-from graphs.choices import EXPORT_FORMATS, EXPORT_LEVELS, REPORT_FORMATS
+from graphs.choices import CRAWLS_FORMATS, EXPORT_FORMATS, EXPORT_LEVELS, REPORT_FORMATS
 from seeds import default_seeds
 
 
@@ -172,15 +175,16 @@ def report(**kw: Any) -> None:
     """
     from crawler.fileio import write_text_atomic
     from crawler.store import Store
-    from graphs.analysis import DEFAULT_HUB, analyse_crawl
+    from graphs.analysis import DEFAULT_HUB
     from graphs.config import FindingsConfig
     from graphs.findings import fail_on_match, parse_fail_on
     from graphs.report import render
+    from graphs.trends import analyse_with_history
 
     fail_on = parse_fail_on(kw["fail_on"])
     config = FindingsConfig(broken_share=kw["broken_share"], retired_min=kw["retired_min"])
     with Store.open(kw["db"]) as store:
-        analysis = analyse_crawl(
+        analysis = analyse_with_history(
             store, kw["crawl_id"], by=kw["by"], hub=list(kw["hubs"]) or DEFAULT_HUB, config=config
         )
     options = {"top": kw["top"]} if kw["fmt"] == "table" else {}
@@ -192,6 +196,56 @@ def report(**kw: Any) -> None:
     match = fail_on_match(analysis.findings, fail_on)
     if match:
         click.echo(f"report: {match.sites} site(s) flagged {', '.join(match.codes)} (--fail-on)", err=True)
+        sys.exit(EXIT_FINDINGS)
+
+
+@main.command("crawls")
+@db_option()
+@format_option(CRAWLS_FORMATS, "table for a terminal, json or csv for programs.", default="table",
+               show_default=True)  # fmt: skip
+@handle_errors
+def crawls_command(db: str, fmt: str) -> None:
+    """List the crawls of a store: state, times, source, seed list, pages, links, sites, options.
+
+    \b
+    Example:
+      govlinks crawls --db govlinks.db
+      govlinks crawls --db govlinks.db --format json
+    """
+    from crawler.store import Store
+    from graphs.crawls import crawl_listing, render_crawls
+
+    with Store.open(db) as store:
+        click.echo(render_crawls(crawl_listing(store), fmt), nl=False)
+
+
+@main.command("diff")
+@diff_command_options
+@handle_errors
+def diff_command(**kw: Any) -> None:
+    """Compare two crawls: links gained and lost, reason codes, scores, themes and life events.
+
+    Defaults to the last two finished crawls of --db (--from-db: the last of
+    another store first). Crawls of different seed lists are compared on the
+    sites both have. --fail-on-new makes cron alert on new findings.
+
+    \b
+    Example:
+      govlinks diff --db govlinks.db
+      govlinks diff --db govlinks.db --from 3 --to 5 --format html -o diff.html
+      govlinks diff --db govlinks.db --fail-on-new orphan,dead_end -o diff.json --format json
+    """
+    from graphs.diff import diff_stores
+    from graphs.diff_report import fail_on_new_line, write_diff
+    from graphs.findings import parse_fail_on
+
+    codes = parse_fail_on(kw["fail_on_new"], option="--fail-on-new")
+    d = diff_stores(kw["db"], from_db=kw["from_db"], to_id=kw["to_id"], from_id=kw["from_id"],
+                    min_change=kw["min_change"])  # fmt: skip
+    click.echo(write_diff(d, kw["fmt"], kw["output"], top=kw["top"]), nl=False)
+    alerts = d.new_codes(codes)
+    if alerts:
+        click.echo(fail_on_new_line(alerts), err=True)
         sys.exit(EXIT_FINDINGS)
 
 
@@ -208,21 +262,7 @@ def seeds() -> None:
 
 @seeds.command("check")
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
-@click.option(
-    "--themes",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Theme vocabulary CSV with id,label (default: the bundled seeds/themes.csv).",
-)
-@click.option(
-    "--life-events",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Life-event vocabulary CSV with id,label (default: the bundled seeds/life_events.csv).",
-)
-@click.option(
-    "--strict", is_flag=True, help="Exit 2 on warnings too (nested prefixes, small groups, renamed hosts)."
-)
+@seeds_check_options
 @handle_errors
 def seeds_check(path: str | None, themes: str | None, life_events: str | None, strict: bool) -> None:
     """Check a seed list and summarise it per theme, life event and organisation.
@@ -251,22 +291,7 @@ def seeds_check(path: str | None, themes: str | None, life_events: str | None, s
 
 @seeds.command("import")
 @click.argument("source", type=click.Path(dir_okay=False))
-@click.option(
-    "--suffix",
-    "suffixes",
-    multiple=True,
-    metavar="DOMAIN",
-    help="Keep only hosts under this domain, e.g. gouv.fr (repeatable; default: all).",
-)
-@click.option(
-    "--into",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Seed file to create or update (default: print the CSV, report on stderr).",
-)
-@click.option(
-    "--drop-vanished", is_flag=True, help="Remove the sites gone from SOURCE (default: keep and list them)."
-)
+@seeds_import_options
 @handle_errors
 def seeds_import(source: str, suffixes: tuple[str, ...], into: str | None, drop_vanished: bool) -> None:
     """Build or update a seed list from a list of URLs or hosts, or a CSV with a url or host column.
@@ -336,26 +361,29 @@ def demo(ctx: click.Context, output: str, sites: int, pages: int) -> None:
 @click.option("--links", default=60, show_default=True, type=click.IntRange(1), help="Links per page.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Random seed: same seed, same web.")
 @click.option("--no-planted", is_flag=True, help="Only well-linked sites: no planted reason codes.")
+@click.option("--evolve", is_flag=True, help="Also FOLDER/v2: the web later, with planted changes.")
 @handle_errors
 def demo_generate(
-    folder: str, sites: int, pages: int, page_kb: int, links: int, seed: int, no_planted: bool
+    folder: str, sites: int, pages: int, page_kb: int, links: int, seed: int, no_planted: bool, evolve: bool
 ) -> None:
     """Write a synthetic web to FOLDER: web.json, seeds.csv and its ground truth truth.json.
 
     Sites have invented host names (www. or not, http or https, some sharing
     a host under path prefixes), robots.txt rules, redirects, template and
     content links, and planted sites for every reason code of the report.
+    --evolve adds its second version and the diff it must give (v2/).
 
     \b
     Example:
       govlinks demo generate demo-web
+      govlinks demo generate demo-web --evolve
       govlinks demo generate bench-web --sites 650 --pages 100 --no-planted
     """
     from demo.generate import generate
 
     truth = generate(
         folder, sites=sites, pages_per_site=pages, page_kb=page_kb, links=links, seed=seed,
-        planted=not no_planted,
+        planted=not no_planted, evolve=evolve,
     )  # fmt: skip
     planted = sum(1 for s in truth["sites"].values() if s["codes"])
     click.echo(
@@ -363,6 +391,8 @@ def demo_generate(
         f"{sum(s['pages'] for s in truth['sites'].values()):,} pages, "
         f"{len(truth['edges']):,} site-to-site links; serve it with: govlinks demo serve {folder}"
     )
+    if evolve:
+        click.echo(f"{folder}/v2: the same web later, with planted changes (v2/expected_diff.json)")
 
 
 @demo.command("serve")

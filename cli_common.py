@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from crawler.errors import GovlinksError
-from graphs.choices import GROUPINGS
+from graphs.choices import DIFF_FORMATS, GROUPINGS
 
 __all__ = [
     "CONTEXT_SETTINGS",
@@ -34,11 +34,14 @@ __all__ = [
     "crawl_command_options",
     "crawl_option",
     "db_option",
+    "diff_command_options",
     "format_option",
     "handle_errors",
     "hub_option",
     "output_option",
     "report_thresholds",
+    "seeds_check_options",
+    "seeds_import_options",
     "web_size_options",
 ]
 
@@ -351,3 +354,68 @@ def _report_thresholds() -> list[Callable[[F], F]]:
             help="table: flagged sites shown (0: all).",
         ),
     ]
+
+
+def diff_command_options(f: F) -> F:
+    """The options of ``govlinks diff``, in help order."""
+    for option in reversed(_diff_command_options()):
+        f = option(f)
+    return f
+
+
+def _diff_command_options() -> list[Callable[[F], F]]:
+    formats = "table for a terminal, json for programs, csv a folder of tables, html for readers."
+    return [
+        db_option(),
+        click.option("--from-db", type=click.Path(dir_okay=False, readable=False), default=None,
+                     help="Store holding the --from crawl (default: --db)."),
+        click.option("--from", "from_id", type=int, default=None, metavar="ID",
+                     help="Crawl to compare from (default: the finished crawl before --to)."),
+        click.option("--to", "to_id", type=int, default=None, metavar="ID",
+                     help="Crawl to compare to (default: the last finished crawl of --db)."),
+        format_option(DIFF_FORMATS, formats, default="table", show_default=True),
+        output_option("Write to this file (a folder for csv).", type=click.Path(), default=None),
+        click.option("--min-change", default=1, show_default=True, type=click.IntRange(0),
+                     help="Hide pairs whose weight moved by fewer pages, scores by fewer points."),
+        click.option("--fail-on-new", "fail_on_new", multiple=True, metavar="CODE[,CODE…]",
+                     help="Exit 1 when some site gained one of these reason codes ('any': every code)."),
+        click.option("--top", default=20, show_default=True, type=click.IntRange(0),
+                     help="table, html: rows shown per kind of change (0: all)."),
+    ]  # fmt: skip
+
+
+def seeds_check_options(f: F) -> F:
+    """``seeds check``: the vocabularies and --strict."""
+    for option in reversed(_seeds_check_options()):
+        f = option(f)
+    return f
+
+
+def _seeds_check_options() -> list[Callable[[F], F]]:
+    return [
+        click.option("--themes", type=click.Path(dir_okay=False), default=None,
+                     help="Theme vocabulary CSV with id,label (default: the bundled seeds/themes.csv)."),
+        click.option("--life-events", type=click.Path(dir_okay=False), default=None,
+                     help="Life-event vocabulary CSV with id,label "
+                          "(default: the bundled seeds/life_events.csv)."),
+        click.option("--strict", is_flag=True,
+                     help="Exit 2 on warnings too (nested prefixes, small groups, renamed hosts)."),
+    ]  # fmt: skip
+
+
+def seeds_import_options(f: F) -> F:
+    """``seeds import``: --suffix, --into and --drop-vanished."""
+    for option in reversed(_seeds_import_options()):
+        f = option(f)
+    return f
+
+
+def _seeds_import_options() -> list[Callable[[F], F]]:
+    return [
+        click.option("--suffix", "suffixes", multiple=True, metavar="DOMAIN",
+                     help="Keep only hosts under this domain, e.g. gouv.fr (repeatable; default: all)."),
+        click.option("--into", type=click.Path(dir_okay=False), default=None,
+                     help="Seed file to create or update (default: print the CSV, report on stderr)."),
+        click.option("--drop-vanished", is_flag=True,
+                     help="Remove the sites gone from SOURCE (default: keep and list them)."),
+    ]  # fmt: skip

@@ -28,6 +28,7 @@ from seeds.vocabulary import labels_near
 
 if TYPE_CHECKING:
     from crawler.store import CrawlInfo, Store
+    from graphs.trends import History
 
 __all__ = ["DEFAULT_HUB", "SITE_COLUMNS", "Analysis", "analyse", "analyse_crawl"]
 
@@ -75,6 +76,9 @@ class Analysis:
     external_checked: bool = False
     notes: list[str] = field(default_factory=list)
     groupings: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
+    # The finished crawls before this one and the diff with the previous, when a report asks
+    # (graphs.trends.analyse_with_history); None for a single crawl.
+    history: History | None = None
 
     @property
     def assessed(self) -> pd.Series:

@@ -107,6 +107,8 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
                 "score": _scalar(row["score"]),
             }
         )
+        if a.history is not None:  # score and codes in each crawl (several finished crawls only)
+            sites[-1]["history"] = a.history.sites.get(site, [])
     groups = []
     members = group_members(a.graph, a.by)
     for row in a.groups.to_dict("records"):
@@ -117,6 +119,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
     crawl = {k: _scalar(v) if not isinstance(v, dict) else v for k, v in info.items()}
     summary = a.summary()
     summary = {k: (_scalar(v) if not isinstance(v, dict) else v) for k, v in summary.items()}
+    history = a.history.json_fields() if a.history is not None else {}
     return {
         "schema_version": JSON_SCHEMA_VERSION,
         "generator": generator(),
@@ -136,6 +139,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
             "labels": [safe_text(a.labels.get(g) or g) for g in a.matrix.index],
             "links": [[int(v) for v in row] for row in a.matrix.to_numpy().tolist()],
         },
+        **history,  # "history" and "since_previous" when the store has earlier finished crawls
     }
 
 
@@ -199,6 +203,8 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
     )
     for note in a.notes:
         console.print(Text("note: " + safe_text(note)))
+    for line in a.history.table_lines() if a.history is not None else ():
+        console.print(Text(safe_text(line)))
     console.print()
 
     codes = Table(title="Reason codes", title_justify="left", box=None, pad_edge=False)

@@ -200,6 +200,7 @@ def render_html(a: Analysis, *, generated_at: str | None = None, images: bool = 
         "network": _network(a) if images else None,
         "explorer": explorer,
         "script_hashes": [explorer["hash"]],
+        "history": a.history.html(images=images, labels=a.labels, by=a.by) if a.history is not None else None,
         "sites": [{"site": site, **{c: row[c] for c in _ALL_SITES}} for site, row in a.sites.iterrows()],
         "generator": generator(),
         "generated_at": generated_at or datetime.now(UTC).isoformat(timespec="seconds"),

@@ -28,7 +28,7 @@ from crawler.items import (
 )
 from crawler.store.core import CrawlInfo, StoreFile, utcnow
 from crawler.store.reads import Reads
-from crawler.store.summaries import summarise_sites
+from crawler.store.summaries import summarise_site_links, summarise_sites
 from crawler.urls import normalize_url
 
 __all__ = ["CHECK_COLUMNS", "FRONTIER_COLUMNS", "LINK_COLUMNS", "PAGE_COLUMNS", "Store"]
@@ -119,7 +119,8 @@ class Store(StoreFile):
         return None
 
     def finish_crawl(self, crawl_id: int, *, status: str) -> CrawlInfo:
-        """Record per-site statuses and totals, and close the crawl with ``status``."""
+        """Record per-site statuses and totals (and, once finished, the site-pair aggregates),
+        and close the crawl with ``status``."""
         with self.transaction() as conn:
             summarise_sites(conn, crawl_id)
             conn.execute(
@@ -137,6 +138,7 @@ class Store(StoreFile):
                     "CREATE INDEX IF NOT EXISTS links_sites ON links (crawl_id, source_site, target_site)"
                 )
                 conn.execute("CREATE INDEX IF NOT EXISTS links_norm ON links (crawl_id, target_norm)")
+                summarise_site_links(conn, crawl_id)  # walks links_sites: after the indexes
         return self.crawl(crawl_id)
 
     # -- crawl writes ------------------------------------------------------------------
