@@ -28,6 +28,7 @@ import jinja2
 from markupsafe import Markup
 
 from crawler.text import escape_html, generator, safe_text
+from crawler.urls import display_site
 from graphs.analysis import Analysis
 from graphs.findings import CODES
 from graphs.groups import GROUPINGS, group_members
@@ -110,7 +111,7 @@ def _site(site: str, row: Mapping[str, Any]) -> dict[str, Any]:
     url = safe_text(row.get("url"))
     title = safe_text(row.get("title"))
     return {
-        "id": site,
+        "id": display_site(site),
         "name": name,
         "href": url if url.lower().startswith(("http://", "https://")) else None,
         "title": title if title != name else "",
@@ -196,7 +197,10 @@ def render_html(a: Analysis, *, generated_at: str | None = None, images: bool = 
         "uncrawled": _uncrawled(a),
         "groupings": [_grouping(a, by, images) for by in sorted(GROUPINGS, key=lambda g: g != a.by)],
         "network": _network(a) if images else None,
-        "sites": [{"site": site, **{c: row[c] for c in _ALL_SITES}} for site, row in a.sites.iterrows()],
+        "sites": [
+            {"site": display_site(site), **{c: row[c] for c in _ALL_SITES}}
+            for site, row in a.sites.iterrows()
+        ],
         "generator": generator(),
         "generated_at": generated_at or datetime.now(UTC).isoformat(timespec="seconds"),
         "by": a.by,
