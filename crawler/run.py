@@ -2,7 +2,11 @@
 
 The one library call behind ``govlinks crawl``: it validates the seed list and the
 store before Scrapy starts, so that every user mistake surfaces as a one-line
-GovlinksError, and it closes the crawl's record whatever way Scrapy stops.
+GovlinksError, and it closes the crawl's record whatever way Scrapy stops. It owns
+the process's SIGINT and SIGTERM for the length of the crawl (Scrapy's own handlers
+wait for every request in flight; ``crawler/stopper.py`` does not), sets up what
+the crawl prints (``crawler/console.py``), and turns a bug into one line naming the
+file that holds its traceback.
 """
 
 from __future__ import annotations

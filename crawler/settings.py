@@ -164,6 +164,7 @@ def scrapy_settings(opts: CrawlOptions, *, crawl_id: int, n_sites: int) -> dict[
         "GOVLINKS_MAX_TIME": opts.max_time,
         "GOVLINKS_STOP_GRACE": 3.0,
         "GOVLINKS_PROGRESS_EVERY": 0.0 if opts.quiet or opts.progress else opts.progress_every,
+        "GOVLINKS_LOG_FILE": opts.log_file or "",
         "GOVLINKS_DB": opts.db,
         "GOVLINKS_CRAWL_ID": crawl_id,
         "GOVLINKS_MAX_PAGES_PER_SITE": opts.max_pages_per_site,
