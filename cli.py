@@ -16,6 +16,7 @@ import click
 from cli_common import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
+    EXIT_TIME_LIMIT,
     EXIT_USAGE,
     OneLineGroup,
     by_option,
@@ -57,14 +58,16 @@ def crawl(**kw: Any) -> None:
     """Crawl the seed sites and store their pages and cross-site links.
 
     All sites progress in parallel, each within its own delay; links to other
-    hosts are recorded, not followed. Ctrl-C stops cleanly (exit 130), and
-    `--resume` continues where the crawl stopped, even after kill -9.
+    hosts are recorded, not followed. Ctrl-C or SIGTERM stops within seconds
+    (exit 130), --max-time after a time budget (exit 124), and `--resume`
+    continues where the crawl stopped, even after kill -9.
 
     \b
     Example:
       govlinks crawl --seeds seeds/sites.csv --db govlinks.db
       govlinks crawl --db govlinks.db --resume
       govlinks crawl --site impots.gouv.fr --max-pages-per-site 50 --delay 0.5
+      govlinks crawl --db govlinks.db --max-time 6h --log-file crawl.log
     """
     from crawler.run import run_crawl
     from crawler.settings import DEFAULT_USER_AGENT, CrawlOptions
@@ -85,17 +88,21 @@ def crawl(**kw: Any) -> None:
         check_links=kw["check_links"],
         keep_internal=kw["keep_internal"],
         timeout=kw["timeout"],
+        dns_timeout=kw["dns_timeout"],
+        dns_servers=list(kw["dns_servers"]),
+        max_time=kw["max_time"] or 0.0,
         max_page_bytes=kw["max_page_bytes"],
         quiet=kw["quiet"],
         progress=sys.stderr.isatty() and not kw["quiet"],
+        progress_every=kw["progress_every"],
         log_file=kw["log_file"],
     )
     result = run_crawl(opts, resume=resume)
     if not opts.quiet:
         click.echo(result.summary())
     if result.crawl.state != "finished":
-        click.echo(f"crawl {result.crawl.id} interrupted: continue with --resume", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        click.echo(result.stop_line(), err=True)
+        sys.exit(EXIT_TIME_LIMIT if result.stop_reason == "max_time" else EXIT_INTERRUPTED)
     if result.failed and fail_on_site_errors:
         click.echo(f"crawl {result.crawl.id}: {result.failed_line()} (--fail-on-site-errors)", err=True)
         sys.exit(EXIT_FINDINGS)

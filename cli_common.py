@@ -24,11 +24,14 @@ from graphs.choices import DIFF_FORMATS, GROUPINGS
 
 __all__ = [
     "CONTEXT_SETTINGS",
+    "EXIT_CRASH",
     "EXIT_FINDINGS",
     "EXIT_INTERRUPTED",
     "EXIT_LOCKED",
     "EXIT_OK",
+    "EXIT_TIME_LIMIT",
     "EXIT_USAGE",
+    "Duration",
     "OneLineGroup",
     "by_option",
     "crawl_command_options",
@@ -54,6 +57,8 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1  # report --fail-on matched, crawl --fail-on-site-errors matched
 EXIT_USAGE = 2  # bad option, bad input file, bad store
 EXIT_LOCKED = 3  # another crawl holds the store
+EXIT_TIME_LIMIT = 124  # crawl stopped by --max-time (as timeout(1) says); resume with --resume
+EXIT_CRASH = 70  # a bug of govlinks (EX_SOFTWARE): one line naming the file with the traceback
 EXIT_INTERRUPTED = 130  # crawl stopped by Ctrl-C or a signal; resume with --resume
 
 
@@ -209,6 +214,40 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> 
     return value
 
 
+class Duration(click.ParamType):
+    """A duration: ``90m``, ``2h``, ``1h30m``, ``3600s`` or plain seconds; converted to seconds."""
+
+    name = "DURATION"
+
+    def __init__(self, minimum: float = 0.0) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        from crawler.settings import parse_duration
+
+        try:
+            seconds = float(value) if isinstance(value, (int, float)) else parse_duration(str(value))
+        except ValueError as err:
+            self.fail(str(err), param, ctx)
+        if not math.isfinite(seconds) or seconds < self.minimum:
+            self.fail(f"{value} is shorter than {self.minimum:g}s", param, ctx)
+        return seconds
+
+
+def _dns_server(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """``HOST[:PORT]`` of a DNS server: checked here, so that a typo is an option error."""
+    if not value:
+        return value
+    from crawler.resolver import parse_server
+
+    for text in value:
+        try:
+            parse_server(text)
+        except ValueError as err:
+            raise click.BadParameter(str(err)) from None
+    return value
+
+
 def _header_value(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A header value with no control characters (they would split the request)."""
     if value is not None and (not value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value)):
@@ -296,6 +335,27 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
             help="Seconds before a request times out.",
         ),
         click.option(
+            "--dns-timeout",
+            default="5s",
+            show_default=True,
+            type=Duration(minimum=0.1),
+            help="A DNS lookup gives up after this long (the site is then unreachable).",
+        ),
+        click.option(
+            "--dns-server",
+            "dns_servers",
+            multiple=True,
+            metavar="IP[:PORT]",
+            callback=_dns_server,
+            help="Ask this DNS server (repeatable; default: those of /etc/resolv.conf).",
+        ),
+        click.option(
+            "--max-time",
+            type=Duration(),
+            default=None,
+            help="Stop after this long (90m, 2h, 3600s), resumable with --resume; exit 124.",
+        ),
+        click.option(
             "--max-page-bytes",
             default=10 * 1024 * 1024,
             show_default=True,
@@ -303,6 +363,13 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
             help="Larger pages are not downloaded (recorded as errors).",
         ),
         click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron)."),
+        click.option(
+            "--progress-every",
+            type=Duration(),
+            default="60s",
+            show_default=True,
+            help="Off a terminal: one progress line this often (0: none).",
+        ),
         click.option(
             "--log-file",
             type=click.Path(dir_okay=False),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import pandas as pd
 
+from crawler.urls import unicode_host
 from graphs.build import load_site_graph
 from graphs.config import FindingsConfig
 from graphs.findings import CODES, find
@@ -36,7 +37,7 @@ DEFAULT_HUB = "service-public.fr"
 
 # Columns of Analysis.sites before the metrics, then "flags", "score", "rank".
 SITE_COLUMNS = (
-    "name", "organisation", "url", "title", "themes", "life_events", "status", "pages",
+    "host_unicode", "name", "organisation", "url", "title", "themes", "life_events", "status", "pages",
     "html_pages", "errors", "robots_blocked", "homepage_status",
 )  # fmt: skip
 _DEFAULTS: dict[str, Any] = {
@@ -199,7 +200,10 @@ def analyse(
         flags[site].append(code)
 
     base = pd.DataFrame.from_dict(
-        {n: {c: d.get(c, _DEFAULTS.get(c)) for c in SITE_COLUMNS} for n, d in G.nodes(data=True)},
+        {
+            n: {c: d.get(c, _DEFAULTS.get(c)) for c in SITE_COLUMNS} | {"host_unicode": unicode_host(str(n))}
+            for n, d in G.nodes(data=True)
+        },
         orient="index",
         columns=list(SITE_COLUMNS),
     )

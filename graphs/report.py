@@ -39,7 +39,7 @@ __all__ = [
 JSON_SCHEMA_VERSION = 1
 
 CSV_COLUMNS = (
-    "rank", "site", "name", "organisation", "url", "title", "status", "themes", "life_events",
+    "rank", "site", "host_unicode", "name", "organisation", "url", "title", "status", "themes", "life_events",
     "score", "flags", "pages", "html_pages", "errors", "robots_blocked", "homepage_status",
     *METRIC_COLUMNS, "evidence",
 )  # fmt: skip
@@ -87,6 +87,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
             {
                 "rank": int(row["rank"]),
                 "site": safe_text(site),
+                "host_unicode": safe_text(row["host_unicode"]),
                 "name": safe_text(row["name"]),
                 "organisation": safe_text(row["organisation"]),
                 "url": safe_text(row["url"]),
