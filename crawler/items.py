@@ -98,6 +98,7 @@ class Page:
     title: str = ""
     depth: int | None  # None for link targets
     fetched_at: str
+    captured_at: str | None = None  # archive crawls: when the archive captured the answer
     error: str | None = None
     internal_links: int = 0
     external_links: int = 0
