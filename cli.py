@@ -18,6 +18,7 @@ from cli_common import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     OneLineGroup,
+    archive_options,
     by_option,
     crawl_command_options,
     crawl_option,
@@ -55,19 +56,22 @@ def crawl(**kw: Any) -> None:
 
     All sites progress in parallel, each within its own delay; links to other
     hosts are recorded, not followed. Ctrl-C stops cleanly (exit 130), and
-    `--resume` continues where the crawl stopped, even after kill -9.
+    `--resume` continues where the crawl stopped, even after kill -9. With
+    `--archive --at DATE` it crawls the sites as a web archive captured them around that date.
 
     \b
     Example:
       govlinks crawl --seeds seeds/sites.csv --db govlinks.db
       govlinks crawl --db govlinks.db --resume
       govlinks crawl --site impots.gouv.fr --max-pages-per-site 50 --delay 0.5
+      govlinks crawl --archive --at 2015-06-01 --db govlinks-2015.db
     """
     from crawler.run import run_crawl
     from crawler.settings import DEFAULT_USER_AGENT, CrawlOptions
 
     fail_on_site_errors = kw.pop("fail_on_site_errors")
     resume = kw.pop("resume")
+    archive = archive_options(kw)
     opts = CrawlOptions(
         seeds=kw["seeds"] or default_seeds(),
         db=kw["db"],
@@ -86,6 +90,7 @@ def crawl(**kw: Any) -> None:
         quiet=kw["quiet"],
         progress=sys.stderr.isatty() and not kw["quiet"],
         log_file=kw["log_file"],
+        **archive,
     )
     result = run_crawl(opts, resume=resume)
     if not opts.quiet:
