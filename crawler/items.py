@@ -98,10 +98,10 @@ class Page:
     title: str = ""
     depth: int | None  # None for link targets
     fetched_at: str
-    captured_at: str | None = None  # archive crawls: when the archive captured the answer
     error: str | None = None
     internal_links: int = 0
     external_links: int = 0
+    captured_at: str | None = None  # archive crawls: when the archive captured the answer
     links: list[Link] = field(default_factory=list, metadata=_NOT_A_COLUMN)
     frontier: list[FrontierRow] = field(default_factory=list, metadata=_NOT_A_COLUMN)
 
