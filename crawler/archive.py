@@ -37,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import urljoin
 
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
@@ -63,6 +64,7 @@ __all__ = ["ARCHIVE_SLOT", "ArchiveError", "ArchiveMiddleware"]
 logger = logging.getLogger(__name__)
 
 ARCHIVE_SLOT = "archive"  # the one download slot of every request to the archive
+_ARCHIVE_HOPS = 5  # redirects of the archive's own, from one timestamp to another, followed
 
 
 class ArchiveError(Exception):
@@ -186,9 +188,23 @@ class ArchiveMiddleware:
             raise ArchiveError(f"archive: {what} failed: {described}") from exc
 
     async def _replay(self, request: Request, capture: Capture) -> Response:
-        self.stats.inc_value("archive/replays")
-        replay = self._archive_request(self.archive.replay_url(capture), "replay", request)
-        return await self._download(replay, "replay")
+        """The capture, raw. A redirect to the same page in the archive's own URL space is the
+        archive's (the Wayback Machine sends a timestamp it holds no exact capture at to the
+        nearest one): followed here. A redirect to another page is the page's: returned."""
+        url = self.archive.replay_url(capture)
+        for _ in range(_ARCHIVE_HOPS):
+            self.stats.inc_value("archive/replays")
+            response = await self._download(self._archive_request(url, "replay", request), "replay")
+            location = response.headers.get(b"Location")
+            if not (300 <= response.status < 400 and location):
+                return response
+            target = urljoin(response.url, location.decode("latin-1"))
+            if not self.archive.owns(target) or capture_key(self.archive.original(target)) != capture_key(
+                capture.url
+            ):
+                return response
+            url = target
+        return response
 
     # -- CDX indexes -------------------------------------------------------------------------
 

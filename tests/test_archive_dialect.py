@@ -50,7 +50,7 @@ HOLDINGS: list[tuple[str, str, Response, str]] = [
         "200",
     ),
     (f"{A}/", "20140101000000", page(f'<a href="{B}/ancien">old</a>'), "200"),  # outside the window
-    (f"{A}/p1", "20150603000000", page(f'<a href="{B}/">b</a>'), "200"),
+    (f"{A}/p1", "20150603000005", page(f'<a href="{B}/">b</a>'), "200"),
     (f"{A}/old", "20150604000000", Response.redirect(f"{A}/new"), "301"),
     (f"{A}/new", "20150604000001", page("<p>new</p>"), "200"),
     (f"{A}/p3", "20150605000000", page("<p>3</p>"), "200"),
@@ -59,6 +59,10 @@ HOLDINGS: list[tuple[str, str, Response, str]] = [
     (f"{B}/x", "20150602000000", page(f'<a href="{A}/">a</a>'), "-"),  # a revisit
     (f"{B}/secret", "20150602000000", page(f'<a href="{A}/p3">p3</a>'), "200"),
 ]
+
+
+# Listed by the CDX, replayed by a redirect to the nearest capture, as the Wayback Machine does.
+INDEX_ONLY = [(f"{A}/p1", "20150603000000", "200")]
 
 
 def key(url: str) -> str:
@@ -85,6 +89,10 @@ class Wayback:
         match = _REPLAY.fullmatch(request.path)
         if match is None:
             return Response.not_found()
+        for url, ts, _ in INDEX_ONLY:
+            if (ts, url) == match.groups():
+                nearest = min((h[1] for h in HOLDINGS if h[0] == url), key=lambda t: abs(int(t) - int(ts)))
+                return Response(302, [("Location", f"{self.base}/web/{nearest}id_/{url}")], b"")
         for url, ts, answer, _ in HOLDINGS:
             if ts == match.group(1) and url == match.group(2):
                 when = format_datetime(datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=UTC), usegmt=True)
@@ -98,7 +106,9 @@ class Wayback:
         wanted = key(q["url"])
         found = [
             [key(url), ts, url, "warc/revisit" if status == "-" else "text/html", status, "D", "1"]
-            for url, ts, _, status in sorted(HOLDINGS, key=lambda h: (key(h[0]), h[1]))
+            for url, ts, status in sorted(
+                [(h[0], h[1], h[3]) for h in HOLDINGS] + INDEX_ONLY, key=lambda h: (key(h[0]), h[1])
+            )
             if (key(url).startswith(wanted) if q.get("matchType") == "prefix" else key(url) == wanted)
             and q.get("from", "0") <= ts <= q.get("to", "9")
         ]
@@ -138,7 +148,8 @@ def test_wayback_dialect_paging_429_and_rewritten_redirects(
     }
     assert pages == {
         "a-exemple.gouv.fr/": ("page", 200, f"{A}/", None, "2015-05-20T00:00:00+00:00"),
-        "a-exemple.gouv.fr/p1": ("page", 200, f"{A}/p1", None, "2015-06-03T00:00:00+00:00"),
+        # listed at 00:00:00, replayed through the archive's redirect to its capture at 00:00:05
+        "a-exemple.gouv.fr/p1": ("page", 200, f"{A}/p1", None, "2015-06-03T00:00:05+00:00"),
         "a-exemple.gouv.fr/p2": (
             "page",
             None,
@@ -169,7 +180,13 @@ def test_wayback_dialect_paging_429_and_rewritten_redirects(
     assert throttled.status == 429 and again.status == 200 and again.time - throttled.time >= 0.9
     prefix = [e.path for e in cdx if e.status == 200 and "matchType=prefix" in e.path]
     counts = [p for p in prefix if "showNumPages=true" in p]
-    assert len(counts) == 2 and len(prefix) == 2 + 3 + 2  # a: 5 captures in 3 pages; b: 4 in 2
+    # pages count captures whatever their date (a: 7 in 4 pages, b: 4 in 2); from/to filter each page
+    assert len(counts) == 2 and len(prefix) == 2 + 4 + 2
     replays = [e.path for e in log if "id_/" in e.path]
     assert f"/web/20150604000000id_/{A}/old" in replays and f"/web/20150604000001id_/{A}/new" in replays
+    assert (
+        replays.count(f"/web/20150603000000id_/{A}/p1")
+        == replays.count(f"/web/20150603000005id_/{A}/p1")
+        == 1
+    )
     assert not [p for p in replays if "/secret" in p or p.startswith("/web/2014")]

@@ -208,3 +208,18 @@ def test_a_store_of_schema_1_gains_the_archive_columns(tmp_path: Path) -> None:
         assert past.as_of == "2015-06-01T00:00:00+00:00" < old.as_of < past.started_at
     cols = {r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(pages)")}
     assert "captured_at" in cols
+
+
+def test_archive_options_default_to_the_wayback_machine() -> None:
+    from cli_common import archive_options
+
+    kw = {"archive": "", "at": " 2015-06-01", "window": "6M", "archive_rate": "30/min", "check_links": False}
+    assert archive_options(kw) == {
+        "archive_url": "https://web.archive.org/web/",
+        "archive_at": "2015-06-01",
+        "archive_window": "6m",
+        "archive_rate": 0.5,
+    }
+    assert kw == {"check_links": False}  # taken out: the rest goes to CrawlOptions
+    live = {"archive": None, "at": None, "window": "6m", "archive_rate": "1/s"}
+    assert archive_options(live) == {}
