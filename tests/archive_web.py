@@ -175,6 +175,18 @@ class Pywb:
                     out.append((parts[0], parts[1]))
         return out
 
+    def settled(self, quiet: float = 0.3, timeout: float = 10) -> list[tuple[str, str]]:
+        """:meth:`requests`, once pywb has written its last access line (it logs after answering)."""
+        deadline = time.monotonic() + timeout
+        seen = self.requests()
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            now = self.requests()
+            if now == seen:
+                break
+            seen = now
+        return seen
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()

@@ -122,12 +122,12 @@ def crawled(past: Past) -> Past:
     """The store of an archive crawl at each date (rate: as fast as pywb answers)."""
     for name in ("A", "B"):
         db = past.root / f"{name}.db"
-        start = len(past.pywb.requests())
+        start = len(past.pywb.settled())
         result = govlinks([*past.crawl(name, db, "--archive-rate", "1000/s")], env=past.env)
         assert result.returncode == 0, result.stderr
         assert "crawl 1 finished" in result.stdout
         past.dbs[name] = db
-        past.marks[name] = (start, len(past.pywb.requests()))
+        past.marks[name] = (start, len(past.pywb.settled()))
     return past
 
 
@@ -225,7 +225,7 @@ def test_kill9_and_resume_of_an_archive_crawl_equals_an_uninterrupted_one(crawle
     stored = rows(db, "SELECT norm, final_norm FROM pages")
     full = rows(crawled.dbs["A"], "SELECT COUNT(*) FROM pages")[0][0]
     assert 30 <= len(stored) < full
-    mark = len(crawled.pywb.requests())
+    mark = len(crawled.pywb.settled())
 
     again = govlinks(["crawl", "--db", str(db), "--seeds", str(crawled.seeds), "--resume"], env=crawled.env)
     assert again.returncode == 0, again.stderr
@@ -236,7 +236,7 @@ def test_kill9_and_resume_of_an_archive_crawl_equals_an_uninterrupted_one(crawle
     assert rows(db, "SELECT runs, source, archive_at FROM crawls") == [(2, "archive", "2015-06-01")]
     # no page stored before the kill was asked of the archive again (robots.txt is, per run)
     before = {n for pair in stored for n in pair if n}
-    after = [normalize_url(unquote(path.split("id_/", 1)[1])) for _, path in crawled.pywb.requests()[mark:]
+    after = [normalize_url(unquote(path.split("id_/", 1)[1])) for _, path in crawled.pywb.settled()[mark:]
              if "id_/" in path and not path.endswith("/robots.txt")]  # fmt: skip
     assert after and not before & set(after)
     assert crawled.proxy.log.entries() == []
