@@ -19,6 +19,7 @@ from cli_common import (
     EXIT_TIME_LIMIT,
     EXIT_USAGE,
     OneLineGroup,
+    archive_options,
     by_option,
     crawl_command_options,
     crawl_option,
@@ -61,6 +62,7 @@ def crawl(**kw: Any) -> None:
     hosts are recorded, not followed. Ctrl-C or SIGTERM stops within seconds
     (exit 130), --max-time after a time budget (exit 124), and `--resume`
     continues where the crawl stopped, even after kill -9.
+    With `--archive --at DATE` it crawls the sites as a web archive captured them around that date.
 
     \b
     Example:
@@ -68,12 +70,14 @@ def crawl(**kw: Any) -> None:
       govlinks crawl --db govlinks.db --resume
       govlinks crawl --site impots.gouv.fr --max-pages-per-site 50 --delay 0.5
       govlinks crawl --db govlinks.db --max-time 6h --log-file crawl.log
+      govlinks crawl --archive --at 2015-06-01 --db govlinks-2015.db
     """
     from crawler.run import run_crawl
     from crawler.settings import DEFAULT_USER_AGENT, CrawlOptions
 
     fail_on_site_errors = kw.pop("fail_on_site_errors")
     resume = kw.pop("resume")
+    archive = archive_options(kw)
     opts = CrawlOptions(
         seeds=kw["seeds"] or default_seeds(),
         db=kw["db"],
@@ -96,6 +100,7 @@ def crawl(**kw: Any) -> None:
         progress=sys.stderr.isatty() and not kw["quiet"],
         progress_every=kw["progress_every"],
         log_file=kw["log_file"],
+        **archive,
     )
     result = run_crawl(opts, resume=resume)
     if not opts.quiet:

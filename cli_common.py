@@ -33,6 +33,7 @@ __all__ = [
     "EXIT_USAGE",
     "Duration",
     "OneLineGroup",
+    "archive_options",
     "by_option",
     "crawl_command_options",
     "crawl_option",
@@ -326,6 +327,7 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
         ),
         click.option("--keep-internal", is_flag=True, help="Store internal links too, not only counts."),
         click.option("--resume", is_flag=True, help="Continue the last interrupted crawl of --db."),
+        *_archive_options(),
         click.option(
             "--timeout",
             default=30.0,
@@ -380,6 +382,89 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
             "--fail-on-site-errors", is_flag=True, help="Exit 1 when some sites could not be crawled."
         ),
     ]
+
+
+def _parsed(parse: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A callback that checks a value with ``crawler.wayback.<parse>`` (imported when used)."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is None:
+            return None
+        from crawler import wayback
+
+        try:
+            getattr(wayback, parse)(value)
+        except ValueError as err:
+            raise click.BadParameter(str(err)) from None
+        return value
+
+    return check
+
+
+def _archive_options() -> list[Callable[[F], F]]:
+    return [
+        click.option(
+            "--archive",
+            "archive",
+            is_flag=False,
+            flag_value="",
+            default=None,
+            metavar="[URL]",
+            help="Crawl the sites as a web archive holds them, never live: the Wayback Machine "
+            "(https://web.archive.org/web/) or the replay URL of another archive with a CDX API "
+            "(a pywb collection: http://host/coll/).",
+        ),
+        click.option(
+            "--at",
+            "at",
+            metavar="YYYY-MM-DD",
+            callback=_parsed("parse_at"),
+            help="With --archive: the date to crawl; each page is its capture closest to it.",
+        ),
+        click.option(
+            "--window",
+            default="6m",
+            metavar="SPAN",
+            show_default=True,
+            callback=_parsed("parse_window"),
+            help="With --archive: ignore captures farther from --at (6m, 1y, 90d, 2w).",
+        ),
+        click.option(
+            "--archive-rate",
+            default="1/s",
+            metavar="RATE",
+            show_default=True,
+            callback=_parsed("parse_rate"),
+            help="With --archive: requests per second to the archive, all sites together (1/s, 30/min).",
+        ),
+    ]
+
+
+def archive_options(kw: dict[str, Any]) -> dict[str, Any]:
+    """Take ``crawl``'s archive options out of ``kw``: the CrawlOptions fields they set.
+
+    One-line usage errors for the combinations that make no sense.
+    """
+    archive, at, window, rate = (kw.pop(k) for k in ("archive", "at", "window", "archive_rate"))
+    if archive is None:
+        if at is not None:
+            raise click.UsageError("--at needs --archive (the date of the archive to crawl)")
+        return {}
+    if at is None:
+        raise click.UsageError("--archive needs --at YYYY-MM-DD (the date to crawl)")
+    if kw.get("check_links"):
+        raise click.UsageError(
+            "--check-links checks outside URLs live; an archive crawl never leaves the archive"
+        )
+    from crawler.wayback import DEFAULT_ARCHIVE, parse_at, parse_rate, parse_window
+
+    count, unit = parse_window(window)
+    return {
+        "archive_url": archive or DEFAULT_ARCHIVE,
+        "archive_at": parse_at(at).isoformat(),
+        "archive_window": f"{count}{unit}",
+        "archive_rate": parse_rate(rate),
+    }
 
 
 def report_thresholds(f: F) -> F:

@@ -93,10 +93,16 @@ def describe_failure(exc: BaseException, *, timeout: float, max_bytes: int, max_
     'timeout: no answer within 30s'
     >>> describe_failure(ConnectionRefusedError("refused"), timeout=1, max_bytes=1, max_redirects=1)
     'connection: ConnectionRefusedError: refused'
+    >>> class ArchiveError(Exception): ...
+    >>> describe_failure(ArchiveError("archive: no capture within 6 months of 2015-06-01"),
+    ...                  timeout=1, max_bytes=1, max_redirects=1)
+    'archive: no capture within 6 months of 2015-06-01'
     """
     root = _root(exc)
     names = _names(exc) | _names(root)
     text = _text(exc)
+    if "ArchiveError" in names:  # crawler/archive.py: its message is the whole story
+        return text[:MAX_MESSAGE]
     if "IgnoreRequest" in names:
         if "robots" in text.lower():
             return ROBOTS

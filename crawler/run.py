@@ -194,6 +194,8 @@ def _prepare(
             seeds_sha256=seeds.sha256,
             settings=settings,
             sites=seeds.seeds,
+            archive_url=opts.archive_url,  # a crawl of the past (crawler/archive.py)
+            archive_at=opts.archive_at,
         )
         chosen = [s for s in seeds.seeds if not opts.sites or s.site in opts.sites]
         store.add_frontier(

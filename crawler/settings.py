@@ -8,6 +8,7 @@ User-Agent that names govlinks and where to read about it.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -90,6 +91,12 @@ class CrawlOptions:
     progress: bool = False  # the live display (a terminal)
     progress_every: float = 60.0  # seconds between two progress lines elsewhere; 0: none
     log_file: str | None = None
+    # Crawl the past (crawler/archive.py): the archive's replay URL, the date, how far
+    # from it a capture may be, and requests per second to the archive (all sites).
+    archive_url: str | None = None
+    archive_at: str | None = None  # YYYY-MM-DD
+    archive_window: str = "6m"
+    archive_rate: float = 1.0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,11 +107,49 @@ class CrawlOptions:
         "sites", "user_agent", "obey_robots", "check_links", "keep_internal",
         "max_targets_per_site", "max_links_per_page", "max_page_bytes", "timeout", "retries",
         "dns_timeout",
+        "archive_url", "archive_at", "archive_window", "archive_rate",
     )  # fmt: skip
 
 
 def scrapy_settings(opts: CrawlOptions, *, crawl_id: int, n_sites: int) -> dict[str, Any]:
     """Scrapy settings for one crawl run."""
+    settings = _live_settings(opts, crawl_id=crawl_id, n_sites=n_sites)
+    if opts.archive_url:
+        settings.update(_archive_settings(opts, settings))
+    return settings
+
+
+def _archive_settings(opts: CrawlOptions, live: dict[str, Any]) -> dict[str, Any]:
+    """A crawl of the past: every request answered from the archive, through one slot.
+
+    No site is contacted, so ``--delay`` has nothing to pace: the archive's slot
+    (``crawler.archive.ARCHIVE_SLOT``) carries the one global rate, and is also the
+    delay BackoffMiddleware widens on 429 and relaxes back to.
+    """
+    delay = 1.0 / opts.archive_rate
+    # At most one request started every `delay` seconds, and as many in flight as the rate
+    # allows in one second (1 at the default 1/s): a local archive answering in 10 ms is
+    # then crawled 5x faster than one request at a time allows (193 requests: 10.3 s -> 2.3 s).
+    in_flight = max(1, min(16, math.ceil(opts.archive_rate)))
+    return {
+        "GOVLINKS_ARCHIVE_URL": opts.archive_url,
+        "GOVLINKS_ARCHIVE_AT": opts.archive_at,
+        "GOVLINKS_ARCHIVE_WINDOW": opts.archive_window,
+        "DOWNLOAD_DELAY": delay,
+        "DOWNLOAD_SLOTS": {"archive": {"concurrency": in_flight, "delay": delay, "jitter": 0}},
+        # The middleware shares each site's CDX index between the requests that wait for it.
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        "DOWNLOADER_MIDDLEWARES": {
+            **live["DOWNLOADER_MIDDLEWARES"],
+            # After RobotsTxtMiddleware (100), which then asks it for the archived robots.txt;
+            # before HttpCompression (590) and Redirect (600) unpack and follow what it serves,
+            # and its process_response runs before Backoff's (560) and Retry's (550).
+            "crawler.archive.ArchiveMiddleware": 580,
+        },
+    }
+
+
+def _live_settings(opts: CrawlOptions, *, crawl_id: int, n_sites: int) -> dict[str, Any]:
     concurrency = opts.concurrency or min(1000, max(16, n_sites * opts.per_site_concurrency))
     return {
         "BOT_NAME": "govlinks",

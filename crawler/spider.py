@@ -216,6 +216,7 @@ class GovlinksSpider(scrapy.Spider):
             norm=meta["gl_norm"],
             depth=meta["gl_depth"],
             fetched_at=utcnow(),
+            captured_at=meta.get("gl_captured_at"),  # set by crawler/archive.py
             **fields,
         )
 

@@ -100,14 +100,12 @@ def test_crawls_json_and_csv(store: Path, paris: None) -> None:
     assert (rows[2]["finished_at"], rows[2]["sites_ok"]) == ("", "")
 
 
-def test_source_lights_up_when_crawls_record_it(store: Path) -> None:
-    """Crawls of web archives add crawls.source and crawls.archive_at: crawls shows them."""
+def test_source_of_archive_crawls(store: Path) -> None:
+    """A crawl of a web archive (crawls.source, crawls.archive_at) shows as such."""
     assert [c["source"] for c in json.loads(run("--db", str(store), "--format", "json"))["crawls"]] == [
         "live"
     ] * 3
     conn = sqlite3.connect(store)
-    conn.execute("ALTER TABLE crawls ADD COLUMN source TEXT NOT NULL DEFAULT 'live'")
-    conn.execute("ALTER TABLE crawls ADD COLUMN archive_at TEXT")
     conn.execute("UPDATE crawls SET source='archive', archive_at='2015-06-01' WHERE id=2")
     conn.commit()
     conn.close()

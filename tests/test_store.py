@@ -239,13 +239,16 @@ def test_a_version_1_store_is_migrated_and_aggregated_on_the_fly(tmp_path: Path)
     path = make_store(tmp_path / "old.db", [BEFORE, AFTER])
     with Store.open(path) as store:
         want = store.reads.site_edges(2)
-    conn = sqlite3.connect(path)  # the store as govlinks wrote it before site_links existed
+    conn = sqlite3.connect(path)  # the store as govlinks wrote it at schema version 1
     conn.execute("DROP TABLE site_links")
+    for table, column in (("crawls", "source"), ("crawls", "archive_url"), ("crawls", "archive_at"),
+                          ("pages", "captured_at")):  # fmt: skip
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     conn.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     conn.commit()
     conn.close()
     with Store.open(path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION == 3
         pd.testing.assert_frame_equal(store.reads.site_edges(2), want)
     assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM site_links").fetchone() == (0,)
 
@@ -294,9 +297,8 @@ def test_crawl_sources_and_site_counts(tmp_path: Path) -> None:
         assert store.reads.site_status_counts_by_crawl() == {1: {"ok": 5}, 2: {"ok": 4, "unreachable": 1}}
         assert store.reads.link_count(1) == 9
     conn = sqlite3.connect(path)
-    conn.execute("ALTER TABLE crawls ADD COLUMN source TEXT")
-    conn.execute("UPDATE crawls SET source = CASE id WHEN 2 THEN 'archive' END")
+    conn.execute("UPDATE crawls SET source = 'archive', archive_at = '2015-06-01' WHERE id = 2")
     conn.commit()
     conn.close()
-    with Store.open(path) as store:  # a source without a date column, or no source at all
-        assert store.reads.crawl_sources() == {1: ("live", None), 2: ("archive", None)}
+    with Store.open(path) as store:
+        assert store.reads.crawl_sources() == {1: ("live", None), 2: ("archive", "2015-06-01")}

@@ -76,16 +76,30 @@ class Store(StoreFile):
                 )
 
     def start_crawl(
-        self, *, seeds_path: str, seeds_sha256: str, settings: dict[str, Any], sites: Iterable[Any]
+        self,
+        *,
+        seeds_path: str,
+        seeds_sha256: str,
+        settings: dict[str, Any],
+        sites: Iterable[Any],
+        archive_url: str | None = None,
+        archive_at: str | None = None,
     ) -> int:
-        """Create a crawl and its site rows, and claim it for this process."""
+        """Create a crawl and its site rows, and claim it for this process.
+
+        ``archive_url`` and ``archive_at`` make it a crawl of the past (source
+        ``archive``): the web as that archive held it around that date.
+        """
         now = utcnow()
+        source = "archive" if archive_url else "live"
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO crawls (started_at, updated_at, status, seeds_path, seeds_sha256, "
-                "settings, pid) VALUES (?, ?, 'running', ?, ?, ?, ?)",
-                (now, now, seeds_path, seeds_sha256, json.dumps(settings, sort_keys=True), os.getpid()),
-            )
+                "settings, pid, source, archive_url, archive_at) "
+                "VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+                (now, now, seeds_path, seeds_sha256, json.dumps(settings, sort_keys=True), os.getpid(),
+                 source, archive_url, archive_at),
+            )  # fmt: skip
             crawl_id = int(cur.lastrowid or 0)
             conn.executemany(
                 "INSERT INTO sites (crawl_id, site, url, home_norm, name, organisation, themes,"

@@ -220,17 +220,8 @@ class Reads:
     # -- the crawl summary -------------------------------------------------------------
 
     def crawl_sources(self) -> dict[int, tuple[str, str | None]]:
-        """(source, date) of every crawl, by id: ``live`` and None, or ``archive`` and its date.
-
-        A store whose ``crawls`` table has no ``source`` column yet (crawls from web
-        archives came later) holds live crawls only. The columns are read from the
-        cursor's description, which every DB-API driver fills.
-        """
-        columns = {d[0] for d in self._conn.execute("SELECT * FROM crawls WHERE 1 = 0").description}
-        if "source" not in columns:
-            return {int(r[0]): ("live", None) for r in self._conn.execute("SELECT id FROM crawls")}
-        at = "archive_at" if "archive_at" in columns else "NULL"
-        rows = self._conn.execute(f"SELECT id, source, {at} FROM crawls")
+        """(source, date) of every crawl, by id: ``live`` and None, or ``archive`` and its date."""
+        rows = self._conn.execute("SELECT id, source, archive_at FROM crawls")
         return {int(i): (str(source or "live"), date or None) for i, source, date in rows}
 
     def site_status_counts_by_crawl(self) -> dict[int, dict[str, int]]:

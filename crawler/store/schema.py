@@ -5,7 +5,7 @@ from __future__ import annotations
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -124,8 +124,18 @@ CREATE TABLE site_links (
 );
 """
 
+# Crawls of the past (``crawl --archive``): where a crawl's pages come from, and when
+# the archive captured each page. Existing crawls are live ones.
+_SCHEMA_V3 = """
+ALTER TABLE crawls ADD COLUMN source TEXT NOT NULL DEFAULT 'live';  -- live | archive
+ALTER TABLE crawls ADD COLUMN archive_url TEXT;   -- replay base of the archive
+ALTER TABLE crawls ADD COLUMN archive_at TEXT;    -- YYYY-MM-DD: the date crawled
+ALTER TABLE pages ADD COLUMN captured_at TEXT;    -- UTC ISO-8601: the capture replayed
+"""
+
 MIGRATIONS: dict[int, str] = {
     # version reached -> script; version 1 is the initial schema.
     1: _SCHEMA_V1,
     2: _SCHEMA_V2,
+    3: _SCHEMA_V3,
 }
