@@ -15,12 +15,15 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from crawler.errors import GovlinksError
 from graphs.choices import GROUPINGS
+
+if TYPE_CHECKING:
+    from graphs.analysis import Analysis
 
 __all__ = [
     "CONTEXT_SETTINGS",
@@ -30,6 +33,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "OneLineGroup",
+    "analyse_store",
     "by_option",
     "crawl_command_options",
     "crawl_option",
@@ -37,7 +41,9 @@ __all__ = [
     "format_option",
     "handle_errors",
     "hub_option",
+    "journeys_options",
     "output_option",
+    "recommend_options",
     "report_thresholds",
     "web_size_options",
 ]
@@ -313,7 +319,7 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
 
 
 def report_thresholds(f: F) -> F:
-    """``report``: --fail-on, the thresholds of the rules and --top."""
+    """``report``: --output-dir, --fail-on, the thresholds of the rules and --top."""
     for option in reversed(_report_thresholds()):
         f = option(f)
     return f
@@ -321,6 +327,12 @@ def report_thresholds(f: F) -> F:
 
 def _report_thresholds() -> list[Callable[[F], F]]:
     return [
+        click.option(
+            "--output-dir",
+            type=click.Path(file_okay=False),
+            default=None,
+            help="csv: write sites.csv, journeys.csv and recommendations.csv in this folder.",
+        ),
         click.option(
             "--fail-on",
             "fail_on",
@@ -351,3 +363,66 @@ def _report_thresholds() -> list[Callable[[F], F]]:
             help="table: flagged sites shown (0: all).",
         ),
     ]
+
+
+def analyse_store(kw: dict[str, Any], **options: Any) -> Analysis:
+    """Analyse ``--crawl`` of ``--db`` from ``--hub``: what report, journeys and recommend share.
+
+    ``options`` go to :func:`graphs.analysis.analyse_crawl` (``by``, ``config``, ``journey_config``).
+    """
+    from crawler.store import Store
+    from graphs.analysis import DEFAULT_HUB, analyse_crawl
+
+    with Store.open(kw["db"]) as store:
+        hub = list(kw.get("hubs") or ()) or DEFAULT_HUB
+        return analyse_crawl(store, kw["crawl_id"], hub=hub, **options)
+
+
+def journeys_options(f: F) -> F:
+    """``journeys``: --db, --crawl, --hub, --group, --max-hops and --gaps."""
+    options = [
+        db_option(),
+        crawl_option,
+        hub_option,
+        click.option(
+            "--group",
+            default=None,
+            metavar="ID-OR-LABEL",
+            help="One journey in detail: a theme or life-event id or label (case and accents ignored).",
+        ),
+        click.option(
+            "--max-hops",
+            default=3,
+            show_default=True,
+            type=click.IntRange(1),
+            help="Clicks from the hub through content links within which a member is reachable.",
+        ),
+        click.option(
+            "--gaps",
+            default=20,
+            show_default=True,
+            type=click.IntRange(0),
+            help="Gaps listed per journey, best evidenced first (0: all).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def recommend_options(f: F) -> F:
+    """``recommend``: --db, --crawl, --site, --to and --top."""
+    options = [
+        db_option(),
+        crawl_option,
+        click.option("--site", default=None, metavar="ID", help="Only the links this site should add."),
+        click.option(
+            "--to", default=None, metavar="ID", help="The sites that should link to this one (reverse view)."
+        ),
+        click.option(
+            "--top", default=5, show_default=True, type=click.IntRange(1), help="Recommendations per site."
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f

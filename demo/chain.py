@@ -2,8 +2,9 @@
 
 generate a web → serve it on 127.0.0.1 → crawl it through the proxy → report
 (terminal and HTML) → export GEXF, then compare the findings with the planted
-truth. A newcomer sees every output of govlinks in about a minute without
-touching a real site.
+truth: the reason codes exactly, and the link recommendations against the
+planted journey gaps (recall@1 and recall@5). A newcomer sees every output of
+govlinks in about a minute without touching a real site.
 
 The crawl runs in a child process (``python -m cli crawl``), exactly as a user
 would run it, because Scrapy's reactor cannot run twice in one process and the
@@ -38,6 +39,8 @@ class DemoResult:
     missed: dict[str, set[str]] = field(default_factory=dict)  # planted codes not found
     unexpected: dict[str, set[str]] = field(default_factory=dict)  # codes found, not planted
     planted: int = 0
+    gaps: int = 0  # planted journey gaps
+    recall: dict[int, float] = field(default_factory=dict)  # k -> share of gaps in the top k
 
     @property
     def exact(self) -> bool:
@@ -53,6 +56,9 @@ class DemoResult:
             out += [
                 f"not planted: {site}: {', '.join(sorted(c))}" for site, c in sorted(self.unexpected.items())
             ]
+        if self.gaps:
+            found = ", ".join(f"recall@{k} {r:.2f}" for k, r in sorted(self.recall.items()))
+            out.append(f"Recommendations against the {self.gaps} planted journey gaps: {found}.")
         web = self.folder / "web"
         return [
             *out,
@@ -125,6 +131,7 @@ def run_demo(
     """Run generate → serve → crawl → report → export in ``out``; return where things are."""
     from crawler.store import Store
     from demo.generate import generate
+    from demo.plant_journeys import recommendation_recall
     from demo.server import serve
     from demo.web import load_web
     from graphs.analysis import analyse_crawl
@@ -172,4 +179,6 @@ def run_demo(
         missed=missed,
         unexpected=unexpected,
         planted=sum(len(c) for c in planted.values()),
+        gaps=len(truth["journey_gaps"]),
+        recall=recommendation_recall(analysis.recommendations, truth["journey_gaps"]),
     )
