@@ -60,36 +60,31 @@ class LinkTargets:
         if isinstance(frames, pd.DataFrame):
             frames = [frames]
         categories = pd.Index(list(sites))
-        codes: dict[str, int] = {}
-        urls: list[str] = []
-        broken: list[bool] = []
-        parts: list[tuple[np.ndarray, ...]] = []
+        rows: list[tuple[np.ndarray, ...]] = []  # per chunk: source, target, chunk-wide URL code, pages
+        found: list[pd.DataFrame] = []  # per chunk: its distinct norms, their URL and broken flag
+        offset = 0
         for frame in frames:
             src = categories.get_indexer(frame["source"].astype(str))
             tgt = categories.get_indexer(frame["target"].astype(str))
             keep = (src >= 0) & (tgt >= 0)
             local, uniques = pd.factorize(frame["target_norm"].astype(str))
-            to_global = np.empty(len(uniques), dtype=np.int64)
-            first_url = frame.groupby(local)["target_url"].min() if len(frame) else pd.Series(dtype=object)
-            is_broken = frame.groupby(local)["broken"].max() if len(frame) else pd.Series(dtype=int)
-            for j, norm in enumerate(uniques):
-                code = codes.get(norm)
-                url = str(first_url.iloc[j])
-                if code is None:
-                    code = codes[norm] = len(urls)
-                    urls.append(url)
-                    broken.append(bool(is_broken.iloc[j]))
-                else:
-                    urls[code] = min(urls[code], url)
-                    broken[code] = broken[code] or bool(is_broken.iloc[j])
-                to_global[j] = code
-            norm_codes = to_global[local] if len(local) else np.empty(0, dtype=np.int64)
+            per = frame.groupby(local).agg(url=("target_url", "min"), broken=("broken", "max"))
+            found.append(pd.DataFrame({"norm": uniques, "url": per["url"].to_numpy(),
+                                       "broken": per["broken"].to_numpy()}))  # fmt: skip
             pages = frame["pages"].to_numpy(dtype=np.int64)
-            parts.append((src[keep], tgt[keep], norm_codes[keep], pages[keep]))
-        if parts:
-            source, target, norm, pages = (np.concatenate(p) for p in zip(*parts, strict=True))
+            rows.append((src[keep], tgt[keep], (local + offset)[keep], pages[keep]))
+            offset += len(uniques)
+        if found:
+            allnorms = pd.concat(found, ignore_index=True)
+            to_global, norms = pd.factorize(allnorms["norm"])
+            per = allnorms.groupby(to_global).agg(url=("url", "min"), broken=("broken", "max"))
+            source, target, chunk_norm, pages = (np.concatenate(p) for p in zip(*rows, strict=True))
+            norm = to_global[chunk_norm].astype(np.int64)
+            urls, broken = tuple(str(u) for u in per["url"]), per["broken"].to_numpy().astype(bool)
         else:
             source = target = norm = pages = np.empty(0, dtype=np.int64)
+            norms, urls, broken = pd.Index([]), (), np.empty(0, dtype=bool)
+        source, target = source.astype(np.int64), target.astype(np.int64)
         order = np.argsort(target, kind="stable")
         bounds = np.flatnonzero(np.diff(target[order])) + 1
         by_target = {int(target[chunk[0]]): chunk for chunk in np.split(order, bounds) if len(chunk)}
@@ -99,9 +94,9 @@ class LinkTargets:
             target=target,
             norm=norm,
             pages=pages,
-            norms=tuple(codes),
-            urls=tuple(urls),
-            broken=np.array(broken, dtype=bool),
+            norms=tuple(str(n) for n in norms),
+            urls=urls,
+            broken=broken,
             by_target=by_target,
         )
 
@@ -121,7 +116,9 @@ class LinkTargets:
         norms, inverse = np.unique(self.norm[rows], return_inverse=True)
         peers = np.bincount(inverse)  # rows are unique per (source, norm): one per source
         pages = np.bincount(inverse, weights=self.pages[rows]).astype(np.int64)
-        best = min(range(len(norms)), key=lambda j: (-peers[j], -pages[j], self.urls[norms[j]]))
+        most = np.where(peers == peers.max(), pages, -1)
+        tied = np.flatnonzero(most == most.max())
+        best = min(tied, key=lambda j: self.urls[norms[j]])
         return self.urls[norms[best]], int(peers[best]), int(pages[best])
 
 

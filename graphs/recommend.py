@@ -35,7 +35,7 @@ counts come from ``store.reads.link_targets``, encoded by
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -138,7 +138,12 @@ class LinkEvidence:
         others = self.N[gs, None] - self.M[gs, u][:, None] - self.M[gs, :]  # members but u and v
         linking = self.C[gs] - self.A[u][None, :] * self.M[gs, u][:, None]  # u's own link not counted
         shares = linking / np.maximum(others + self.config.prior, 1e-9)  # v = u: no member left
-        best = np.argmax(shares + linking * 1e-12, axis=0)  # ties: more linking peers, then group id
+        # best: the highest share; ties to more linking peers, then more peers, then the group id
+        tied = shares == shares.max(axis=0)
+        for key in (linking, others):
+            ranked = np.where(tied, key, -1.0)
+            tied = ranked == ranked.max(axis=0)
+        best = np.argmax(tied, axis=0)
         cols = np.arange(n_sites)
         return gs[best], others[best, cols], linking[best, cols], shares[best, cols]
 
@@ -179,8 +184,16 @@ class LinkEvidence:
 
     def explain(self, u: str, v: str) -> dict[str, Any]:
         """The figures behind the score of u → v (``FIGURES`` but the page, and ``score``)."""
-        iu, iv = self.index[u], self.index[v]
-        best, others, linking, shares = self._peer_rows(iu)
+        return self.explain_all(u, [v])[0]
+
+    def explain_all(self, u: str, targets: Sequence[str]) -> list[dict[str, Any]]:
+        """:meth:`explain` for several targets of one source (its peer figures computed once)."""
+        iu = self.index[u]
+        rows = self._peer_rows(iu)
+        return [self._explain(iu, self.index[v], rows) for v in targets]
+
+    def _explain(self, iu: int, iv: int, rows: tuple[np.ndarray, ...]) -> dict[str, Any]:
+        best, others, linking, shares = rows
         linkers = int(self.indeg[iu] - self.A[iv, iu])
         cocited = int(self.B[iu, iv])
         shared = np.intersect1d(self.site_groups[iu], self.site_groups[iv])
@@ -309,8 +322,10 @@ def recommend(
     evidence = evidence or LinkEvidence(G, config)
     rows = []
     for u in evidence.sites:
-        for rank, v in enumerate(evidence.candidates(u)[: config.top], start=1):
-            figures = evidence.explain(u, v)
+        chosen = evidence.candidates(u)[: config.top]
+        for rank, (v, figures) in enumerate(
+            zip(chosen, evidence.explain_all(u, chosen), strict=True), start=1
+        ):
             home = str(G.nodes[v].get("url") or "")
             url, url_peers, url_pages = _page(evidence, targets, u, v, figures["group"], home)
             figures.update(url_peers=url_peers, url_pages=url_pages, target_url=url)

@@ -230,6 +230,10 @@ def _schema(frame: pd.DataFrame, table: str) -> dict[str, Any]:
     return {"fields": fields, "missingValues": [""]}
 
 
+# Columns of each table that reference nodes.id.
+_REFERENCES = {"edges": ("source", "target"), "findings": ("site",), "recommendations": ("source", "target")}
+
+
 def datapackage(
     tables: Mapping[str, pd.DataFrame], fmt: str, *, crawl: CrawlInfo | None = None
 ) -> dict[str, Any]:
@@ -248,8 +252,7 @@ def datapackage(
             schema["primaryKey"] = ["id"]
         elif name in ("edges", "recommendations"):
             schema["primaryKey"] = ["source", "target"]
-        refs = {"edges": ("source", "target"), "findings": ("site",), "recommendations": ("source", "target")}
-        refs = refs.get(name, ())
+        refs = _REFERENCES.get(name, ())
         foreign = [
             {"fields": col, "reference": {"resource": "nodes", "fields": "id"}}
             for col in refs

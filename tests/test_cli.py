@@ -269,7 +269,7 @@ COMMANDS = dict(commands())
 
 def test_every_command_is_listed() -> None:
     assert set(COMMANDS) == {"crawl", "export", "report", "seeds", "seeds check", "seeds import", "demo",
-                             "demo generate", "demo serve"}  # fmt: skip
+                             "demo generate", "demo serve", "journeys", "recommend"}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
