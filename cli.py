@@ -211,7 +211,8 @@ def journeys(**kw: Any) -> None:
     from graphs.report_journeys import render_journeys
 
     config = JourneyConfig(max_hops=kw["max_hops"], max_gaps=kw["gaps"])
-    click.echo(render_journeys(analyse_store(kw, journey_config=config), group=kw["group"]), nl=False)
+    analysis = analyse_store(kw, journey_config=config, link_pages=False)  # gaps name no page
+    click.echo(render_journeys(analysis, group=kw["group"]), nl=False)
 
 
 @main.command()

@@ -58,7 +58,8 @@ class DemoResult:
             ]
         if self.gaps:
             found = ", ".join(f"recall@{k} {r:.2f}" for k, r in sorted(self.recall.items()))
-            out.append(f"Recommendations against the {self.gaps} planted journey gaps: {found}.")
+            gaps = "gap" if self.gaps == 1 else "gaps"
+            out.append(f"Recommendations against the {self.gaps} planted journey {gaps}: {found}.")
         web = self.folder / "web"
         return [
             *out,

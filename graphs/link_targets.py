@@ -80,7 +80,10 @@ class LinkTargets:
             per = allnorms.groupby(to_global).agg(url=("url", "min"), broken=("broken", "max"))
             source, target, chunk_norm, pages = (np.concatenate(p) for p in zip(*rows, strict=True))
             norm = to_global[chunk_norm].astype(np.int64)
-            urls, broken = tuple(str(u) for u in per["url"]), per["broken"].to_numpy().astype(bool)
+            urls, broken = (
+                tuple(per["url"].to_numpy(dtype=object).tolist()),
+                per["broken"].to_numpy().astype(bool),
+            )
         else:
             source = target = norm = pages = np.empty(0, dtype=np.int64)
             norms, urls, broken = pd.Index([]), (), np.empty(0, dtype=bool)
@@ -94,7 +97,7 @@ class LinkTargets:
             target=target,
             norm=norm,
             pages=pages,
-            norms=tuple(str(n) for n in norms),
+            norms=tuple(pd.Index(norms).to_numpy(dtype=object).tolist()),
             urls=urls,
             broken=broken,
             by_target=by_target,

@@ -36,8 +36,6 @@ __all__ = [
     "render_recommendations_csv",
 ]
 
-_BY_TITLE = {"life-event": "Life events", "theme": "Themes"}
-
 
 def _clean(value: Any) -> Any:
     """JSON-ready: numpy scalars unwrapped, NaN as None, text made safe, containers walked."""
@@ -157,9 +155,11 @@ def render_journeys(a: Analysis, *, group: str | None = None, width: int = 100) 
         if not rows:
             continue
         console.print()
-        table = Table(title=_(_BY_TITLE[by]), title_justify="left", box=None, pad_edge=False)
-        for name in ("journey", "sites", "unreachable", "parts", "density", "linked", "gaps"):
-            table.add_column(_(name), justify="left" if name == "journey" else "right", overflow="fold")
+        title = _("Life events") if by == "life-event" else _("Themes")
+        table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+        table.add_column(_("journey"), overflow="fold")
+        for name in (_("sites"), _("unreachable"), _("parts"), _("density"), _("linked"), _("gaps")):
+            table.add_column(name, justify="right", overflow="fold")
         for j in rows:
             table.add_row(
                 Text(f"{safe_text(j.label)} ({j.group})" if j.label != j.group else j.group),

@@ -56,9 +56,7 @@ def test_demo_runs_the_whole_chain_and_finds_exactly_the_planted_codes(tmp_path:
     # at least 90%), with the key page as the page to link; nothing already linked, nothing uncrawled
     gaps = truth["journey_gaps"]
     assert len(gaps) == 1
-    assert (
-        "Recommendations against the 1 planted journey gaps: recall@1 1.00, recall@5 1.00." in result.output
-    )
+    assert "Recommendations against the 1 planted journey gap: recall@1 1.00, recall@5 1.00." in result.output
     recs = {(r["source"], r["target"]): r for r in doc["recommendations"]}
     ranks = [recs[(g["member"], g["key"])]["rank"] for g in gaps if (g["member"], g["key"]) in recs]
     assert len(ranks) == len(gaps) and max(ranks) <= 5 and sum(r == 1 for r in ranks) >= 0.9 * len(gaps)
