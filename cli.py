@@ -182,7 +182,8 @@ def report(**kw: Any) -> None:
     if kw["output_dir"] and (kw["fmt"] != "csv" or kw["output"]):
         raise GovlinksError("--output-dir writes the CSV tables: use it with --format csv, without -o")
     config = FindingsConfig(broken_share=kw["broken_share"], retired_min=kw["retired_min"])
-    analysis = analyse_store(kw, by=kw["by"], config=config)
+    pages = kw["fmt"] == "json" or bool(kw["output_dir"])  # the outputs that name the page to link
+    analysis = analyse_store(kw, by=kw["by"], config=config, link_pages=pages)
     text = write_report(analysis, kw["fmt"], output=kw["output"], output_dir=kw["output_dir"], top=kw["top"])
     if text is not None:
         click.echo(text, nl=False)
@@ -198,9 +199,8 @@ def report(**kw: Any) -> None:
 def journeys(**kw: Any) -> None:
     """Show how each life event and theme is connected: from the hub, within itself, and its gaps.
 
-    Per journey: members within --max-hops clicks of the hub through content
-    links, connected parts, density, and gaps (member pairs with no link either
-    way) ranked by evidence.
+    Per journey: members within --max-hops content clicks of the hub, connected
+    parts, density, and gaps (member pairs with no link either way) by evidence.
 
     \b
     Example:
