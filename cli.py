@@ -19,6 +19,7 @@ from cli_common import (
     EXIT_TIME_LIMIT,
     EXIT_USAGE,
     OneLineGroup,
+    analyse_store,
     archive_options,
     by_option,
     crawl_command_options,
@@ -28,7 +29,9 @@ from cli_common import (
     format_option,
     handle_errors,
     hub_option,
+    journeys_options,
     output_option,
+    recommend_options,
     report_thresholds,
     seeds_check_options,
     seeds_import_options,
@@ -184,26 +187,20 @@ def report(**kw: Any) -> None:
       govlinks report --format html -o report.html
       govlinks report --by life-event --format json -o report.json
       govlinks report --format csv --fail-on orphan,dead_end -o sites.csv
+      govlinks report --format csv --output-dir tables/
     """
-    from crawler.fileio import write_text_atomic
-    from crawler.store import Store
-    from graphs.analysis import DEFAULT_HUB
     from graphs.config import FindingsConfig
     from graphs.findings import fail_on_match, parse_fail_on
-    from graphs.report import render
-    from graphs.trends import analyse_with_history
+    from graphs.report import write_report
 
     fail_on = parse_fail_on(kw["fail_on"])
+    if kw["output_dir"] and (kw["fmt"] != "csv" or kw["output"]):
+        raise GovlinksError("--output-dir writes the CSV tables: use it with --format csv, without -o")
     config = FindingsConfig(broken_share=kw["broken_share"], retired_min=kw["retired_min"])
-    with Store.open(kw["db"]) as store:
-        analysis = analyse_with_history(
-            store, kw["crawl_id"], by=kw["by"], hub=list(kw["hubs"]) or DEFAULT_HUB, config=config
-        )
-    options = {"top": kw["top"]} if kw["fmt"] == "table" else {}
-    text = render(analysis, kw["fmt"], **options)
-    if kw["output"]:
-        write_text_atomic(kw["output"], text, what="report")
-    else:
+    pages = kw["fmt"] == "json" or bool(kw["output_dir"])  # the outputs that name the page to link
+    analysis = analyse_store(kw, by=kw["by"], config=config, link_pages=pages, history=True)
+    text = write_report(analysis, kw["fmt"], output=kw["output"], output_dir=kw["output_dir"], top=kw["top"])
+    if text is not None:
         click.echo(text, nl=False)
     match = fail_on_match(analysis.findings, fail_on)
     if match:
@@ -259,6 +256,49 @@ def diff_command(**kw: Any) -> None:
     if alerts:
         click.echo(fail_on_new_line(alerts), err=True)
         sys.exit(EXIT_FINDINGS)
+
+
+@main.command()
+@journeys_options
+@handle_errors
+def journeys(**kw: Any) -> None:
+    """Show how each life event and theme is connected: from the hub, within itself, and its gaps.
+
+    Per journey: members within --max-hops content clicks of the hub, connected
+    parts, density, and gaps (member pairs with no link either way) by evidence.
+
+    \b
+    Example:
+      govlinks journeys --db govlinks.db
+      govlinks journeys --db govlinks.db --group "Je déménage"
+    """
+    from graphs.config import JourneyConfig
+    from graphs.report_journeys import render_journeys
+
+    config = JourneyConfig(max_hops=kw["max_hops"], max_gaps=kw["gaps"])
+    analysis = analyse_store(kw, journey_config=config, link_pages=False)  # gaps name no page
+    click.echo(render_journeys(analysis, group=kw["group"]), nl=False)
+
+
+@main.command()
+@recommend_options
+@handle_errors
+def recommend(**kw: Any) -> None:
+    """Recommend the links each site should add, best first, with evidence an analyst can check.
+
+    Evidence: peers linking to the target, sites linking to both, a shared
+    journey, a link back; each names the page to link. --to: who should link to a site.
+
+    \b
+    Example:
+      govlinks recommend --db govlinks.db --site impots.gouv.fr
+      govlinks recommend --db govlinks.db --to caf.fr --top 3
+    """
+    from graphs.config import JourneyConfig
+    from graphs.report_journeys import render_recommendations
+
+    analysis = analyse_store(kw, journey_config=JourneyConfig(top=kw["top"]))
+    click.echo(render_recommendations(analysis, site=kw["site"], to=kw["to"]), nl=False)
 
 
 @main.group()

@@ -15,12 +15,15 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from crawler.errors import GovlinksError
 from graphs.choices import DIFF_FORMATS, GROUPINGS
+
+if TYPE_CHECKING:
+    from graphs.analysis import Analysis
 
 __all__ = [
     "CONTEXT_SETTINGS",
@@ -33,6 +36,7 @@ __all__ = [
     "EXIT_USAGE",
     "Duration",
     "OneLineGroup",
+    "analyse_store",
     "archive_options",
     "by_option",
     "crawl_command_options",
@@ -42,7 +46,9 @@ __all__ = [
     "format_option",
     "handle_errors",
     "hub_option",
+    "journeys_options",
     "output_option",
+    "recommend_options",
     "report_thresholds",
     "seeds_check_options",
     "seeds_import_options",
@@ -468,7 +474,7 @@ def archive_options(kw: dict[str, Any]) -> dict[str, Any]:
 
 
 def report_thresholds(f: F) -> F:
-    """``report``: --fail-on, the thresholds of the rules and --top."""
+    """``report``: --output-dir, --fail-on, the thresholds of the rules and --top."""
     for option in reversed(_report_thresholds()):
         f = option(f)
     return f
@@ -476,6 +482,12 @@ def report_thresholds(f: F) -> F:
 
 def _report_thresholds() -> list[Callable[[F], F]]:
     return [
+        click.option(
+            "--output-dir",
+            type=click.Path(file_okay=False),
+            default=None,
+            help="csv: write sites.csv, journeys.csv and recommendations.csv in this folder.",
+        ),
         click.option(
             "--fail-on",
             "fail_on",
@@ -543,6 +555,54 @@ def seeds_check_options(f: F) -> F:
     return f
 
 
+def analyse_store(kw: dict[str, Any], *, history: bool = False, **options: Any) -> Analysis:
+    """Analyse ``--crawl`` of ``--db`` from ``--hub``: what report, journeys and recommend share.
+
+    ``options`` go to :func:`graphs.analysis.analyse_crawl` (``by``, ``config``, ``journey_config``);
+    ``history``: with the crawl's trends over the store's earlier crawls (the report's).
+    """
+    from crawler.store import Store
+    from graphs.analysis import DEFAULT_HUB, analyse_crawl
+    from graphs.trends import analyse_with_history
+
+    analyse = analyse_with_history if history else analyse_crawl
+    with Store.open(kw["db"]) as store:
+        hub = list(kw.get("hubs") or ()) or DEFAULT_HUB
+        return analyse(store, kw["crawl_id"], hub=hub, **options)
+
+
+def journeys_options(f: F) -> F:
+    """``journeys``: --db, --crawl, --hub, --group, --max-hops and --gaps."""
+    options = [
+        db_option(),
+        crawl_option,
+        hub_option,
+        click.option(
+            "--group",
+            default=None,
+            metavar="ID-OR-LABEL",
+            help="One journey in detail: a theme or life-event id or label (case and accents ignored).",
+        ),
+        click.option(
+            "--max-hops",
+            default=3,
+            show_default=True,
+            type=click.IntRange(1),
+            help="Clicks from the hub through content links within which a member is reachable.",
+        ),
+        click.option(
+            "--gaps",
+            default=20,
+            show_default=True,
+            type=click.IntRange(0),
+            help="Gaps listed per journey, best evidenced first (0: all).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 def _seeds_check_options() -> list[Callable[[F], F]]:
     return [
         click.option("--themes", type=click.Path(dir_okay=False), default=None,
@@ -571,3 +631,21 @@ def _seeds_import_options() -> list[Callable[[F], F]]:
         click.option("--drop-vanished", is_flag=True,
                      help="Remove the sites gone from SOURCE (default: keep and list them)."),
     ]  # fmt: skip
+
+
+def recommend_options(f: F) -> F:
+    """``recommend``: --db, --crawl, --site, --to and --top."""
+    options = [
+        db_option(),
+        crawl_option,
+        click.option("--site", default=None, metavar="ID", help="Only the links this site should add."),
+        click.option(
+            "--to", default=None, metavar="ID", help="The sites that should link to this one (reverse view)."
+        ),
+        click.option(
+            "--top", default=5, show_default=True, type=click.IntRange(1), help="Recommendations per site."
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f

@@ -2,8 +2,9 @@
 
 generate a web and its later version → serve each on 127.0.0.1 and crawl it
 through the proxy, into one store → report (terminal and HTML, with what changed
-since the first crawl) → export GEXF → diff the two crawls, then compare the
-findings and the diff with the planted truth. A newcomer sees every output of
+since the first crawl) → export GEXF → diff the two crawls, then compare with the
+planted truth: the reason codes exactly, the diff exactly, and the link
+recommendations against the planted journey gaps (recall@1 and recall@5). A newcomer sees every output of
 govlinks in about a minute without touching a real site.
 
 The crawl runs in a child process (``python -m cli crawl``), exactly as a user
@@ -41,6 +42,8 @@ class DemoResult:
     planted: int = 0
     diff_mismatches: list[str] = field(default_factory=list)  # compare_diff() of the two crawls
     diff_planted: dict[str, int] = field(default_factory=dict)  # changes of the expected diff, by kind
+    gaps: int = 0  # planted journey gaps
+    recall: dict[int, float] = field(default_factory=dict)  # k -> share of gaps in the top k
 
     @property
     def exact(self) -> bool:
@@ -69,6 +72,10 @@ class DemoResult:
             )
         else:
             out += [f"diff: {line}" for line in self.diff_mismatches]
+        if self.gaps:
+            found = ", ".join(f"recall@{k} {r:.2f}" for k, r in sorted(self.recall.items()))
+            gaps = "gap" if self.gaps == 1 else "gaps"
+            out.append(f"Recommendations against the {self.gaps} planted journey {gaps}: {found}.")
         web = self.folder / "web"
         return [
             *out,
@@ -182,6 +189,7 @@ def run_demo(
     """Run generate → serve and crawl both versions → report → export → diff in ``out``."""
     from crawler.store import Store
     from demo.generate import generate
+    from demo.plant_journeys import recommendation_recall
     from demo.server import serve
     from demo.web import load_web
     from graphs.analysis import analyse_crawl
@@ -241,4 +249,6 @@ def run_demo(
         planted=sum(len(c) for c in planted.values()),
         diff_mismatches=compare_diff(expected, found_diff),
         diff_planted={kind: len(expected[kind]) for kind in kinds},
+        gaps=len(truth["journey_gaps"]),
+        recall=recommendation_recall(first.recommendations, truth["journey_gaps"]),
     )

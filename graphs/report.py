@@ -2,8 +2,9 @@
 
 The JSON form is the stable, machine-readable one (``schema_version`` says
 which shape; fields are only ever added within a version). The CSV has one row
-per site for spreadsheets; the HTML (:mod:`graphs.report_html`) is for readers
-who are not developers. Everything shown may come from crawled pages (titles,
+per site for spreadsheets (:func:`write_csv_folder` adds a journey and a
+recommendation table beside it); the HTML (:mod:`graphs.report_html`) is for
+readers who are not developers. Everything shown may come from crawled pages (titles,
 URLs) and is treated as hostile: every string goes through :mod:`crawler.text`
 (control characters stripped everywhere, HTML escaped, CSV cells that a
 spreadsheet would run as a formula defused).
@@ -16,17 +17,27 @@ import io
 import json
 import math
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from crawler.errors import GovlinksError
+from crawler.fileio import write_text_atomic
 from crawler.text import csv_cell, generator, safe_text
 from graphs.analysis import Analysis
 from graphs.choices import REPORT_FORMATS as FORMATS
 from graphs.findings import CODES
 from graphs.groups import group_members
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS
+from graphs.report_journeys import (
+    journeys_json,
+    recommendations_json,
+    render_journeys_csv,
+    render_recommendations_csv,
+)
 
 __all__ = [
     "CSV_COLUMNS",
+    "CSV_FILES",
     "FORMATS",
     "JSON_SCHEMA_VERSION",
     "render",
@@ -34,6 +45,8 @@ __all__ = [
     "render_json",
     "render_table",
     "report_dict",
+    "write_csv_folder",
+    "write_report",
 ]
 
 JSON_SCHEMA_VERSION = 1
@@ -129,7 +142,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
         "by": a.by,
         "hubs": list(a.hubs),
         "external_links_checked": a.external_checked,
-        "config": a.config.as_dict(),
+        "config": {**a.config.as_dict(), "journeys": a.journey_config.as_dict()},
         "notes": [safe_text(n) for n in a.notes],
         "codes": dict(CODES),
         "summary": summary,
@@ -141,6 +154,8 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
             "links": [[int(v) for v in row] for row in a.matrix.to_numpy().tolist()],
         },
         **history,  # "history" and "since_previous" when the store has earlier finished crawls
+        "journeys": journeys_json(a),
+        "recommendations": recommendations_json(a),
     }
 
 
@@ -169,6 +184,30 @@ def render_csv(a: Analysis) -> str:
         values["homepage_status"] = _scalar(row["homepage_status"])
         writer.writerow([csv_cell("" if values.get(c) is None else values[c]) for c in CSV_COLUMNS])
     return buf.getvalue()
+
+
+# ``report --format csv --output-dir DIR``: file -> its renderer.
+CSV_FILES = {
+    "sites.csv": render_csv,
+    "journeys.csv": render_journeys_csv,
+    "recommendations.csv": render_recommendations_csv,
+}
+
+
+def write_csv_folder(a: Analysis, folder: str | Path) -> list[Path]:
+    """Write ``CSV_FILES`` (sites, journeys, recommendations) into ``folder`` (created
+    if missing; its parent must exist), each file replaced atomically; return them."""
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise GovlinksError(f"{out}: exists and is not a folder")
+    if not out.parent.is_dir():
+        raise GovlinksError(f"{out}: folder {out.parent} does not exist")
+    out.mkdir(exist_ok=True)
+    written = []
+    for name, render_file in CSV_FILES.items():
+        write_text_atomic(out / name, render_file(a), what="report")
+        written.append(out / name)
+    return written
 
 
 def _fmt(value: Any, spec: str = "") -> str:
@@ -264,6 +303,26 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
     else:
         console.print(Text(f"No site has a {a.by.replace('-', ' ')}."))
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+
+
+def write_report(
+    a: Analysis,
+    fmt: str,
+    *,
+    output: str | Path | None = None,
+    output_dir: str | Path | None = None,
+    top: int = 40,
+) -> str | None:
+    """Write the report as ``govlinks report`` asks: the CSV tables into ``output_dir``,
+    else the ``fmt`` report to ``output`` (atomically); the text itself when neither is given."""
+    if output_dir is not None:
+        write_csv_folder(a, output_dir)
+        return None
+    text = render(a, fmt, **({"top": top} if fmt == "table" else {}))
+    if output is None:
+        return text
+    write_text_atomic(output, text, what="report")
+    return None
 
 
 def render(a: Analysis, fmt: str, **kw: Any) -> str:
