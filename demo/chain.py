@@ -1,9 +1,11 @@
 """``govlinks demo``: the whole chain, offline, in one command.
 
-generate a web → serve it on 127.0.0.1 → crawl it through the proxy → report
-(terminal and HTML) → export GEXF, then compare the findings with the planted
-truth. A newcomer sees every output of govlinks in about a minute without
-touching a real site.
+generate a web and its later version → serve each on 127.0.0.1 and crawl it
+through the proxy, into one store → report (terminal and HTML, with what changed
+since the first crawl) → export GEXF → diff the two crawls, then compare with the
+planted truth: the reason codes exactly, the diff exactly, and the link
+recommendations against the planted journey gaps (recall@1 and recall@5). A newcomer sees every output of
+govlinks in about a minute without touching a real site.
 
 The crawl runs in a child process (``python -m cli crawl``), exactly as a user
 would run it, because Scrapy's reactor cannot run twice in one process and the
@@ -24,7 +26,7 @@ from typing import Any
 
 from crawler.errors import GovlinksError
 
-__all__ = ["DemoResult", "compare_codes", "crawl_args", "run_demo"]
+__all__ = ["DemoResult", "compare_codes", "compare_diff", "crawl_args", "run_demo"]
 
 
 @dataclass
@@ -38,10 +40,18 @@ class DemoResult:
     missed: dict[str, set[str]] = field(default_factory=dict)  # planted codes not found
     unexpected: dict[str, set[str]] = field(default_factory=dict)  # codes found, not planted
     planted: int = 0
+    diff_mismatches: list[str] = field(default_factory=list)  # compare_diff() of the two crawls
+    diff_planted: dict[str, int] = field(default_factory=dict)  # changes of the expected diff, by kind
+    gaps: int = 0  # planted journey gaps
+    recall: dict[int, float] = field(default_factory=dict)  # k -> share of gaps in the top k
 
     @property
     def exact(self) -> bool:
         return not self.missed and not self.unexpected
+
+    @property
+    def diff_exact(self) -> bool:
+        return not self.diff_mismatches
 
     def lines(self) -> list[str]:
         """What ``govlinks demo`` prints after the report: the check, then where things are."""
@@ -53,14 +63,28 @@ class DemoResult:
             out += [
                 f"not planted: {site}: {', '.join(sorted(c))}" for site, c in sorted(self.unexpected.items())
             ]
+        n = self.diff_planted
+        if self.diff_exact:
+            out.append(
+                f"govlinks diff found exactly the planted changes: {n.get('edges_added', 0)} linked pairs "
+                f"added, {n.get('edges_removed', 0)} removed, {n.get('edges_changed', 0)} changed weight, "
+                f"{n.get('sites', 0)} sites with reason codes added or resolved."
+            )
+        else:
+            out += [f"diff: {line}" for line in self.diff_mismatches]
+        if self.gaps:
+            found = ", ".join(f"recall@{k} {r:.2f}" for k, r in sorted(self.recall.items()))
+            gaps = "gap" if self.gaps == 1 else "gaps"
+            out.append(f"Recommendations against the {self.gaps} planted journey {gaps}: {found}.")
         web = self.folder / "web"
         return [
             *out,
             f"Done in {self.seconds:.0f} s. Outputs in {self.folder}:",
             f"  report   {self.report_html}",
             f"  graph    {self.gexf}",
-            f"  store    {self.db}   (govlinks report --db {self.db})",
+            f"  store    {self.db}   (govlinks report --db {self.db}; govlinks diff --db {self.db})",
             f"  web      {web}   (govlinks demo serve {web})",
+            f"  later    {web / 'v2'}   (the same web with planted changes)",
         ]
 
 
@@ -75,6 +99,46 @@ def compare_codes(
     missed = {s: codes - found.get(s, set()) for s, codes in truth.items()}
     unexpected = {s: codes - truth.get(s, set()) for s, codes in found.items()}
     return {s: c for s, c in missed.items() if c}, {s: c for s, c in unexpected.items() if c}
+
+
+def _diff_keys(doc: dict[str, Any]) -> dict[str, set[tuple[Any, ...]]]:
+    out: dict[str, set[tuple[Any, ...]]] = {
+        kind: {(e["source"], e["target"], e["weight_from"], e["weight_to"]) for e in doc[kind]}
+        for kind in ("edges_added", "edges_removed", "edges_changed")
+    }
+    out["sites"] = {
+        (s["site"], tuple(sorted(s["codes_added"])), tuple(sorted(s["codes_resolved"])))
+        for s in doc["sites"]
+        if s["codes_added"] or s["codes_resolved"]
+    }
+    return out
+
+
+def compare_diff(expected: dict[str, Any], found: dict[str, Any]) -> list[str]:
+    """What ``govlinks diff`` (its JSON form) missed and found beyond the expected diff.
+
+    Linked pairs added, removed and changed, with their weights, and per site the
+    reason codes added and resolved (sites whose codes did not change are ignored).
+
+    >>> e = {"edges_added": [{"source": "a", "target": "b", "weight_from": 0, "weight_to": 2}],
+    ...      "edges_removed": [], "edges_changed": [], "sites": []}
+    >>> compare_diff(e, e)
+    []
+    >>> compare_diff(e, {**e, "edges_added": [], "sites": [
+    ...     {"site": "b", "codes_added": ["orphan"], "codes_resolved": []}]})
+    ['missed edges_added: a → b (0 → 2)', "not planted sites: b: added ['orphan'], resolved []"]
+    """
+    want, got = _diff_keys(expected), _diff_keys(found)
+    lines = []
+    for verdict, a, b in (("missed", want, got), ("not planted", got, want)):
+        for kind in ("edges_added", "edges_removed", "edges_changed", "sites"):
+            for item in sorted(a[kind] - b[kind]):
+                if kind == "sites":
+                    text = f"{item[0]}: added {list(item[1])}, resolved {list(item[2])}"
+                else:
+                    text = f"{item[0]} → {item[1]} ({item[2]} → {item[3]})"
+                lines.append(f"{verdict} {kind}: {text}")
+    return lines
 
 
 def crawl_args(
@@ -122,46 +186,57 @@ def run_demo(
     seed: int = 1,
     echo: Callable[[str], None] = print,
 ) -> DemoResult:
-    """Run generate → serve → crawl → report → export in ``out``; return where things are."""
+    """Run generate → serve and crawl both versions → report → export → diff in ``out``."""
     from crawler.store import Store
     from demo.generate import generate
+    from demo.plant_journeys import recommendation_recall
     from demo.server import serve
     from demo.web import load_web
     from graphs.analysis import analyse_crawl
+    from graphs.diff import diff_crawls
+    from graphs.diff_report import diff_dict
     from graphs.export import export_crawl
     from graphs.report import render
+    from graphs.trends import analyse_with_history
 
     started = time.monotonic()
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise GovlinksError(f"{folder}: exists and is not a folder")
     web_dir = folder / "web"
+    later = web_dir / "v2"
     db = folder / "demo.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
 
-    truth = generate(web_dir, sites=sites, pages_per_site=pages, seed=seed)
+    truth = generate(web_dir, sites=sites, pages_per_site=pages, seed=seed, evolve=True)
+    expected = json.loads((later / "expected_diff.json").read_text(encoding="utf-8"))
     n_pages = sum(s["pages"] for s in truth["sites"].values())
-    echo(f"1/5 generated {len(truth['sites'])} sites, {n_pages:,} pages in {web_dir}")
+    echo(f"1/6 generated {len(truth['sites'])} sites, {n_pages:,} pages in {web_dir}, and a later version")
 
-    with serve(load_web(web_dir)) as server:
-        echo(f"2/5 serving them on {server.proxy_url} (an HTTP proxy: real-looking URLs, nothing leaves)")
-        echo("3/5 crawling them with govlinks crawl …")
-        _crawl(web_dir, db, server.proxy_env, truth["crawl_options"])
+    for step, web, what in (("2/6", web_dir, "them"), ("3/6", later, "their later version")):
+        with serve(load_web(web)) as server:
+            echo(f"{step} serving {what} on {server.proxy_url} (an HTTP proxy: nothing leaves) "
+                 "and crawling with govlinks crawl …")  # fmt: skip
+            _crawl(web, db, server.proxy_env, truth["crawl_options"])
 
     with Store.open(db) as store:
-        analysis = analyse_crawl(store, hub=truth["hub"])
+        first = analyse_crawl(store, 1, hub=truth["hub"])
+        analysis = analyse_with_history(store, hub=truth["hub"])
         table = render(analysis, "table")
         report_html = folder / "report.html"
         report_html.write_text(render(analysis, "html"), encoding="utf-8")
-        echo(f"4/5 report written to {report_html}")
+        echo(f"4/6 report written to {report_html} (the later crawl, and what changed since the first)")
         gexf = folder / "demo.gexf"
         export_crawl(store, gexf, fmt="gexf", hub=truth["hub"])
-        echo(f"5/5 graph exported to {gexf} (open it in Gephi)")
+        echo(f"5/6 graph exported to {gexf} (open it in Gephi)")
+        found_diff = diff_dict(diff_crawls(store))
+        echo("6/6 compared the two crawls with govlinks diff")
 
-    found = {site: set(flags) for site, flags in analysis.sites["flags"].items()}
+    found = {site: set(flags) for site, flags in first.sites["flags"].items()}
     planted = {site: set(info["codes"]) for site, info in truth["sites"].items()}
     missed, unexpected = compare_codes(planted, found)
+    kinds = ("edges_added", "edges_removed", "edges_changed", "sites")
     return DemoResult(
         folder=folder,
         db=db,
@@ -172,4 +247,8 @@ def run_demo(
         missed=missed,
         unexpected=unexpected,
         planted=sum(len(c) for c in planted.values()),
+        diff_mismatches=compare_diff(expected, found_diff),
+        diff_planted={kind: len(expected[kind]) for kind in kinds},
+        gaps=len(truth["journey_gaps"]),
+        recall=recommendation_recall(first.recommendations, truth["journey_gaps"]),
     )

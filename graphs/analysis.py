@@ -16,11 +16,15 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import pandas as pd
 
+from crawler.urls import unicode_host
 from graphs.build import load_site_graph
-from graphs.config import FindingsConfig
+from graphs.config import FindingsConfig, JourneyConfig
 from graphs.findings import CODES, find
 from graphs.groups import GROUPINGS, group_matrix, group_members, group_table, peers
+from graphs.journeys import Journey, journeys
+from graphs.link_targets import LinkTargets, load_link_targets
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS, site_metrics
+from graphs.recommend import RECOMMENDATION_COLUMNS, LinkEvidence, recommend
 from graphs.retired import external_checked, retired_links
 from graphs.score import integration_score
 from graphs.status import is_assessed
@@ -28,6 +32,7 @@ from seeds.vocabulary import labels_near
 
 if TYPE_CHECKING:
     from crawler.store import CrawlInfo, Store
+    from graphs.trends import History
 
 __all__ = ["DEFAULT_HUB", "SITE_COLUMNS", "Analysis", "analyse", "analyse_crawl"]
 
@@ -35,7 +40,7 @@ DEFAULT_HUB = "service-public.fr"
 
 # Columns of Analysis.sites before the metrics, then "flags", "score", "rank".
 SITE_COLUMNS = (
-    "name", "organisation", "url", "title", "themes", "life_events", "status", "pages",
+    "host_unicode", "name", "organisation", "url", "title", "themes", "life_events", "status", "pages",
     "html_pages", "errors", "robots_blocked", "homepage_status",
 )  # fmt: skip
 _DEFAULTS: dict[str, Any] = {
@@ -59,7 +64,10 @@ class Analysis:
     :func:`graphs.groups.group_matrix` for the grouping ``by``; ``groupings``
     holds both for every grouping. ``crawl``: the crawl analysed, None for a
     graph built by hand (outputs then show "?"). ``assessed``: which sites
-    could be assessed (:mod:`graphs.status`).
+    could be assessed (:mod:`graphs.status`). ``journeys``: one per life event
+    and theme (:func:`graphs.journeys.journeys`); ``recommendations``: the links
+    each site should add (:func:`graphs.recommend.recommend`), both with the
+    settings of ``journey_config``.
     """
 
     crawl: CrawlInfo | None
@@ -75,6 +83,14 @@ class Analysis:
     external_checked: bool = False
     notes: list[str] = field(default_factory=list)
     groupings: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
+    # The finished crawls before this one and the diff with the previous, when a report asks
+    # (graphs.trends.analyse_with_history); None for a single crawl.
+    history: History | None = None
+    journey_config: JourneyConfig = field(default_factory=JourneyConfig)
+    journeys: list[Journey] = field(default_factory=list)
+    recommendations: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(RECOMMENDATION_COLUMNS))
+    )
 
     @property
     def assessed(self) -> pd.Series:
@@ -141,6 +157,8 @@ def analyse(
     crawl: CrawlInfo | None = None,
     broken_examples: pd.DataFrame | None = None,
     checked: bool | None = None,
+    journey_config: JourneyConfig | None = None,
+    link_targets: LinkTargets | None = None,
 ) -> Analysis:
     """Analyse a site graph (pure): metrics, findings, scores, groups.
 
@@ -159,6 +177,11 @@ def analyse(
         and ``crawl.settings``). When False, ``links_to_retired`` is not assessed.
     crawl : CrawlInfo, optional
         The crawl the graph comes from (``Store.crawl``), kept as ``Analysis.crawl``.
+    journey_config : JourneyConfig, optional
+        Knobs of journeys and link recommendations.
+    link_targets : LinkTargets, optional
+        Content-link page counts (:func:`graphs.link_targets.load_link_targets`): the
+        page each recommendation names; without them, the target's seed URL.
 
     Examples
     --------
@@ -195,7 +218,10 @@ def analyse(
         flags[site].append(code)
 
     base = pd.DataFrame.from_dict(
-        {n: {c: d.get(c, _DEFAULTS.get(c)) for c in SITE_COLUMNS} for n, d in G.nodes(data=True)},
+        {
+            n: {c: d.get(c, _DEFAULTS.get(c)) for c in SITE_COLUMNS} | {"host_unicode": unicode_host(str(n))}
+            for n, d in G.nodes(data=True)
+        },
         orient="index",
         columns=list(SITE_COLUMNS),
     )
@@ -243,6 +269,11 @@ def analyse(
             "links_to_retired is not assessed."
         )
 
+    journey_config = journey_config or JourneyConfig()
+    evidence = LinkEvidence(G, journey_config)
+    found = journeys(G, hubs=hubs, config=journey_config, evidence=evidence, labels=labels)
+    recommended = recommend(G, config=journey_config, evidence=evidence, targets=link_targets, labels=labels)
+
     table, matrix = groupings[by]
     analysis = Analysis(
         crawl=crawl,
@@ -258,6 +289,9 @@ def analyse(
         external_checked=bool(checked),
         notes=notes,
         groupings=groupings,
+        journey_config=journey_config,
+        journeys=found,
+        recommendations=recommended,
     )
     not_assessed = int((~analysis.assessed).sum())
     if not_assessed:
@@ -273,10 +307,18 @@ def analyse_crawl(
     hub: str | Iterable[str] | None = DEFAULT_HUB,
     config: FindingsConfig | None = None,
     labels: Mapping[str, str] | None = None,
+    journey_config: JourneyConfig | None = None,
+    link_pages: bool = True,
 ) -> Analysis:
-    """Analyse one crawl of a store (the latest when ``crawl_id`` is None)."""
+    """Analyse one crawl of a store (the latest when ``crawl_id`` is None).
+
+    ``link_pages``: read which pages the sites link to from their content, for the
+    page each recommendation names (one more pass over the links; an export that
+    shows no recommendation skips it).
+    """
     info = store.crawl(crawl_id)
     G = load_site_graph(store, info.id)
+    targets = load_link_targets(store, info.id, sorted(G)) if link_pages else None
     checks_wanted = info.settings.get("check_links", True)
     external = store.reads.external_checks(info.id) if checks_wanted else None
     checked = external_checked(external, info.settings)
@@ -290,4 +332,6 @@ def analyse_crawl(
         crawl=info,
         broken_examples=store.reads.broken_examples(info.id),
         checked=checked,
+        journey_config=journey_config,
+        link_targets=targets,
     )

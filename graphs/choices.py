@@ -10,7 +10,7 @@ list from here, so the CLI and the library cannot disagree.
 
 from __future__ import annotations
 
-__all__ = ["EXPORT_FORMATS", "EXPORT_LEVELS", "GROUPINGS", "REPORT_FORMATS"]
+__all__ = ["CRAWLS_FORMATS", "DIFF_FORMATS", "EXPORT_FORMATS", "EXPORT_LEVELS", "GROUPINGS", "REPORT_FORMATS"]
 
 # govlinks report --format (graphs.report.render)
 REPORT_FORMATS = ("table", "json", "csv", "html")
@@ -20,3 +20,7 @@ EXPORT_FORMATS = ("gexf", "graphml", "csv", "parquet")
 EXPORT_LEVELS = ("site", "page")
 # --by value -> node attribute holding the group ids (graphs.groups)
 GROUPINGS = {"theme": "themes", "life-event": "life_events"}
+# govlinks diff --format (graphs.diff_report): csv writes a folder, the others a file or stdout
+DIFF_FORMATS = ("table", "json", "csv", "html")
+# govlinks crawls --format (graphs.history)
+CRAWLS_FORMATS = ("table", "json", "csv")

@@ -247,7 +247,9 @@ def write_history_gexf(
     Interrupted and running crawls are left out: their missing links would show
     as links disappearing.
     """
-    crawls = [c for c in store.crawls() if c.state == "finished"]
+    from graphs.history import finished_crawls
+
+    crawls = sorted(finished_crawls(store.crawls()), key=lambda c: c.id)  # slices follow start times
     if not crawls:
         raise GovlinksError(f"{store.path}: no finished crawl to export")
     graphs = [style_graph(graph_of(c.id), theme_order=theme_order) for c in crawls]
@@ -334,7 +336,7 @@ def export_crawl(
         count = write_history_gexf(
             store,
             out,
-            graph_of=lambda cid: analyse_crawl(store, cid, by=by, hub=hub).graph,
+            graph_of=lambda cid: analyse_crawl(store, cid, by=by, hub=hub, link_pages=False).graph,
             theme_order=order,
         )
         return f"Wrote {out}: {count} crawl(s) as time slices"
@@ -345,7 +347,7 @@ def export_crawl(
         rows = write_page_links(store, info.id, out, fmt)
         return f"Wrote {out}/page_links.{fmt}: {rows} links (crawl {info.id})"
 
-    analysis = analyse_crawl(store, crawl_id, by=by, hub=hub)
+    analysis = analyse_crawl(store, crawl_id, by=by, hub=hub, link_pages=tables)  # tables: recommendations
     crawl = analysis.crawl
     assert crawl is not None  # analyse_crawl always analyses a stored crawl
     cid = crawl.id

@@ -32,7 +32,9 @@ __all__ = [
     "plot_group_degrees",
     "plot_group_integration",
     "plot_group_matrix",
+    "plot_group_trends",
     "plot_network",
+    "plot_trends",
     "to_png",
     "to_svg",
 ]
@@ -288,4 +290,83 @@ def plot_network(
     if handles:
         ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.8, title=by, title_fontsize=8)
     ax.autoscale_view()
+    return fig
+
+
+def _crawl_axis(ax: Axes, labels: list[str]) -> None:
+    """One tick per crawl (its label, one or more lines), integer ticks on the value axis."""
+    from matplotlib.ticker import MaxNLocator
+
+    ticks = ["\n".join(_safe(line, 24) for line in x.splitlines()) for x in labels]
+    ax.set_xticks(range(len(labels)), ticks, fontsize=8)
+    ax.set_xlim(-0.3, max(len(labels) - 0.7, 0.3))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def plot_trends(rows: pd.DataFrame, flags: Mapping[str, list[int]], *, labels: list[str]) -> Figure:
+    """Three charts over the crawls: sites assessed and linked pairs, median score, flagged sites per code.
+
+    ``rows``: :func:`graphs.trends.trend_rows`; ``flags``: flagged sites per reason
+    code, one value per crawl (codes never flagged are left out); ``labels``: one
+    label per crawl (its id and date).
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    fig = Figure(figsize=(11.0, 3.6), layout="constrained")
+    axes = fig.subplots(1, 3)
+    x = list(range(len(rows)))
+    ax = axes[0]
+    ax.plot(x, rows["assessed"], marker="o", color=_BLUE, label=_("sites assessed (left)"))
+    ax.set_ylabel(_("sites assessed"), color=_BLUE)
+    _crawl_axis(ax, labels)
+    twin = ax.twinx()
+    orange = "#ff7f0e"
+    pairs = _("linked pairs (right)")
+    twin.plot(x, rows["site_links"], marker="s", linestyle="--", color=orange, label=pairs)
+    twin.set_ylabel(_("linked pairs of sites"), color=orange)
+    twin.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(_("Sites assessed and linked pairs"))
+    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, fontsize=7, frameon=False, loc="lower left")
+    ax = axes[1]
+    ax.plot(x, rows["median_score"], marker="o", color=_BLUE)
+    ax.set_ylim(0, 100)
+    ax.set_title(_("Median integration score"))
+    _crawl_axis(ax, labels)
+    ax = axes[2]
+    for code, values in flags.items():
+        if any(values):
+            ax.plot(x, values, marker="o", label=_safe(code))
+    ax.set_title(_("Flagged sites per reason code"))
+    ax.set_ylim(bottom=0)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, frameon=False)
+    _crawl_axis(ax, labels)
+    return fig
+
+
+def plot_group_trends(
+    groups: pd.DataFrame,
+    *,
+    crawls: list[int],
+    labels: list[str],
+    names: Mapping[str, str] | None = None,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Mean score of each group over the crawls (``groups``: one grouping of
+    :func:`graphs.trends.group_trends`), one line per group, legend beside."""
+    fig, ax = _axes(ax, (11.0, 4.2))
+    position = {c: i for i, c in enumerate(crawls)}
+    for group, rows in groups.groupby("group", sort=True):
+        rows = rows.sort_values("crawl", key=lambda s: s.map(position))
+        label = (names or {}).get(str(group)) or rows["label"].iloc[-1] or group
+        ax.plot(rows["crawl"].map(position), rows["mean_score"], marker="o", label=_safe(label, 40))
+    ax.set_ylim(0, 100)
+    ax.set_ylabel(_("mean score"))
+    ax.set_title(_safe(title or _("Mean integration score per group"), 80))
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    _crawl_axis(ax, labels)
     return fig

@@ -2,8 +2,9 @@
 
 The JSON form is the stable, machine-readable one (``schema_version`` says
 which shape; fields are only ever added within a version). The CSV has one row
-per site for spreadsheets; the HTML (:mod:`graphs.report_html`) is for readers
-who are not developers. Everything shown may come from crawled pages (titles,
+per site for spreadsheets (:func:`write_csv_folder` adds a journey and a
+recommendation table beside it); the HTML (:mod:`graphs.report_html`) is for
+readers who are not developers. Everything shown may come from crawled pages (titles,
 URLs) and is treated as hostile: every string goes through :mod:`crawler.text`
 (control characters stripped everywhere, HTML escaped, CSV cells that a
 spreadsheet would run as a formula defused).
@@ -16,17 +17,27 @@ import io
 import json
 import math
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from crawler.errors import GovlinksError
+from crawler.fileio import write_text_atomic
 from crawler.text import csv_cell, generator, safe_text
 from graphs.analysis import Analysis
 from graphs.choices import REPORT_FORMATS as FORMATS
 from graphs.findings import CODES
 from graphs.groups import group_members
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS
+from graphs.report_journeys import (
+    journeys_json,
+    recommendations_json,
+    render_journeys_csv,
+    render_recommendations_csv,
+)
 
 __all__ = [
     "CSV_COLUMNS",
+    "CSV_FILES",
     "FORMATS",
     "JSON_SCHEMA_VERSION",
     "render",
@@ -34,12 +45,14 @@ __all__ = [
     "render_json",
     "render_table",
     "report_dict",
+    "write_csv_folder",
+    "write_report",
 ]
 
 JSON_SCHEMA_VERSION = 1
 
 CSV_COLUMNS = (
-    "rank", "site", "name", "organisation", "url", "title", "status", "themes", "life_events",
+    "rank", "site", "host_unicode", "name", "organisation", "url", "title", "status", "themes", "life_events",
     "score", "flags", "pages", "html_pages", "errors", "robots_blocked", "homepage_status",
     *METRIC_COLUMNS, "evidence",
 )  # fmt: skip
@@ -87,6 +100,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
             {
                 "rank": int(row["rank"]),
                 "site": safe_text(site),
+                "host_unicode": safe_text(row["host_unicode"]),
                 "name": safe_text(row["name"]),
                 "organisation": safe_text(row["organisation"]),
                 "url": safe_text(row["url"]),
@@ -107,6 +121,8 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
                 "score": _scalar(row["score"]),
             }
         )
+        if a.history is not None:  # score and codes in each crawl (several finished crawls only)
+            sites[-1]["history"] = a.history.sites.get(site, [])
     groups = []
     members = group_members(a.graph, a.by)
     for row in a.groups.to_dict("records"):
@@ -117,6 +133,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
     crawl = {k: _scalar(v) if not isinstance(v, dict) else v for k, v in info.items()}
     summary = a.summary()
     summary = {k: (_scalar(v) if not isinstance(v, dict) else v) for k, v in summary.items()}
+    history = a.history.json_fields() if a.history is not None else {}
     return {
         "schema_version": JSON_SCHEMA_VERSION,
         "generator": generator(),
@@ -125,7 +142,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
         "by": a.by,
         "hubs": list(a.hubs),
         "external_links_checked": a.external_checked,
-        "config": a.config.as_dict(),
+        "config": {**a.config.as_dict(), "journeys": a.journey_config.as_dict()},
         "notes": [safe_text(n) for n in a.notes],
         "codes": dict(CODES),
         "summary": summary,
@@ -136,6 +153,9 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
             "labels": [safe_text(a.labels.get(g) or g) for g in a.matrix.index],
             "links": [[int(v) for v in row] for row in a.matrix.to_numpy().tolist()],
         },
+        **history,  # "history" and "since_previous" when the store has earlier finished crawls
+        "journeys": journeys_json(a),
+        "recommendations": recommendations_json(a),
     }
 
 
@@ -164,6 +184,30 @@ def render_csv(a: Analysis) -> str:
         values["homepage_status"] = _scalar(row["homepage_status"])
         writer.writerow([csv_cell("" if values.get(c) is None else values[c]) for c in CSV_COLUMNS])
     return buf.getvalue()
+
+
+# ``report --format csv --output-dir DIR``: file -> its renderer.
+CSV_FILES = {
+    "sites.csv": render_csv,
+    "journeys.csv": render_journeys_csv,
+    "recommendations.csv": render_recommendations_csv,
+}
+
+
+def write_csv_folder(a: Analysis, folder: str | Path) -> list[Path]:
+    """Write ``CSV_FILES`` (sites, journeys, recommendations) into ``folder`` (created
+    if missing; its parent must exist), each file replaced atomically; return them."""
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise GovlinksError(f"{out}: exists and is not a folder")
+    if not out.parent.is_dir():
+        raise GovlinksError(f"{out}: folder {out.parent} does not exist")
+    out.mkdir(exist_ok=True)
+    written = []
+    for name, render_file in CSV_FILES.items():
+        write_text_atomic(out / name, render_file(a), what="report")
+        written.append(out / name)
+    return written
 
 
 def _fmt(value: Any, spec: str = "") -> str:
@@ -199,6 +243,8 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
     )
     for note in a.notes:
         console.print(Text("note: " + safe_text(note)))
+    for line in a.history.table_lines() if a.history is not None else ():
+        console.print(Text(safe_text(line)))
     console.print()
 
     codes = Table(title="Reason codes", title_justify="left", box=None, pad_edge=False)
@@ -257,6 +303,26 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
     else:
         console.print(Text(f"No site has a {a.by.replace('-', ' ')}."))
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+
+
+def write_report(
+    a: Analysis,
+    fmt: str,
+    *,
+    output: str | Path | None = None,
+    output_dir: str | Path | None = None,
+    top: int = 40,
+) -> str | None:
+    """Write the report as ``govlinks report`` asks: the CSV tables into ``output_dir``,
+    else the ``fmt`` report to ``output`` (atomically); the text itself when neither is given."""
+    if output_dir is not None:
+        write_csv_folder(a, output_dir)
+        return None
+    text = render(a, fmt, **({"top": top} if fmt == "table" else {}))
+    if output is None:
+        return text
+    write_text_atomic(output, text, what="report")
+    return None
 
 
 def render(a: Analysis, fmt: str, **kw: Any) -> str:

@@ -30,6 +30,7 @@ import jinja2
 from markupsafe import Markup
 
 from crawler.text import escape_html, generator, safe_text
+from crawler.urls import display_site
 from graphs.analysis import Analysis
 from graphs.explorer import explorer_context
 from graphs.findings import CODES
@@ -114,7 +115,7 @@ def _site(site: str, row: Mapping[str, Any]) -> dict[str, Any]:
     url = safe_text(row.get("url"))
     title = safe_text(row.get("title"))
     return {
-        "id": site,
+        "id": display_site(site),
         "name": name,
         "href": url if url.lower().startswith(("http://", "https://")) else None,
         "title": title if title != name else "",
@@ -200,7 +201,11 @@ def render_html(a: Analysis, *, generated_at: str | None = None, images: bool = 
         "network": _network(a) if images else None,
         "explorer": explorer,
         "script_hashes": [explorer["hash"]],
-        "sites": [{"site": site, **{c: row[c] for c in _ALL_SITES}} for site, row in a.sites.iterrows()],
+        "history": a.history.html(images=images, labels=a.labels, by=a.by) if a.history is not None else None,
+        "sites": [
+            {"site": site, "display": display_site(site), **{c: row[c] for c in _ALL_SITES}}
+            for site, row in a.sites.iterrows()
+        ],
         "generator": generator(),
         "generated_at": generated_at or datetime.now(UTC).isoformat(timespec="seconds"),
         "by": a.by,

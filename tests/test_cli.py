@@ -131,6 +131,20 @@ BAD_INPUT = {
     "export-newer": (["export", "--db", "{d}/newer.db", "--format", "csv", "-o", "{d}/out"], ["is newer"]),
     "export-no-format": (["export", "--db", "{d}/g.db", "-o", "{d}/x.gexf"], ["Missing option '--format'"]),
     "export-no-output": (["export", "--db", "{d}/g.db", "--format", "gexf"], ["Missing option '-o'"]),
+    "report-output-dir-json": (["report", "--db", "{d}/g.db", "--format", "json", "--output-dir", "{d}/t"],
+                               ["--output-dir writes the CSV tables: use it with --format csv, without -o"]),
+    "report-output-dir-file": (["report", "--db", "{d}/g.db", "--format", "csv",
+                                "--output-dir", "{d}/ok.csv"], ["'--output-dir'", "is a file"]),
+    "journeys-missing": (["journeys", "--db", "{d}/missing.db"], ["missing.db: no such store"]),
+    "journeys-unknown-crawl": (["journeys", "--db", "{d}/g.db", "--crawl", "4"],
+                               ["g.db: no crawl 4 (known: 1)"]),
+    "journeys-zero-hops": (["journeys", "--db", "{d}/g.db", "--max-hops", "0"], ["'--max-hops'"]),
+    "journeys-unknown-group": (["journeys", "--db", "{d}/g.db", "--group", "Je déménage"],
+                               ["--group 'Je déménage': no theme or life event with at least 2 assessed"]),
+    "recommend-missing": (["recommend", "--db", "{d}/missing.db"], ["missing.db: no such store"]),
+    "recommend-zero-top": (["recommend", "--db", "{d}/g.db", "--top", "0"], ["'--top'"]),
+    "recommend-unknown-site": (["recommend", "--db", "{d}/g.db", "--site", "c-demo.gouv.fr"],
+                               ["--site 'c-demo.gouv.fr': not a seed site of this crawl"]),
     # seed files
     "seeds-missing": (["crawl", "--seeds", "{d}/missing.csv", "--db", "{d}/g.db"],
                       ["missing.csv: seed file not found"]),
@@ -164,6 +178,13 @@ BAD_INPUT = {
     "crawl-negative-concurrency": ([*CRAWL, "--concurrency", "-2"], ["'--concurrency'"]),
     "crawl-zero-per-site": ([*CRAWL, "--per-site-concurrency", "0"], ["'--per-site-concurrency'"]),
     "crawl-tiny-page-bytes": ([*CRAWL, "--max-page-bytes", "10"], ["'--max-page-bytes'"]),
+    "crawl-dns-server-name": ([*CRAWL, "--dns-server", "dns.example:53"],
+                              ["'--dns-server'", "'dns.example:53' is not an IP address"]),
+    "crawl-dns-server-port": ([*CRAWL, "--dns-server", "127.0.0.1:99999"], ["'--dns-server'", "port"]),
+    "crawl-zero-dns-timeout": ([*CRAWL, "--dns-timeout", "0"], ["'--dns-timeout'", "shorter than 0.1s"]),
+    "crawl-word-max-time": ([*CRAWL, "--max-time", "soon"], ["'--max-time'", "'soon' is not a duration"]),
+    "crawl-nan-max-time": ([*CRAWL, "--max-time", "nan"], ["'--max-time'", "not a duration"]),
+    "crawl-word-progress": ([*CRAWL, "--progress-every", "often"], ["'--progress-every'"]),
     "crawl-empty-user-agent": ([*CRAWL, "--user-agent", " "], ["'--user-agent'"]),
     "crawl-header-injection": ([*CRAWL, "--user-agent", "govlinks\r\nX-Evil: 1"], ["'--user-agent'"]),
     "crawl-log-file-folder": ([*CRAWL, "--log-file", "{d}/folder"], ["'--log-file'", "is a directory"]),
@@ -269,7 +290,8 @@ COMMANDS = dict(commands())
 
 def test_every_command_is_listed() -> None:
     assert set(COMMANDS) == {"crawl", "export", "report", "seeds", "seeds check", "seeds import", "demo",
-                             "demo generate", "demo serve", "copy-store"}  # fmt: skip
+                             "demo generate", "demo serve", "crawls", "diff", "journeys",
+                             "recommend", "copy-store"}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -23,7 +23,7 @@ from typing import Any, Self
 from crawler.errors import LockError, StoreError
 from crawler.store.backend import Connection, clock, dialect, tables
 from crawler.store.postgres import PgConnection, advisory_lock, is_postgres
-from crawler.store.schema import SCHEMA_VERSION, migration
+from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 # A crawl whose row says it runs on another machine is taken for dead when its
 # heartbeat (``Store.heartbeat``, every HEARTBEAT_SECONDS) is older than this.
@@ -105,9 +105,23 @@ class CrawlInfo:
     errors: int
     pid: int | None
     runs: int
+    source: str = "live"  # live | archive
+    archive_url: str | None = None
+    archive_at: str | None = None  # YYYY-MM-DD
     host: str | None = None  # machine of the process that writes the crawl
     heartbeat_at: float | None = None  # its last sign of life, by the store's clock
     observed_at: float | None = None  # the store's clock when this row was read
+
+    @property
+    def as_of(self) -> str:
+        """When the web this crawl saw was online (UTC ISO-8601): the time to put it at.
+
+        A live crawl is as of its start; an archive crawl as of its ``--at`` date,
+        whenever it ran. Timelines and histories order and place crawls by this.
+        """
+        if self.source == "archive" and self.archive_at:
+            return f"{self.archive_at}T00:00:00+00:00"
+        return self.started_at
 
     def _alive(self) -> bool:
         """Whether the writing process lives: its pid on this machine, its heartbeat from another."""
@@ -153,7 +167,8 @@ class CrawlInfo:
 
 _CRAWL_SELECT = (
     "SELECT id, started_at, finished_at, updated_at, status, seeds_path, seeds_sha256, "
-    "settings, sites, pages, links, errors, pid, runs, host, heartbeat_at FROM crawls"
+    "settings, sites, pages, links, errors, pid, runs, source, archive_url, archive_at, host, heartbeat_at "
+    "FROM crawls"
 )
 
 
@@ -182,6 +197,12 @@ def read_crawl(conn: Connection, path: Path | str, crawl_id: int | None = None) 
             known = f"known: {', '.join(map(str, ids))}" if ids else "the store has none"
             raise StoreError(f"{path}: no crawl {crawl_id} ({known})")
     return _crawl_from_row(row, clock(conn))
+
+
+def _script(version: int, dialect: str) -> str:
+    """The migration to ``version`` for a backend (``MIGRATIONS`` of this module: tests patch it)."""
+    script = MIGRATIONS[version]
+    return script if isinstance(script, str) else script[dialect]
 
 
 class StoreFile:
@@ -314,7 +335,7 @@ class StoreFile:
             try:
                 self._conn.executescript(
                     "BEGIN IMMEDIATE;"
-                    + migration(target, "sqlite")
+                    + _script(target, "sqlite")
                     + "INSERT OR REPLACE INTO meta (key, value) "
                     + f"VALUES ('schema_version', '{target}'); COMMIT;"
                 )
@@ -338,7 +359,7 @@ class StoreFile:
             target = version
             try:
                 for target in range(version + 1, SCHEMA_VERSION + 1):
-                    conn.executescript(migration(target, "postgresql"))
+                    conn.executescript(_script(target, "postgresql"))
                     conn.execute("INSERT OR REPLACE INTO meta (key, value) "
                                  "VALUES ('schema_version', ?)", (str(target),))  # fmt: skip
             except psycopg.Error as err:

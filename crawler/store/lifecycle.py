@@ -30,7 +30,7 @@ from crawler.store.backend import Connection, clock, insert_returning
 from crawler.store.claims import DEFAULT_LEASE, Claims
 from crawler.store.core import CrawlInfo, StoreFile, utcnow
 from crawler.store.reads import Reads
-from crawler.store.summaries import summarise_sites
+from crawler.store.summaries import summarise_site_links, summarise_sites
 from crawler.urls import normalize_url
 
 __all__ = ["CHECK_COLUMNS", "FRONTIER_COLUMNS", "LINK_COLUMNS", "PAGE_COLUMNS", "Store"]
@@ -78,16 +78,29 @@ class Store(StoreFile):
                 )
 
     def start_crawl(
-        self, *, seeds_path: str, seeds_sha256: str, settings: dict[str, Any], sites: Iterable[Any]
+        self,
+        *,
+        seeds_path: str,
+        seeds_sha256: str,
+        settings: dict[str, Any],
+        sites: Iterable[Any],
+        archive_url: str | None = None,
+        archive_at: str | None = None,
     ) -> int:
-        """Create a crawl and its site rows, and claim it for this process."""
+        """Create a crawl and its site rows, and claim it for this process.
+
+        ``archive_url`` and ``archive_at`` make it a crawl of the past (source
+        ``archive``): the web as that archive held it around that date.
+        """
         now = utcnow()
+        source = "archive" if archive_url else "live"
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO crawls (started_at, updated_at, status, seeds_path, seeds_sha256, "
-                "settings, pid, host, heartbeat_at) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?) RETURNING id",
+                "settings, pid, source, archive_url, archive_at, host, heartbeat_at) "
+                "VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (now, now, seeds_path, seeds_sha256, json.dumps(settings, sort_keys=True), os.getpid(),
-                 socket.gethostname(), clock(conn)),
+                 source, archive_url, archive_at, socket.gethostname(), clock(conn)),
             )  # fmt: skip
             crawl_id = int(cur.fetchone()[0])
             conn.executemany(
@@ -137,7 +150,8 @@ class Store(StoreFile):
         return None
 
     def finish_crawl(self, crawl_id: int, *, status: str) -> CrawlInfo:
-        """Record per-site statuses and totals, and close the crawl with ``status``."""
+        """Record per-site statuses and totals (and, once finished, the site-pair aggregates),
+        and close the crawl with ``status``."""
         with self.transaction() as conn:
             summarise_sites(conn, crawl_id)
             conn.execute(
@@ -152,6 +166,7 @@ class Store(StoreFile):
             )
             if status == "finished":
                 self.create_finished_indexes()
+                summarise_site_links(conn, crawl_id)  # walks links_sites: after the indexes
         return self.crawl(crawl_id)
 
     def create_finished_indexes(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migration"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -109,16 +109,45 @@ CREATE TABLE checks (
 );
 """
 
-# Version 2: which machine writes a crawl, and its heartbeat, so that a crawl of a
+# Version 2: the site-to-site aggregates of a finished crawl, stored when it closes
+# (``summaries.SITE_LINKS``), so that comparing crawls and following trends over
+# many crawls read a few thousand rows per crawl instead of aggregating millions of
+# links each time. Crawls finished before this version are aggregated on the fly.
+_SCHEMA_V2 = """
+CREATE TABLE site_links (
+    crawl_id       INTEGER NOT NULL,
+    source         TEXT NOT NULL,
+    target         TEXT NOT NULL,
+    weight         INTEGER NOT NULL,
+    links          INTEGER NOT NULL,
+    targets        INTEGER NOT NULL,
+    deep           INTEGER NOT NULL,
+    template_pages INTEGER NOT NULL,
+    content_pages  INTEGER NOT NULL,
+    broken         INTEGER NOT NULL,
+    PRIMARY KEY (crawl_id, source, target)
+);
+"""
+
+# Crawls of the past (``crawl --archive``): where a crawl's pages come from, and when
+# the archive captured each page. Existing crawls are live ones.
+_SCHEMA_V3 = """
+ALTER TABLE crawls ADD COLUMN source TEXT NOT NULL DEFAULT 'live';  -- live | archive
+ALTER TABLE crawls ADD COLUMN archive_url TEXT;   -- replay base of the archive
+ALTER TABLE crawls ADD COLUMN archive_at TEXT;    -- YYYY-MM-DD: the date crawled
+ALTER TABLE pages ADD COLUMN captured_at TEXT;    -- UTC ISO-8601: the capture replayed
+"""
+
+# Version 4: which machine writes a crawl, and its heartbeat, so that a crawl of a
 # PostgreSQL store running on another machine is told apart from a dead one.
-_CRAWL_HOST_V2 = """
+_CRAWL_HOST_V4 = """
 ALTER TABLE crawls ADD COLUMN host TEXT;           -- machine of the process writing the crawl
 ALTER TABLE crawls ADD COLUMN heartbeat_at REAL;   -- its last sign of life, by the store's clock
 """
 
-# Version 3: work claims with leases (``claims.py``): which worker crawls which site,
+# Version 5: work claims with leases (``claims.py``): which worker crawls which site,
 # or checks the outside links of which host, until when.
-_CLAIMS_V3 = """
+_CLAIMS_V5 = """
 CREATE TABLE claims (
     crawl_id    INTEGER NOT NULL,
     kind        TEXT NOT NULL,                 -- site | host
@@ -137,8 +166,10 @@ CREATE INDEX claims_next ON claims (crawl_id, kind, state, priority);
 MIGRATIONS: dict[int, str | dict[str, str]] = {
     # version reached -> script; version 1 is the initial schema.
     1: _SCHEMA_V1,
-    2: _CRAWL_HOST_V2,
-    3: _CLAIMS_V3,
+    2: _SCHEMA_V2,
+    3: _SCHEMA_V3,
+    4: _CRAWL_HOST_V4,
+    5: _CLAIMS_V5,
 }
 
 
