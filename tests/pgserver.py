@@ -72,9 +72,15 @@ class PgServer:
             raise RuntimeError(f"{' '.join(args[:2])} failed: {run.stderr.strip()} {log}")
 
     def start(self) -> PgServer:
-        _ensure_dev_null()
-        self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "govlinks", "--auth=trust",
-                  "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")  # fmt: skip
+        for attempt in range(3):  # initdb writes to /dev/null, which another process may break meanwhile
+            _ensure_dev_null()
+            try:
+                self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "govlinks", "--auth=trust",
+                          "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")  # fmt: skip
+                break
+            except RuntimeError as err:
+                if "/dev/null" not in str(err) or attempt == 2:
+                    raise
         options = [
             "-c listen_addresses=127.0.0.1", f"-c port={self.port}", "-c unix_socket_directories=''",
             "-c max_connections=200", "-c shared_buffers=128MB",
@@ -116,7 +122,8 @@ def _ensure_dev_null() -> None:
     """Put back /dev/null if something replaced it with a plain file (initdb writes to it as its user).
 
     Seen on shared machines: a root process writing a file "atomically" to /dev/null
-    (a temporary file renamed over it) leaves a root-owned regular file there.
+    (a temporary file renamed over it, as ``-o /dev/null`` did before crawler/fileio.py
+    learnt to write into devices) leaves a root-owned regular file there.
     """
     mode = os.stat("/dev/null").st_mode
     if stat.S_ISCHR(mode) or os.geteuid() != 0:

@@ -324,8 +324,9 @@ def test_a_version_1_store_is_migrated_and_aggregated_on_the_fly(tmp_path: Path)
     conn = sqlite3.connect(path)  # the store as govlinks wrote it at schema version 1
     conn.execute("DROP TABLE site_links")
     conn.execute("DROP TABLE claims")
-    for table, column in (("crawls", "source"), ("crawls", "archive_url"), ("crawls", "archive_at"),
-                          ("pages", "captured_at"), ("crawls", "host"), ("crawls", "heartbeat_at")):  # fmt: skip
+    dropped = (("crawls", "source"), ("crawls", "archive_url"), ("crawls", "archive_at"),
+               ("pages", "captured_at"), ("crawls", "host"), ("crawls", "heartbeat_at"))  # fmt: skip
+    for table, column in dropped:
         conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     conn.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     conn.commit()
