@@ -1,6 +1,7 @@
 """The same crawl into PostgreSQL and into SQLite: pages/s, then the report's time, as ratios.
 
     python bench/postgres.py [--sites 100] [--pages 100] [--workers N]
+    python bench/postgres.py --store big.db     # an existing store: copy-store, report, page export
 
 One generated web, one demo server (its own process), one throw-away PostgreSQL
 server started like the tests' (``tests/pgserver.py``, but durable: fsync and
@@ -9,11 +10,16 @@ shares the cores with the crawl, which is the worst case for PostgreSQL. The
 crawls run one after the other at ``--delay 0``, then ``govlinks report --format
 json`` reads each store. ``--workers N`` is passed to both crawls when the crawl
 has it (issue 15 item 1); the target is PostgreSQL >= 0.8x SQLite.
+
+With ``--store``, a store of a real size instead (a copy of it: the original is not
+migrated): the time of ``govlinks copy-store`` into PostgreSQL, then of a JSON report
+and of the page-level CSV export (every cross-site link, streamed) from each backend.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,12 +32,39 @@ from common import ROOT, govlinks_crawl, machine, save, server, timed, web
 from tests.pgserver import PgServer
 
 
+def seconds(*args: str) -> float:
+    """Wall time of one govlinks command."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "cli", *args], check=True, capture_output=True, cwd=ROOT)
+    return time.perf_counter() - t0
+
+
 def report_seconds(db: str, out: Path) -> float:
     """Wall time of ``govlinks report --format json`` on a store."""
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "cli", "report", "--format", "json", "--db", db, "-o", str(out)],
-                   check=True, capture_output=True, cwd=ROOT)  # fmt: skip
-    return time.perf_counter() - t0
+    return seconds("report", "--format", "json", "--db", db, "-o", str(out))
+
+
+def big_store(store: Path, out: Path) -> None:
+    local = out / "big.db"
+    shutil.copy(store, local)
+    pg = PgServer(durable=True).start()
+    try:
+        pg.sql("CREATE DATABASE big")
+        url = pg.url("big")
+        copy = seconds("copy-store", "--db", str(local), "--to", url)
+        dbs = {"SQLite": str(local), "PostgreSQL": url}
+        reports = {name: report_seconds(db, out / f"big-{name}.json") for name, db in dbs.items()}
+        pages = {name: seconds("export", "--format", "csv", "--level", "page", "--db", db,
+                               "-o", str(out / f"big-pages-{name}")) for name, db in dbs.items()}  # fmt: skip
+    finally:
+        pg.stop()
+    size = local.stat().st_size / 1e6
+    print(f"{machine()}, {date.today()}, store {store.name} ({size:.0f} MB): copy-store {copy:.1f} s")
+    for name in dbs:
+        print(f"{name:10s} report {reports[name]:6.1f} s   page export {pages[name]:6.1f} s")
+    print(f"PostgreSQL / SQLite: report {reports['SQLite'] / reports['PostgreSQL']:.2f}x speed, "
+          f"page export {pages['SQLite'] / pages['PostgreSQL']:.2f}x speed")  # fmt: skip
+    save(out, "postgres-big", {"copy": copy, "reports": reports, "pages": pages, "mb": size})
 
 
 def main() -> None:
@@ -39,9 +72,13 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=100)
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--workers", type=int, default=None, help="passed to both crawls (--workers N)")
+    parser.add_argument("--store", type=Path, default=None, help="time copy, report, export of this store")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "govlinks-bench-postgres")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.store:
+        big_store(args.store, args.out)
+        return
     folder = web(args.out, sites=args.sites, pages=args.pages)
     workers = ["--workers", str(args.workers)] if args.workers else []
     pg = PgServer(durable=True).start()

@@ -31,6 +31,7 @@ class Heartbeat:
         self.interval = interval
         self.store: Store | None = None
         self.loop: task.LoopingCall | None = None
+        self.clock: Any = None  # the reactor; tests give a twisted.internet.task.Clock
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> Heartbeat:
@@ -50,6 +51,8 @@ class Heartbeat:
     def spider_opened(self, spider: Any) -> None:
         self.store = Store.open(self.db)
         self.loop = task.LoopingCall(self.beat)
+        if self.clock is not None:
+            self.loop.clock = self.clock
         self.loop.start(self.interval, now=True)
 
     def beat(self) -> None:

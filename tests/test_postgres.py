@@ -229,3 +229,18 @@ def test_crawls_and_diff_are_the_same_on_both_backends(pg_url: str, tmp_path: Pa
     out = tmp_path / "history"
     cli("export", "--format", "gexf", "--history", "--db", pg_url, "-o", str(out))
     assert out.read_text(encoding="utf-8").count("<spell ") >= 2
+
+
+def test_a_postgresql_store_copied_back_into_sqlite_reads_the_same(demo: Demo) -> None:
+    back = demo.folder / "back.db"
+    proc = govlinks(["copy-store", "--db", demo.pg, "--to", str(back)])
+    assert proc.returncode == 0, proc.stderr
+    for db, out in ((demo.pg, demo.folder / "from-pg"), (back, demo.folder / "from-back")):
+        out.mkdir()
+        cli("report", "--format", "json", "--db", str(db), "--hub", demo.hub, "-o", str(out / "r.json"))
+        cli("export", "--format", "csv", "--level", "page", "--db", str(db), "-o", str(out / "pages"))
+    for name in ("r.json", "pages/page_links.csv"):
+        a = (demo.folder / "from-pg" / name).read_text(encoding="utf-8")
+        b = (demo.folder / "from-back" / name).read_text(encoding="utf-8")
+        assert re.sub('"generated_at": "[^"]*"', "", a) == re.sub('"generated_at": "[^"]*"', "", b), name
+    assert snapshot(back) == snapshot(demo.pg)

@@ -386,3 +386,16 @@ def test_crawl_sources_and_site_counts(tmp_path: Path) -> None:
     conn.close()
     with Store.open(path) as store:
         assert store.reads.crawl_sources() == {1: ("live", None), 2: ("archive", "2015-06-01")}
+
+
+def test_a_worker_joins_only_the_running_crawl_of_its_seed_list(store: Store) -> None:
+    with pytest.raises(StoreError, match="no running crawl to join"):
+        store.running_crawl("x" * 64)
+    crawl_id = new_crawl(store)
+    assert store.running_crawl("x" * 64).id == crawl_id
+    with pytest.raises(StoreError, match=f"crawl {crawl_id} runs with another seed list "
+                                         r"\(sha256 xxxxxxxxxxxx, this one yyyyyyyyyyyy\)"):  # fmt: skip
+        store.running_crawl("y" * 64)
+    store.finish_crawl(crawl_id, status="finished")
+    with pytest.raises(StoreError, match="no running crawl to join"):
+        store.running_crawl("x" * 64)

@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from crawler.store.postgres import PgConnection, is_postgres
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     import pandas as pd
 
 __all__ = [
@@ -27,7 +25,6 @@ __all__ = [
     "Cursor",
     "clock",
     "dialect",
-    "display_name",
     "insert_returning",
     "is_postgres",
     "read_frame",
@@ -67,13 +64,6 @@ class Connection(Protocol):
 def dialect(conn: Connection) -> str:
     """``sqlite`` or ``postgresql``."""
     return "postgresql" if isinstance(conn, PgConnection) else "sqlite"
-
-
-def display_name(db: str | Path) -> str:
-    """How messages name a store: its path, or its URL without the password."""
-    from crawler.store.postgres import display_url
-
-    return display_url(str(db)) if is_postgres(db) else str(db)
 
 
 def tables(conn: Connection) -> set[str]:

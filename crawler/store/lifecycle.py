@@ -16,7 +16,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from crawler.errors import LockError
+from crawler.errors import LockError, StoreError
 from crawler.items import (
     CHECK_FIELDS,
     FRONTIER_FIELDS,
@@ -139,6 +139,24 @@ class Store(StoreFile):
     def claims(self, crawl_id: int, *, worker: str | None = None, lease: float = DEFAULT_LEASE) -> Claims:
         """The work claims of a crawl as ``worker`` (default: this process) holds them (``claims.py``)."""
         return Claims(self, crawl_id, worker=worker, lease=lease)
+
+    def running_crawl(self, seeds_sha256: str) -> CrawlInfo:
+        """The crawl running now that another worker may join (``crawl --join``), checked.
+
+        StoreError when no crawl runs, or when it runs with another seed list than
+        ``seeds_sha256``: a worker must crawl the very sites the crawl planned.
+        """
+        running = [info for info in self.crawls() if info.running]
+        if not running:
+            raise StoreError(f"{self.path}: no running crawl to join; start one with govlinks crawl")
+        info = running[-1]
+        if info.seeds_sha256 != seeds_sha256:
+            theirs, ours = (info.seeds_sha256 or "")[:12], seeds_sha256[:12]
+            raise StoreError(
+                f"{self.path}: crawl {info.id} runs with another seed list (sha256 {theirs}, "
+                f"this one {ours}); join with the same seed file"
+            )
+        return info
 
     def last_unfinished_crawl(self) -> CrawlInfo | None:
         """The interrupted crawl that ``--resume`` takes over, if the latest crawls end with one."""
