@@ -75,5 +75,6 @@ def copy_store(source: str | Path, target: str | Path) -> CopyResult:
                     rows[table] += len(batch)
             if isinstance(out, PgConnection):
                 out.reset_identities()
+                out.analyze()
         dst.create_finished_indexes()
         return CopyResult(str(src.path), str(dst.path), crawls, rows)

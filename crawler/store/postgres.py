@@ -142,6 +142,14 @@ class PgConnection:
             raise StoreError(f"{display}: cannot connect to PostgreSQL ({reason})") from None
         raw.server_cursor_factory = psycopg.RawServerCursor
         _adapt(raw)  # connection-wide: every cursor loads values the same way
+        # The store's statements aggregate whole crawls. PostgreSQL cannot estimate how
+        # many norms a GROUP BY over a UNION ALL keeps (BROKEN_TARGETS: 1 row estimated,
+        # 5,565 real) and then loops over the 1.3 million links once per row: the site
+        # aggregates of a 750-site crawl ran for more than 15 minutes; with hash joins,
+        # 6.7 s (SQLite: 6.3 s). Nested loops stay allowed where nothing else can work.
+        # Read cursors are read to the end: plan them for all rows, not the first 10%.
+        raw.execute("SET enable_nestloop = off")
+        raw.execute("SET cursor_tuple_fraction = 1")
         return cls(raw, display)
 
     # -- what sqlite3 offers ---------------------------------------------------------
@@ -258,6 +266,10 @@ class PgConnection:
                 f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
                 f"COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1, false)"
             )
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics after a bulk load (``copy-store``): no wait for autovacuum."""
+        self.raw.execute("ANALYZE")
 
     def clock(self) -> float:
         """The server's time, in seconds since the epoch: one clock for every machine of a crawl."""
