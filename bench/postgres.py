@@ -90,8 +90,9 @@ def main() -> None:
             lite_cmd = govlinks_crawl(folder, args.out / "bench.db") + workers
             pg_cmd = govlinks_crawl(folder, args.out / "unused.db") + workers
             pg_cmd[pg_cmd.index("--db") + 1] = url  # the same command, another store
-            lite, start = timed("SQLite", lite_cmd, srv.proxy_env, log, 0)
-            post, _ = timed("PostgreSQL", pg_cmd, srv.proxy_env, log, start)
+            env = {**srv.proxy_env, "PYTHONPATH": str(ROOT)}  # this checkout's govlinks, wherever run from
+            lite, start = timed("SQLite", lite_cmd, env, log, 0)
+            post, _ = timed("PostgreSQL", pg_cmd, env, log, start)
         reports = {
             "SQLite": report_seconds(str(args.out / "bench.db"), args.out / "report-sqlite.json"),
             "PostgreSQL": report_seconds(url, args.out / "report-postgresql.json"),
