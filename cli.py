@@ -81,6 +81,7 @@ def crawl(**kw: Any) -> None:
         obey_robots=not kw["ignore_robots"],
         check_links=kw["check_links"],
         keep_internal=kw["keep_internal"],
+        text=not kw["no_text"],
         timeout=kw["timeout"],
         max_page_bytes=kw["max_page_bytes"],
         quiet=kw["quiet"],
