@@ -20,7 +20,9 @@ from graphs.build import load_site_graph
 from graphs.config import FindingsConfig
 from graphs.findings import CODES, find
 from graphs.groups import GROUPINGS, group_matrix, group_members, group_table, peers
+from graphs.i18n import _
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS, site_metrics
+from graphs.relevance import RELEVANCE_COLUMNS, Relevance, load_relevance
 from graphs.retired import external_checked, retired_links
 from graphs.score import integration_score
 from graphs.status import is_assessed
@@ -52,14 +54,16 @@ class Analysis:
     metric of ``METRIC_COLUMNS`` (flat scalars, NaN when undefined), ``flags``
     (list of reason codes) and ``score`` (NaN when not assessed).
     ``sites``: one row per site, index = site id, columns ``SITE_COLUMNS`` +
-    ``METRIC_COLUMNS`` + ``flags``, ``score``, ``rank``; sorted worst first
+    ``METRIC_COLUMNS`` + ``flags``, ``score``, ``rank`` + ``RELEVANCE_COLUMNS``
+    (NaN when the crawl kept no page text); sorted worst first
     (lowest score; sites not assessed last). ``findings``: site, code,
     evidence, details. ``groups`` and ``matrix``: :func:`graphs.groups.group_table`
     (plus ``mean_score``, ``flagged``, ``flagged_share``) and
     :func:`graphs.groups.group_matrix` for the grouping ``by``; ``groupings``
     holds both for every grouping. ``crawl``: the crawl analysed, None for a
     graph built by hand (outputs then show "?"). ``assessed``: which sites
-    could be assessed (:mod:`graphs.status`).
+    could be assessed (:mod:`graphs.status`). ``relevance``: the relevance of
+    content links (:mod:`graphs.relevance`), None when the crawl kept no page text.
     """
 
     crawl: CrawlInfo | None
@@ -75,11 +79,21 @@ class Analysis:
     external_checked: bool = False
     notes: list[str] = field(default_factory=list)
     groupings: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
+    relevance: Relevance | None = None
 
     @property
     def assessed(self) -> pd.Series:
         """Boolean Series over ``sites``: True for the sites that could be assessed."""
         return self.sites["status"].map(is_assessed).astype(bool)
+
+    def not_assessed(self) -> dict[str, str]:
+        """Reason codes this analysis could not assess, with the words that say so."""
+        missing = {}
+        if not self.external_checked:
+            missing["links_to_retired"] = _("not checked")
+        if self.relevance is None:
+            missing["off_topic_links"] = _("not assessed")
+        return missing
 
     def flag_counts(self) -> dict[str, int]:
         """Sites per reason code, every code present (0 when none)."""
@@ -130,6 +144,18 @@ def _group_figures(
     return table
 
 
+def _add_relevance(sites: pd.DataFrame, relevance: Relevance | None) -> None:
+    """The per-site relevance figures as columns of ``sites``: counts 0 and shares NaN for
+    sites without scored links; every figure NaN when relevance was not assessed."""
+    for column in RELEVANCE_COLUMNS:
+        if relevance is None:
+            sites[column] = math.nan
+        elif column.endswith("_share"):
+            sites[column] = relevance.sites[column].reindex(sites.index).astype(float)
+        else:
+            sites[column] = relevance.sites[column].reindex(sites.index).fillna(0).astype(int)
+
+
 def analyse(
     G: nx.DiGraph,
     *,
@@ -141,6 +167,7 @@ def analyse(
     crawl: CrawlInfo | None = None,
     broken_examples: pd.DataFrame | None = None,
     checked: bool | None = None,
+    relevance: Relevance | None = None,
 ) -> Analysis:
     """Analyse a site graph (pure): metrics, findings, scores, groups.
 
@@ -159,6 +186,8 @@ def analyse(
         and ``crawl.settings``). When False, ``links_to_retired`` is not assessed.
     crawl : CrawlInfo, optional
         The crawl the graph comes from (``Store.crawl``), kept as ``Analysis.crawl``.
+    relevance : Relevance, optional
+        :func:`graphs.relevance.load_relevance` of the crawl; None: not assessed.
 
     Examples
     --------
@@ -188,6 +217,7 @@ def analyse(
         labels=labels,
         retired=retired,
         broken_examples=broken_examples,
+        relevance=relevance.sites if relevance is not None else None,
     )
     score = integration_score(G, metrics, findings, config=config, peers=peer_sets)
     flags: dict[str, list[str]] = {n: [] for n in G}
@@ -216,6 +246,7 @@ def analyse(
         )
         sites = sites.loc[order]
     sites["rank"] = range(1, len(sites) + 1)
+    _add_relevance(sites, relevance)
 
     for n, row in sites.iterrows():
         attrs = G.nodes[n]
@@ -237,6 +268,11 @@ def analyse(
     missing = [h for h in hubs if h not in G]
     if missing:
         notes.append(f"Hub site {', '.join(missing)} is not a seed site: hops from it are not counted.")
+    if relevance is None and crawl is not None:
+        notes.append(
+            "The crawl kept no page text (--no-text, or a store of an older govlinks): "
+            "the relevance of links is not assessed."
+        )
     if not checked:
         notes.append(
             "Links to URLs outside the seed sites were not checked (crawl without --check-links): "
@@ -258,6 +294,7 @@ def analyse(
         external_checked=bool(checked),
         notes=notes,
         groupings=groupings,
+        relevance=relevance,
     )
     not_assessed = int((~analysis.assessed).sum())
     if not_assessed:
@@ -276,6 +313,7 @@ def analyse_crawl(
 ) -> Analysis:
     """Analyse one crawl of a store (the latest when ``crawl_id`` is None)."""
     info = store.crawl(crawl_id)
+    config = config or FindingsConfig()
     G = load_site_graph(store, info.id)
     checks_wanted = info.settings.get("check_links", True)
     external = store.reads.external_checks(info.id) if checks_wanted else None
@@ -290,4 +328,5 @@ def analyse_crawl(
         crawl=info,
         broken_examples=store.reads.broken_examples(info.id),
         checked=checked,
+        relevance=load_relevance(store, info.id, threshold=config.relevance_threshold),
     )
