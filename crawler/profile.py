@@ -11,8 +11,9 @@ keeps the *context*: the text of the paragraph, list item or table cell the link
 sits in, without the anchor itself (stored beside it), bounded.
 
 Bounded and cheap because this runs on every page of a crawl: at most
-:data:`MAX_PROFILE` characters per page (~1.5 KB of SQLite text; the store grows by
-less than 2.5 KB per page, bench/RESULTS.md) and one walk of the main content that
+:data:`MAX_PROFILE` characters per page (1,200: three profiles fill a 4 KB SQLite
+page, where 1,500 fit only two; the store grows by ~2 KB per page with the link
+contexts, bench/RESULTS.md) and one walk of the main content that
 stops as soon as enough words are collected, so a 500 KB page costs no more than a
 small one (~0.1 ms per page, bench/RESULTS.md). Pure functions over an lxml tree.
 """
@@ -21,12 +22,12 @@ from __future__ import annotations
 
 from lxml import etree
 
-from crawler.links import TEMPLATE_REGION, TEMPLATE_ROLES, TEMPLATE_TAGS
+from crawler.links import TEMPLATE_ROLES, TEMPLATE_TAGS
 from crawler.text import crawled_text
 
 __all__ = ["MAX_CONTEXT", "MAX_PROFILE", "link_context", "page_profile"]
 
-MAX_PROFILE = 1500  # characters of a page profile
+MAX_PROFILE = 1200  # characters of a page profile: three rows in a 4 KB SQLite page
 MAX_CONTEXT = 160  # characters of the text around a link
 _MAX_DESCRIPTION = 300
 _MAX_HEADINGS = 400
@@ -62,8 +63,8 @@ def _in_template(el: etree._Element, top: etree._Element) -> bool:
     return False
 
 
-def _main(root: etree._Element) -> etree._Element | None:
-    """The main content: ``<main>``, else the element of role ``main``, else ``<body>``.
+def _main(root: etree._Element) -> etree._Element:
+    """The main content: ``<main>``, else the element of role ``main``, else ``<body>`` (or the root).
 
     Found with tag-filtered iteration, which stops at the first hit: a document-wide
     XPath costs ~0.3 ms on a 150 KB page, as much as the rest of the profile.
@@ -71,7 +72,7 @@ def _main(root: etree._Element) -> etree._Element | None:
     found = next(root.iter("main"), None)
     if found is None:
         role = _ROLE_MAIN(root)
-        found = role[0] if role else next(root.iter("body"), None)
+        found = role[0] if role else next(root.iter("body"), root)
     return found
 
 
@@ -124,8 +125,9 @@ def _main_text(main: etree._Element, limit: int) -> str:
 def page_profile(root: etree._Element, title: str = "", *, limit: int = MAX_PROFILE) -> str:
     """Title, meta description, headings and first words of a page: at most ``limit`` characters.
 
-    One line each (headings joined by `` · ``), template regions (header, nav,
-    footer and their ARIA roles) left out. ``title`` is the page's cleaned
+    One line each, in this order, empty lines kept (headings joined by `` · ``;
+    "" when the page has no text at all), template regions (header, nav, footer
+    and their ARIA roles) left out. ``title`` is the page's cleaned
     ``<title>`` when the caller has it already.
 
     >>> import lxml.html
@@ -141,18 +143,18 @@ def page_profile(root: etree._Element, title: str = "", *, limit: int = MAX_PROF
     Les aides Le montant dépend du loyer . Simulez-le.
     """
     main = _main(root)
-    lines = [title, _description(root), _headings(main) if main is not None else ""]
+    lines = [title, _description(root), _headings(main)]
     used = sum(len(line) + 1 for line in lines)
-    if main is not None:
-        lines.append(_main_text(main, max(0, limit - used)))
-    return "\n".join(lines).strip()[:limit]
+    lines.append(_main_text(main, max(0, limit - used)))
+    profile = "\n".join(lines)[:limit]
+    return profile if profile.strip() else ""  # lines stay in place: relevance weighs each field
 
 
 def link_context(el: etree._Element, anchor: str, *, limit: int = MAX_CONTEXT) -> str | None:
     """The text around a link in its paragraph, list item or cell, without the anchor; None if none.
 
     >>> import lxml.html
-    >>> p = lxml.html.fromstring("<div><p>Pour déménager, consultez <a href='x'>le guide</a> en ligne.</p></div>")
+    >>> p = lxml.html.fromstring("<p>Pour déménager, consultez <a href='x'>le guide</a> en ligne.</p>")
     >>> link_context(p.find(".//a"), "le guide")
     'Pour déménager, consultez … en ligne.'
     >>> link_context(lxml.html.fromstring("<ul><li><a href='x'>Seul</a></li></ul>").find(".//a"), "Seul")
@@ -167,6 +169,10 @@ def link_context(el: etree._Element, anchor: str, *, limit: int = MAX_CONTEXT) -
     else:
         before, after = text[:at].strip(), text[at + len(anchor) :].strip()
         half = limit // 2
-        around = " … ".join(p for p in (before[-half:], after[:half]) if p)
+        if len(before) > half:  # whole words only
+            before = before[-half:].partition(" ")[2]
+        if len(after) > half:
+            after = after[:half].rpartition(" ")[0]
+        around = " … ".join(p for p in (before, after) if p)
     around = around.strip()
     return around[:limit] or None

@@ -315,7 +315,8 @@ class GovlinksSpider(scrapy.Spider):
             else:
                 anchor = anchor_text(element)
                 # The words around a content link to another seed site, for its relevance.
-                context = link_context(element, anchor) if self.text and target_site and not template else None
+                wanted = self.text and target_site and not template
+                context = link_context(element, anchor) if wanted else None
                 links.append(Link(href, url, norm, target_site, anchor, rel, int(template), 0, context))
         item.internal_links = internal
         item.external_links = len(links) - (internal if self.keep_internal else 0)

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import GovlinksError
+from graphs.i18n import _
 
-__all__ = ["DemoResult", "compare_codes", "crawl_args", "run_demo"]
+__all__ = ["DemoResult", "compare_codes", "crawl_args", "relevance_words", "run_demo"]
 
 
 @dataclass
@@ -38,6 +39,7 @@ class DemoResult:
     missed: dict[str, set[str]] = field(default_factory=dict)  # planted codes not found
     unexpected: dict[str, set[str]] = field(default_factory=dict)  # codes found, not planted
     planted: int = 0
+    relevance: dict[str, float] | None = None  # demo.offtopic.relevance_check; None: not assessed
 
     @property
     def exact(self) -> bool:
@@ -53,6 +55,8 @@ class DemoResult:
             out += [
                 f"not planted: {site}: {', '.join(sorted(c))}" for site, c in sorted(self.unexpected.items())
             ]
+        if self.relevance is not None:
+            out.append(relevance_words(self.relevance))
         web = self.folder / "web"
         return [
             *out,
@@ -62,6 +66,18 @@ class DemoResult:
             f"  store    {self.db}   (govlinks report --db {self.db})",
             f"  web      {web}   (govlinks demo serve {web})",
         ]
+
+
+def relevance_words(check: dict[str, float]) -> str:
+    """What the demo says of the relevance of links against the planted off-topic ones.
+
+    >>> relevance_words({"planted": 279, "found": 283, "hits": 272, "precision": 0.961, "recall": 0.975})
+    'Off-topic links: 272 of the 279 planted found (recall 97.5%), 283 flagged (precision 96.1%).'
+    """
+    return _(
+        "Off-topic links: {hits} of the {planted} planted found (recall {recall:.1%}), "
+        "{found} flagged (precision {precision:.1%})."
+    ).format(**check)
 
 
 def compare_codes(
@@ -125,6 +141,7 @@ def run_demo(
     """Run generate → serve → crawl → report → export in ``out``; return where things are."""
     from crawler.store import Store
     from demo.generate import generate
+    from demo.offtopic import relevance_check
     from demo.server import serve
     from demo.web import load_web
     from graphs.analysis import analyse_crawl
@@ -172,4 +189,5 @@ def run_demo(
         missed=missed,
         unexpected=unexpected,
         planted=sum(len(c) for c in planted.values()),
+        relevance=relevance_check(truth, analysis.relevance.links) if analysis.relevance else None,
     )

@@ -31,6 +31,7 @@ from typing import Any
 
 from crawler.errors import GovlinksError
 from crawler.urls import site_id
+from demo.offtopic import OFF_TOPIC_ROLE, OFF_TOPIC_THEME, plant_off_topic, relevance_truth
 from demo.pages import (
     MAX_DEPTH,
     SiteSpec,
@@ -39,7 +40,6 @@ from demo.pages import (
     site_paths,
     site_url,
 )
-from demo.offtopic import OFF_TOPIC_ROLE, OFF_TOPIC_THEME, plant_off_topic, relevance_truth
 from demo.truth import compute_truth, derive_codes
 from demo.vocab import QUALIFIERS, host_words, slugify
 from seeds.vocabulary import load_vocabulary

@@ -65,7 +65,7 @@ def relevance_truth(spec: WebSpec, statuses: dict[str, str]) -> dict[str, Any]:
     ``out_scored``, ``out_off_topic``, ``in_scored``, ``in_off_topic``; and ``off_topic``,
     each planted link as ``{source, source_norm, target_norm, anchor, count}``.
     """
-    per_site = {s.id: Counter() for s in spec.sites}
+    per_site: dict[str, Counter[str]] = {s.id: Counter() for s in spec.sites}
     planted: Counter[tuple[str, str, str, str]] = Counter()
     for site in spec.sites:
         if statuses[site.id] != "ok":
@@ -102,9 +102,9 @@ def relevance_check(truth: dict[str, Any], links: pd.DataFrame) -> dict[str, flo
     ``links``: :attr:`graphs.relevance.Relevance.links` (``source_norm``, ``target_norm``,
     ``relevant``). Links are matched by source page and target URL, occurrence by occurrence.
     """
-    planted = Counter(
-        {(x["source_norm"], x["target_norm"]): x["count"] for x in truth["relevance"]["off_topic"]}
-    )
+    planted: Counter[tuple[str, str]] = Counter()
+    for x in truth["relevance"]["off_topic"]:
+        planted[(x["source_norm"], x["target_norm"])] += x["count"]
     flagged = links[~links["relevant"].astype(bool)]
     found = Counter(zip(flagged["source_norm"], flagged["target_norm"], strict=True))
     hits = sum((found & planted).values())

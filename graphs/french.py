@@ -21,21 +21,20 @@ __all__ = ["STOP_WORDS", "Stemmer", "stems"]
 
 # Snowball's French stop words (snowballstem.org, BSD), the verb forms it lists
 # included, plus the other elisions and navigation words.
-STOP_WORDS = frozenset(
-    """
-    au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma mais me même mes
-    moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un
-    une vos votre vous c d j l à m n s t y été étée étées étés étant étante étants étantes suis es est
-    sommes êtes sont serai seras sera serons serez seront serais serait serions seriez seraient étais
-    était étions étiez étaient fus fut fûmes fûtes furent sois soit soyons soyez soient fusse fusses fût
-    fussions fussiez fussent ayant ayante ayantes ayants eu eue eues eus ai as avons avez ont aurai auras
-    aura aurons aurez auront aurais aurait aurions auriez auraient avais avait avions aviez avaient eut
-    eûmes eûtes eurent aie aies ait ayons ayez aient eusse eusses eût eussions eussiez eussent
-    ceci cela celà cet cette ici ils les leurs quel quels quelle quelles sans soi lorsque puis si tout
-    tous toute toutes plus moins très aussi ainsi alors comme donc dont où car ni or selon sous vers
-    chez entre depuis pendant avant après contre cliquez savoir voir lire page accueil
-    """.split()
-)
+_STOP_TEXT = """
+au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma mais me même mes
+moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un
+une vos votre vous c d j l à m n s t y été étée étées étés étant étante étants étantes suis es est
+sommes êtes sont serai seras sera serons serez seront serais serait serions seriez seraient étais
+était étions étiez étaient fus fut fûmes fûtes furent sois soit soyons soyez soient fusse fusses fût
+fussions fussiez fussent ayant ayante ayantes ayants eu eue eues eus ai as avons avez ont aurai auras
+aura aurons aurez auront aurais aurait aurions auriez auraient avais avait avions aviez avaient eut
+eûmes eûtes eurent aie aies ait ayons ayez aient eusse eusses eût eussions eussiez eussent
+ceci cela celà cet cette ici ils les leurs quel quels quelle quelles sans soi lorsque puis si tout
+tous toute toutes plus moins très aussi ainsi alors comme donc dont où car ni or selon sous vers
+chez entre depuis pendant avant après contre cliquez savoir voir lire page accueil
+"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
