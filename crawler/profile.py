@@ -116,8 +116,8 @@ def _main_text(main: etree._Element, limit: int) -> str:
             text = el.tail if el is not main else None
         if text and not text.isspace():
             parts.append(text)
-            size += len(text)
-            if size > limit * 2:  # white space collapses: keep some margin
+            size += len(text.strip())
+            if size > limit * 1.2:  # runs of white space inside collapse too: some margin
                 break
     return crawled_text(" ".join(parts), limit)
 
@@ -162,6 +162,8 @@ def link_context(el: etree._Element, anchor: str, *, limit: int = MAX_CONTEXT) -
     block = next((a for a in el.iterancestors() if a.tag in _BLOCKS), None)
     if block is None:
         return None
+    if len(block) == 1 and not (block.text or "").strip() and not (el.tail or "").strip():
+        return None  # the link alone in its block (a list of links): nothing around it
     text = crawled_text(block.text_content(), 4000)
     at = text.find(anchor) if anchor else -1
     if at < 0:
