@@ -270,8 +270,10 @@ def analyse(
         notes.append(f"Hub site {', '.join(missing)} is not a seed site: hops from it are not counted.")
     if relevance is None and crawl is not None:
         notes.append(
-            "The crawl kept no page text (--no-text, or a store of an older govlinks): "
-            "the relevance of links is not assessed."
+            _(
+                "The crawl kept no page text (--no-text, or a store of an older govlinks): "
+                "the relevance of links is not assessed."
+            )
         )
     if not checked:
         notes.append(
