@@ -2,7 +2,7 @@
 
 What relevance (``graphs/relevance.py``) compares is the *stems* of the content
 words of two texts: "logements" and "logement" are one term, "le", "de", "vous"
-are none. Tokens are runs of two or more letters, lower-cased (digits and
+are none. Tokens are runs of two or more Latin letters, lower-cased (digits and
 elided articles such as the ``l`` of ``l'aide`` dropped); stop words are the
 Snowball French list (BSD licence) with the other elisions and a few words every
 administrative page uses ("cliquez", "ici", "savoir", "plus"); stems are those of
@@ -36,7 +36,9 @@ chez entre depuis pendant avant après contre cliquez savoir voir lire page accu
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
-_WORD = re.compile(r"[^\W\d_]{2,}")
+# Latin letters, those of French included: twice as fast as the Unicode class [^\W\d_],
+# and the same words on French pages (other scripts are not words here).
+_WORD = re.compile(r"[a-zà-öø-ÿœæ]{2,}")
 
 Stemmer = Callable[[str], str]
 

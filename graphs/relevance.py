@@ -66,6 +66,7 @@ RELEVANCE_COLUMNS = (
 RELEVANCE_FLOATS = frozenset({"out_relevant_share", "in_relevant_share"})
 _LINK_COLUMNS = ["source_site", "source_norm", "target_site", "target_norm", "target_url", "anchor"]
 _EXAMPLES = 3  # off-topic links shown per site
+_CHUNK = 20_000  # links scored at once: the rows gathered for them stay a few tens of MB
 
 
 @dataclass
@@ -108,9 +109,9 @@ FIELD_WEIGHTS = (3, 2, 2, 1)
 def _profile_terms(text: str) -> Counter[str]:
     """Stem counts of a profile (crawler/profile.py: one line per field), fields weighted."""
     lines = text.split("\n", 3)
-    counts: Counter[str] = Counter()
-    for k, line in enumerate(lines):
-        weight = FIELD_WEIGHTS[min(k, len(FIELD_WEIGHTS) - 1)]
+    counts: Counter[str] = Counter(stems(lines[-1])) if len(lines) == 4 else Counter()
+    for k, line in enumerate(lines[:3]):
+        weight = FIELD_WEIGHTS[k]
         for term in stems(line):
             counts[term] += weight
     return counts
@@ -244,9 +245,10 @@ def score_links(
     by_final: dict[str, int] = {}
     home: dict[str, int] = {}
     for frame in frames:
-        for page_id, site, kind, norm, final_norm, depth, text in frame[
-            ["page_id", "site", "kind", "norm", "final_norm", "depth", "profile"]
-        ].itertuples(index=False, name=None):
+        columns = ("page_id", "site", "kind", "norm", "final_norm", "depth", "profile")
+        for page_id, site, kind, norm, final_norm, depth, text in zip(
+            *(frame[c].tolist() for c in columns), strict=True
+        ):  # lists, not the frame's rows: ~10x faster over Arrow-backed strings
             is_home = kind == "page" and depth == 0
             in_targets = norm in wanted_norms or final_norm in wanted_norms
             row = corpus.add(text or "", keep=page_id in sources or in_targets or is_home)
@@ -264,7 +266,7 @@ def score_links(
     targets = np.asarray(
         [
             by_norm.get(n, by_final.get(n, home.get(s, -1)))
-            for n, s in zip(links["target_norm"], links["target_site"], strict=True)
+            for n, s in zip(links["target_norm"].tolist(), links["target_site"].tolist(), strict=True)
         ],
         dtype=np.int64,
     )
@@ -274,11 +276,15 @@ def score_links(
     pages = corpus.matrix(corpus.rows, idf)
     words = (kept["anchor"].fillna("") + " " + kept["context"].fillna("")).str.strip()
     codes, texts = pd.factorize(words)
-    link_matrix = corpus.matrix([corpus.counts(t) for t in texts], idf)
-    source_rows = np.asarray([row_of.get(p, zero) for p in kept["source_page"]], dtype=np.int64)
-    sim = similarities(
-        link_matrix[codes], pages[source_rows], pages[targets[scored]], page_weight=page_weight
-    )
+    link_matrix = corpus.matrix([corpus.counts(t) for t in texts.tolist()], idf)
+    source_rows = np.asarray([row_of.get(p, zero) for p in kept["source_page"].tolist()], dtype=np.int64)
+    target_rows = targets[scored]
+    sim = np.empty(len(kept))
+    for start in range(0, len(kept), _CHUNK):  # one chunk of rows at a time: bounded memory
+        part = slice(start, start + _CHUNK)
+        sim[part] = similarities(
+            link_matrix[codes[part]], pages[source_rows[part]], pages[target_rows[part]], page_weight
+        )
     out = kept[_LINK_COLUMNS].copy()
     out["similarity"] = sim
     out["relevant"] = sim >= threshold
