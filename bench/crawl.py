@@ -3,6 +3,7 @@
     python bench/crawl.py [--sites 100] [--pages 100] [--page-kb 25] [--links 60]
     python bench/crawl.py --rss-sites 650     # also: peak RSS of a 650-site crawl
     python bench/crawl.py --store-sites 650   # also: store size with and without --no-text
+    python bench/crawl.py --ab 3              # only: text vs --no-text, 3 interleaved rounds
 
 Every contender crawls the same generated web through the same local server
 (run in its own process, so the crawler has a core to itself), at full speed
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import shutil
+import statistics
 import sys
 import time
 from datetime import date
@@ -129,6 +131,29 @@ def print_growth(text_db: Path, bare_db: Path) -> dict[str, float]:
     return {"with_text": with_text, "without_text": without, "pages": pages, "growth_per_page": growth}
 
 
+def text_ab(args: argparse.Namespace, out: Path) -> dict[str, object]:
+    """Interleaved rounds of ``govlinks crawl`` with and without text on one web and server.
+
+    One pair after the other (as in :func:`throughput`) measures the machine's load as
+    much as the crawl when other jobs come and go; alternating them, ``--ab`` rounds,
+    and comparing medians does not.
+    """
+    folder = web(out, sites=args.sites, pages=args.pages, page_kb=args.page_kb, links=args.links)
+    log = out / "server-log-ab.jsonl"
+    rates: dict[str, list[float]] = {"text": [], "no-text": []}
+    with server(folder, log) as srv:
+        start = 0
+        for k in range(args.ab):
+            for name, extra in (("text", ()), ("no-text", ("--no-text",))):
+                cmd = govlinks_crawl(folder, out / f"ab-{name}.db", extra=extra)
+                run, start = timed(f"govlinks crawl ({name})", cmd, srv.proxy_env, log, start)
+                rates[name].append(run.pages_per_s)
+                print(f"round {k + 1} {name:8s} {run.pages} pages {run.pages_per_s:6.1f} pages/s", flush=True)
+    with_text, without = statistics.median(rates["text"]), statistics.median(rates["no-text"])
+    print(f"medians: {with_text:.1f} pages/s with text, {without:.1f} without: {with_text / without:.2f}x")
+    return {"rates": rates, "ratio": with_text / without}
+
+
 def store_growth(args: argparse.Namespace, out: Path) -> dict[str, object]:
     """Crawl a web of ``--store-sites`` sites with and without text: time, RSS and store size."""
     folder = web(out, sites=args.store_sites, pages=args.pages, page_kb=args.page_kb, links=args.links)
@@ -174,6 +199,7 @@ def main() -> None:
         "--store-sites", type=int, default=0, help="also the store's growth with text on this many sites"
     )
     parser.add_argument("--skip-baselines", action="store_true", help="only govlinks, with and without text")
+    parser.add_argument("--ab", type=int, default=0, help="only: this many interleaved rounds, text or not")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -183,6 +209,10 @@ def main() -> None:
         flush=True,
     )
     t0 = time.perf_counter()
+    if args.ab:
+        save(args.out, "crawl-text-ab", text_ab(args, args.out))
+        print(f"(bench took {time.perf_counter() - t0:.0f} s)")
+        return
     runs = throughput(args, args.out)
     result = {"args": vars(args), "runs": [r.__dict__ for r in runs]}
     if args.rss_sites:

@@ -37,6 +37,7 @@ is the one function that reads a store.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 from scipy import sparse
 
 from graphs.french import stems
@@ -73,6 +75,8 @@ RELEVANCE_COLUMNS = (
 )  # fmt: skip
 RELEVANCE_FLOATS = frozenset({"out_relevant_share", "in_relevant_share"})
 _LINK_COLUMNS = ["source_site", "source_norm", "target_site", "target_norm", "target_url", "anchor"]
+# Text columns of the links kept as categoricals: each value is repeated on many links.
+_TEXT_COLUMNS = (*_LINK_COLUMNS, "context")
 _EXAMPLES = 3  # off-topic links shown per site
 _CHUNK = 20_000  # links scored at once: the rows gathered for them stay a few tens of MB
 
@@ -125,6 +129,39 @@ def _profile_terms(text: str) -> Counter[str]:
     return counts
 
 
+class _Rows:
+    """Term counts of texts, one row each, as the arrays of a sparse matrix.
+
+    Arrays, not a dict per text: 65,000 profiles of ~150 terms weigh ~80 MB as dicts
+    of Python ints, ~8 MB here.
+    """
+
+    def __init__(self) -> None:
+        self.indices = array("l")
+        self.counts = array("l")
+        self.indptr = array("l", [0])
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def append(self, counts: dict[int, int]) -> int:
+        self.indices.extend(counts)
+        self.counts.extend(counts.values())
+        self.indptr.append(len(self.indices))
+        return len(self) - 1
+
+    def matrix(self, idf: np.ndarray) -> sparse.csr_matrix:
+        """TF-IDF rows (1 + log tf), each of unit length (zero rows stay zero), plus one zero row."""
+        indptr = np.append(np.frombuffer(self.indptr, dtype=np.int64), len(self.indices))
+        indices = np.frombuffer(self.indices, dtype=np.int64).astype(np.int32)
+        data = (1.0 + np.log(np.frombuffer(self.counts, dtype=np.int64))) * idf[indices]
+        lengths = np.diff(indptr)
+        norms = np.sqrt(np.bincount(np.repeat(np.arange(len(lengths)), lengths), data * data, len(lengths)))
+        norms[norms == 0] = 1.0
+        data /= np.repeat(norms, lengths)  # in place: no second copy of the matrix
+        return sparse.csr_matrix((data, indices, indptr.astype(np.int32)), shape=(len(lengths), len(idf)))
+
+
 class _Corpus:
     """Term ids and document frequencies of the page profiles, and the counts of the pages kept."""
 
@@ -132,7 +169,7 @@ class _Corpus:
         self.vocab: dict[str, int] = {}
         self.df: list[int] = []
         self.docs = 0
-        self.rows: list[dict[int, int]] = []  # term counts of the pages kept, in row order
+        self.rows = _Rows()  # term counts of the pages kept, in row order
 
     def add(self, text: str, keep: bool) -> int:
         """Count a page profile in; return its row (-1 when not kept)."""
@@ -146,10 +183,7 @@ class _Corpus:
             df[j] += 1
             counts[j] = n
         self.docs += 1
-        if not keep:
-            return -1
-        self.rows.append(counts)
-        return len(self.rows) - 1
+        return self.rows.append(counts) if keep else -1
 
     def counts(self, text: str) -> dict[int, int]:
         """Term counts of a text outside the corpus (words the profiles never use are dropped)."""
@@ -160,25 +194,6 @@ class _Corpus:
     def idf(self) -> np.ndarray:
         df = np.asarray(self.df, dtype=np.float64)
         return np.log((1.0 + self.docs) / (1.0 + df)) + 1.0
-
-    def matrix(self, rows: list[dict[int, int]], idf: np.ndarray) -> sparse.csr_matrix:
-        """TF-IDF rows (1 + log tf), each of unit length (zero rows stay zero), plus one zero row."""
-        indptr = [0]
-        indices: list[int] = []
-        data: list[float] = []
-        for counts in rows:
-            indices.extend(counts)
-            data.extend(counts.values())
-            indptr.append(len(indices))
-        indptr.append(len(indices))  # the zero row: a missing text
-        m = sparse.csr_matrix(
-            (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr),
-            shape=(len(rows) + 1, len(idf)),
-        )
-        m.data = (1.0 + np.log(m.data)) * idf[m.indices]
-        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sparse.csr_matrix(sparse.diags(1.0 / norms) @ m)
 
 
 def _rowdot(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:
@@ -206,8 +221,27 @@ def similarities(
     return np.clip(sim, 0.0, 1.0)
 
 
+def _compact(links: pd.DataFrame | Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """One frame of links whose text columns are categoricals (650,000 links: 46 MB, not 290)."""
+    frames = [links] if isinstance(links, pd.DataFrame) else links
+    parts = [f.astype({c: "category" for c in _TEXT_COLUMNS}) for f in frames]
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="category") for c in _TEXT_COLUMNS}).assign(source_page=0)
+    columns: dict[str, Any] = {}
+    for c in parts[0].columns:
+        if c in _TEXT_COLUMNS:
+            columns[c] = union_categoricals(
+                [p[c].astype(object).astype("category") for p in parts], sort_categories=True
+            )  # sorted, as one frame's categories are: groups and ties in the same order
+        else:
+            columns[c] = np.concatenate([p[c].to_numpy() for p in parts])
+    return pd.DataFrame(columns)
+
+
 def score_links(
-    links: pd.DataFrame,
+    links: pd.DataFrame | Iterable[pd.DataFrame],
     profiles: pd.DataFrame | Iterable[pd.DataFrame],
     *,
     threshold: float,
@@ -217,7 +251,7 @@ def score_links(
 
     Parameters
     ----------
-    links : DataFrame
+    links : DataFrame or iterable of DataFrames
         ``Reads.text_links``: source_page, source_norm, source_site, target_site,
         target_norm, target_url, anchor, context.
     profiles : DataFrame or iterable of DataFrames
@@ -243,7 +277,7 @@ def score_links(
     >>> [int(r.sites.at["b", c]) for c in ("in_scored", "in_relevant", "out_scored", "out_relevant")]
     [1, 1, 1, 0]
     """
-    links = links.reset_index(drop=True)
+    links = _compact(links)
     frames = [profiles] if isinstance(profiles, pd.DataFrame) else profiles
     sources = set(links["source_page"])
     wanted_norms = set(links["target_norm"])
@@ -279,12 +313,21 @@ def score_links(
         dtype=np.int64,
     )
     scored = targets >= 0
-    kept = links[scored].reset_index(drop=True)
+    kept = links if scored.all() else links[scored].reset_index(drop=True)
     idf = corpus.idf()
-    pages = corpus.matrix(corpus.rows, idf)
-    words = (kept["anchor"].fillna("") + " " + kept["context"].fillna("")).str.strip()
-    codes, texts = pd.factorize(words)
-    link_matrix = corpus.matrix([corpus.counts(t) for t in texts.tolist()], idf)
+    pages = corpus.rows.matrix(idf)
+    # One vector per distinct (anchor, context) pair, not per link; code 0 is "no text".
+    anchors, contexts = kept["anchor"].array, kept["context"].array
+    anchor_text = np.concatenate([[""], anchors.categories.to_numpy(dtype=object)])
+    context_text = np.concatenate([[""], contexts.categories.to_numpy(dtype=object)])
+    n = len(context_text)
+    pairs = (anchors.codes.astype(np.int64) + 1) * n + contexts.codes + 1
+    codes, unique_pairs = pd.factorize(pairs)
+    texts = [f"{anchor_text[p // n]} {context_text[p % n]}" for p in unique_pairs.tolist()]
+    link_rows = _Rows()
+    for text in texts:
+        link_rows.append(corpus.counts(text))
+    link_matrix = link_rows.matrix(idf)
     source_rows = np.asarray([row_of.get(p, zero) for p in kept["source_page"].tolist()], dtype=np.int64)
     target_rows = targets[scored]
     sim = np.empty(len(kept))
@@ -293,9 +336,7 @@ def score_links(
         sim[part] = similarities(
             link_matrix[codes[part]], pages[source_rows[part]], pages[target_rows[part]], page_weight
         )
-    out = kept[_LINK_COLUMNS].copy()
-    out["similarity"] = sim
-    out["relevant"] = sim >= threshold
+    out = kept[_LINK_COLUMNS].assign(similarity=sim, relevant=sim >= threshold)
     return Relevance(
         links=out,
         edges=_edges(out),
@@ -308,11 +349,12 @@ def score_links(
 def _edges(links: pd.DataFrame) -> pd.DataFrame:
     if not len(links):
         return pd.DataFrame(columns=["source", "target", "scored", "relevant", "similarity"])
-    grouped = links.groupby(["source_site", "target_site"], sort=True)
+    grouped = links.groupby(["source_site", "target_site"], sort=True, observed=True)
     edges = grouped.agg(
         scored=("relevant", "size"), relevant=("relevant", "sum"), similarity=("similarity", "mean")
     ).reset_index()
     edges = edges.rename(columns={"source_site": "source", "target_site": "target"})
+    edges["source"], edges["target"] = edges["source"].astype(str), edges["target"].astype(str)
     edges["relevant"] = edges["relevant"].astype(int)
     return edges
 
@@ -323,8 +365,9 @@ def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
 
 def _sites(links: pd.DataFrame) -> pd.DataFrame:
     """Per-site figures (RELEVANCE_COLUMNS) and a few off-topic examples per linking site."""
-    out = links.groupby("source_site")["relevant"].agg(["size", "sum"])
-    inn = links.groupby("target_site")["relevant"].agg(["size", "sum"])
+    out = links.groupby("source_site", observed=True)["relevant"].agg(["size", "sum"])
+    inn = links.groupby("target_site", observed=True)["relevant"].agg(["size", "sum"])
+    out.index, inn.index = out.index.astype(str), inn.index.astype(str)
     index = sorted(set(out.index) | set(inn.index))
     sites = pd.DataFrame(index=pd.Index(index, name="site"))
     sites["out_scored"] = out["size"].reindex(index).fillna(0).astype(int)
@@ -335,7 +378,7 @@ def _sites(links: pd.DataFrame) -> pd.DataFrame:
     sites["in_relevant_share"] = _share(sites["in_relevant"], sites["in_scored"])
     examples: dict[str, list[str]] = {}
     off = links[~links["relevant"]].sort_values(["source_site", "similarity", "target_url"])
-    for site, rows in off.groupby("source_site", sort=True):
+    for site, rows in off.groupby("source_site", sort=True, observed=True):
         shown = rows.drop_duplicates("anchor").head(_EXAMPLES)
         examples[str(site)] = [
             f"«{r.anchor}» → {r.target_url} ({r.similarity:.2f})" for r in shown.itertuples(index=False)
@@ -358,7 +401,9 @@ def load_relevance(store: Store, crawl_id: int, *, threshold: float) -> Relevanc
     if not store.reads.has_text(crawl_id):
         return None
     return score_links(
-        store.reads.text_links(crawl_id), store.reads.page_profiles(crawl_id), threshold=threshold
+        store.reads.text_links(crawl_id, chunksize=20_000),
+        store.reads.page_profiles(crawl_id),
+        threshold=threshold,
     )
 
 

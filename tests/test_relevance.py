@@ -244,3 +244,16 @@ def test_planted_off_topic_links_are_found_at_the_published_threshold(seed: int)
     flagged = find(G, site_metrics(G), relevance=found.sites)
     planted = [s for s, d in truth["sites"].items() if d["role"] == OFF_TOPIC_ROLE]
     assert flagged[flagged["code"] == "off_topic_links"]["site"].tolist() == planted
+
+
+def test_links_and_profiles_read_in_chunks_score_the_same() -> None:
+    pages_frame, links_frame = offline_crawl(build_spec(seed=5))
+    whole = score_links(links_frame, pages_frame, threshold=THRESHOLD)
+    chunks = score_links(
+        (links_frame.iloc[i : i + 500] for i in range(0, len(links_frame), 500)),
+        (pages_frame.iloc[i : i + 70] for i in range(0, len(pages_frame), 70)),
+        threshold=THRESHOLD,
+    )
+    assert len(whole.links) == len(links_frame) > 3000
+    for a, b in ((whole.links, chunks.links), (whole.edges, chunks.edges), (whole.sites, chunks.sites)):
+        pd.testing.assert_frame_equal(a.astype(str), b.astype(str))

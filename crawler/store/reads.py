@@ -183,7 +183,15 @@ class Reads:
             chunksize=chunksize,
         )
 
-    def text_links(self, crawl_id: int) -> pd.DataFrame:
+    @overload
+    def text_links(self, crawl_id: int, *, chunksize: None = None) -> pd.DataFrame: ...
+
+    @overload
+    def text_links(self, crawl_id: int, *, chunksize: int) -> Iterator[pd.DataFrame]: ...
+
+    def text_links(
+        self, crawl_id: int, *, chunksize: int | None = None
+    ) -> pd.DataFrame | Iterator[pd.DataFrame]:
         """Content links from a page to another seed site, with their words, for relevance.
 
         Columns: source_page (page id), source_norm, source_site, target_site,
@@ -193,15 +201,21 @@ class Reads:
         out: the same on every page, they say nothing about the page they sit in.
         Driven by the crawl's pages and ``links_page``: 3x faster than through
         ``links_norm`` and a sort (100,000 links of 155,000: 2.1 s vs 7.2 s, loaded machine).
+        With ``chunksize``, an iterator of frames: the rows of 650,000 links fetched at
+        once weigh ~1 GB as Python objects before they become a 290 MB frame.
         """
-        return self._frame(
+        import pandas as pd
+
+        return pd.read_sql_query(
             """SELECT l.page_id AS source_page, p.norm AS source_norm, l.source_site, l.target_site,
                       l.target_norm, l.target_url, l.anchor, l.context
                FROM pages p JOIN links l ON l.page_id = p.id
                WHERE p.crawl_id = ? AND l.internal = 0 AND l.template = 0
                  AND l.target_site IS NOT NULL AND l.target_site <> l.source_site
                ORDER BY p.norm, l.rowid""",
-            (crawl_id,),
+            self._conn,
+            params=(crawl_id,),
+            chunksize=chunksize,
         )
 
     def has_text(self, crawl_id: int) -> bool:
