@@ -82,6 +82,7 @@ def crawl(**kw: Any) -> None:
         check_links=kw["check_links"],
         keep_internal=kw["keep_internal"],
         timeout=kw["timeout"],
+        retries=kw["retries"],
         max_page_bytes=kw["max_page_bytes"],
         quiet=kw["quiet"],
         progress=sys.stderr.isatty() and not kw["quiet"],

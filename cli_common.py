@@ -293,6 +293,13 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
             help="Seconds before a request times out.",
         ),
         click.option(
+            "--retries",
+            default=2,
+            show_default=True,
+            type=click.IntRange(0),
+            help="Times a request is asked again after a timeout, a dropped connection, 429 or 5xx.",
+        ),
+        click.option(
             "--max-page-bytes",
             default=10 * 1024 * 1024,
             show_default=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -104,7 +104,13 @@ CREATE TABLE checks (
 );
 """
 
+# Version 2: how a link check was resolved when no request of its own was sent.
+_CHECKS_RESOLVED_FROM = """
+ALTER TABLE checks ADD COLUMN resolved_from TEXT;
+"""
+
 MIGRATIONS: dict[int, str] = {
     # version reached -> script; version 1 is the initial schema.
     1: _SCHEMA_V1,
+    2: _CHECKS_RESOLVED_FROM,
 }
