@@ -34,8 +34,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from crawler.items import Link, LinkCheck, Page
-from crawler.store import utcnow
+from crawler.items import FrontierRow, Link, LinkCheck, Page
+from crawler.store import Store, utcnow
 from crawler.urls import SiteIndex, normalize_url
 
 __all__ = ["RECENT", "Answer", "Fetch", "Schedule", "Stopped"]
@@ -107,6 +107,24 @@ class Schedule:
     def _inc(self, key: str, n: int = 1) -> None:
         if self.stats is not None and n:
             self.stats.inc_value(f"govlinks/{key}", n)
+
+    def resume(self, store: Store, crawl_id: int) -> tuple[list[FrontierRow], list[tuple[str, str]]]:
+        """The books of a crawl from its store: (pages still owed, outside URLs not checked yet).
+
+        A new crawl owes its seed pages; a resumed one what its stored pages led to.
+        Link targets found so far wait for their site, as before the interruption.
+        """
+        self.seen.update(store.known_norms(crawl_id))
+        self.landed.update(set(store.target_landings(crawl_id)) - self.seen)
+        self.targets_planned.update(store.target_counts(crawl_id))
+        for check in store.stored_checks(crawl_id):
+            self.checked.add(check.norm)
+            self.check_answers[check.norm] = check
+        for norm, url, site in store.unknown_targets(crawl_id):
+            if site in self.wanted:
+                self.candidates.setdefault(site, {})[norm] = url
+        pending = [p for p in store.pending_frontier(crawl_id) if p.site in self.wanted]
+        return pending, store.unchecked_external(crawl_id) if self.check_links else []
 
     # -- sites ---------------------------------------------------------------------------
 

@@ -200,21 +200,8 @@ class GovlinksSpider(scrapy.Spider):
         """What the crawl still owes: seed pages for a new crawl, the rest on resume."""
         schedule = self.schedule
         with Store.open(self.db) as store:
-            schedule.seen.update(store.known_norms(self.crawl_id))
-            schedule.landed.update(set(store.target_landings(self.crawl_id)) - schedule.seen)
+            pending, unchecked = schedule.resume(store, self.crawl_id)
             self.planned.update(store.frontier_counts(self.crawl_id))
-            schedule.targets_planned.update(store.target_counts(self.crawl_id))
-            pending = store.pending_frontier(self.crawl_id)
-            unknown = store.unknown_targets(self.crawl_id)
-            for check in store.stored_checks(self.crawl_id):
-                schedule.checked.add(check.norm)
-                schedule.check_answers[check.norm] = check
-            unchecked = store.unchecked_external(self.crawl_id) if self.check_links else []
-        wanted = set(self.sites)
-        for norm, url, site in unknown:  # before any answer can finish a site
-            if site in wanted:
-                schedule.candidates.setdefault(site, {})[norm] = url
-        pending = [p for p in pending if p.site in wanted]
         self.stats.set_value("govlinks/resumed_requests", len(pending))
         for p in pending:
             yield self._request(p.url, p.site, p.norm, p.depth, "page")
@@ -229,17 +216,22 @@ class GovlinksSpider(scrapy.Spider):
     def _on_idle(self) -> None:
         """Nothing left to fetch: send as is what still waits on another answer (a cycle)."""
         self.crawler.signals.send_catch_log(store_flush)
-        left = self.schedule.leftovers()
         requests = []
-        for stop in left:
-            if stop.follow is not None:
-                stop.follow.meta["gl_nostop"] = True
-                stop.follow.meta.setdefault("gl_parked", True)
-                requests.append(stop.follow)
+        for stop in self.schedule.leftovers():
+            if stop.follow is not None:  # a redirect not followed: follow it now
+                request = stop.follow
+                request.meta.setdefault("gl_parked", True)
+                self.pending[request.meta["gl_site"]] += 1
+            elif stop.kind == "check":  # a check that waited for a chain: ask it
+                request = self._check_request(stop.url, stop.meta["gl_norm"], "HEAD")
+            else:
+                request = self._request(stop.url, stop.meta["gl_site"], stop.meta["gl_norm"], None, "target")
+            request.meta["gl_nostop"] = True
+            requests.append(request)
         if requests:
             self.stats.inc_value("govlinks/dedup/cycles", len(requests))
             logger.info("%d fetches waited on each other: sent as they are", len(requests))
-            for request in self._out(requests):
+            for request in requests:
                 self.crawler.engine.crawl(request)
             raise DontCloseSpider
 
@@ -411,8 +403,11 @@ class GovlinksSpider(scrapy.Spider):
             # Many servers refuse or mishandle HEAD: ask once more with GET.
             self.stats.inc_value("govlinks/checks_get_fallback")
             original = meta.get("redirect_urls", [response.url])[0]
+            fallback = self._check_request(original, meta["gl_norm"], "GET")
+            if meta.get("gl_nostop"):
+                fallback.meta["gl_nostop"] = True
             yield from self._out(settled)
-            yield self._check_request(original, meta["gl_norm"], "GET")
+            yield fallback
             return
         reasons = meta.get("redirect_reasons") or [None]
         self.stats.inc_value("govlinks/checks")

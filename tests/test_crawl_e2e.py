@@ -428,3 +428,23 @@ def test_link_checks_landing_on_known_pages_are_not_asked_again(tmp_path: Path) 
     assert not [a for a in asked if a[1] == "www.ancien-demo.fr"]  # one norm, one check
     assert assert_no_duplicate_requests(entries) == 0
     assert "requests not sent twice: 4 (link checks answered by another fetch 4)" in log.read_text()
+
+
+def test_checks_redirecting_to_each_other_end_as_loops(tmp_path: Path) -> None:
+    # two outside URLs, both linked, each redirecting to the other: each check waits for the
+    # other's answer; when nothing else is left, both are followed as they are, and loop
+    web = StaticWeb()
+    links = '<a href="https://x-demo.fr/a">x</a><a href="https://y-demo.fr/b">y</a>'
+    web.page("https://un-demo.gouv.fr/", html("Un", links, footer=""))
+    web.redirect("https://x-demo.fr/a", "https://y-demo.fr/b", 302)
+    web.redirect("https://y-demo.fr/b", "https://x-demo.fr/a", 302)
+    (tmp_path / "seeds.csv").write_text("url,name\nhttps://un-demo.gouv.fr/,Un\n", encoding="utf-8")
+    db, log = tmp_path / "g.db", tmp_path / "crawl.log"
+    with serve(web) as srv:
+        result = govlinks(["crawl", "--seeds", str(tmp_path / "seeds.csv"), "--db", str(db), "--delay",
+                           "0", "--check-links", "--log-file", str(log)], env=srv.proxy_env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    loop = "redirect loop: back to a URL already visited"
+    assert rows(db, "SELECT norm, status, error FROM checks ORDER BY norm") == [
+        ("x-demo.fr/a", None, loop), ("y-demo.fr/b", None, loop)]  # fmt: skip
+    assert "2 fetches waited on each other: sent as they are" in log.read_text()
