@@ -151,6 +151,8 @@ def _archive_settings(opts: CrawlOptions, live: dict[str, Any]) -> dict[str, Any
 
 
 def _live_settings(opts: CrawlOptions, *, crawl_id: int, n_sites: int) -> dict[str, Any]:
+    from scrapy.settings import default_settings  # here: the CLI loads Scrapy only to crawl
+
     concurrency = opts.concurrency or min(1000, max(16, n_sites * opts.per_site_concurrency))
     return {
         "BOT_NAME": "govlinks",
@@ -171,14 +173,25 @@ def _live_settings(opts: CrawlOptions, *, crawl_id: int, n_sites: int) -> dict[s
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.resolver.DnsReasons": 595,  # names a DNS failure before RetryMiddleware
             "crawler.proxy.ProxyRefusals": 590,  # sees a refused tunnel before RetryMiddleware
+            "crawler.slots.SlotsMiddleware": 90,
             "crawler.backoff.BackoffMiddleware": 560,  # before RetryMiddleware (550)
             "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
             "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+            # Redirects: loops cut short, pages the crawl fetches anyway not asked twice.
+            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+            "crawler.redirects.RedirectMiddleware": 600,
+            "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+            "crawler.redirects.MetaRefreshMiddleware": 580,
         },
         "HTTPERROR_ALLOW_ALL": True,
         # Only http(s) is ever fetched: no file:, data:, ftp: or s3: handler, whatever
-        # a link, a <base> or a redirect says.
+        # a link, a <base> or a redirect says; and only Scrapy retries (--retries).
         "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
+        "DOWNLOAD_HANDLERS_BASE": {
+            **default_settings.DOWNLOAD_HANDLERS_BASE,
+            "http": "crawler.handlers.HTTPDownloadHandler",
+            "https": "crawler.handlers.HTTPDownloadHandler",
+        },
         "COOKIES_ENABLED": False,
         "DOWNLOAD_MAXSIZE": opts.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
