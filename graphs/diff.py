@@ -25,7 +25,7 @@ import pandas as pd
 from graphs.analysis import DEFAULT_HUB, Analysis
 from graphs.config import FindingsConfig
 from graphs.groups import GROUPINGS
-from graphs.history import Snapshot, as_of, load_snapshot, pick_crawls, source_text
+from graphs.history import Snapshot, load_snapshot, pick_crawls
 from graphs.i18n import _
 from graphs.retired import retired_links
 
@@ -57,10 +57,9 @@ RETIRED_COLUMNS = ("source", "target_url", "reason", "pages")
 
 @dataclass(frozen=True)
 class Side:
-    """One end of a diff: the crawl, where it shows the web from, and its store."""
+    """One end of a diff: the crawl and its store."""
 
     crawl: CrawlInfo
-    source: tuple[str, str | None]
     store: str
 
     def as_dict(self) -> dict[str, Any]:
@@ -70,8 +69,8 @@ class Side:
             "store": self.store,
             "started_at": c.started_at,
             "finished_at": c.finished_at,
-            "as_of": as_of(c, {c.id: self.source}),
-            "source": source_text(self.source),
+            "as_of": c.as_of,
+            "source": c.source_label,
             "seeds_sha256": c.seeds_sha256,
             "sites": c.sites,
         }
@@ -310,8 +309,8 @@ def diff(
     edges, hidden_edges = _edge_changes(an_a, an_b, keep, min_change)
     sites, hidden_sites = _site_changes(an_a, an_b, common, min_change)
     d = CrawlDiff(
-        frm=Side(a.crawl, a.source, a.store),
-        to=Side(b.crawl, b.source, b.store),
+        frm=Side(a.crawl, a.store),
+        to=Side(b.crawl, b.store),
         common=common,
         sites_added=sorted(sites_b - sites_a),
         sites_removed=sorted(sites_a - sites_b),
@@ -350,8 +349,6 @@ def diff_crawls(
         to_id=to_id,
         from_id=from_id,
         from_crawls=from_store.crawls() if from_store is not None else None,
-        to_sources=store.reads.crawl_sources(),
-        from_sources=from_store.reads.crawl_sources() if from_store is not None else None,
         to_where=str(store.path),
         from_where=str(other.path),
     )

@@ -107,6 +107,13 @@ class CrawlInfo:
         return self.started_at
 
     @property
+    def source_label(self) -> str:
+        """Where the crawl's pages come from, as a reader sees it: ``live`` or ``archive 2015-06-01``."""
+        if self.source == "archive" and self.archive_at:
+            return f"archive {self.archive_at}"
+        return self.source
+
+    @property
     def running(self) -> bool:
         """True while the process that writes this crawl is alive."""
         return self.status == "running" and _pid_alive(self.pid)
