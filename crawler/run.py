@@ -75,11 +75,16 @@ class CrawlResult:
         return f"crawl {c.id} interrupted: continue with --resume"
 
     def summary(self) -> str:
-        """The end-of-crawl summary: totals, then errors by kind and failed sites if any."""
+        """The end-of-crawl summary: totals, then errors by kind and failed sites if any.
+
+        A crawl of an archive says which date it crawled: ``crawl 3 finished (archive
+        of 2015-06-01): ...``, so that a cron mail does not read it as today's web.
+        """
         c = self.crawl
         statuses = ", ".join(f"{status} {n}" for status, n in sorted(self.site_status.items()))
+        past = f" (archive of {c.archive_at})" if c.source == "archive" and c.archive_at else ""
         lines = [
-            f"crawl {c.id} {c.state}: {c.pages:,} pages, {c.links:,} cross-site links, "
+            f"crawl {c.id} {c.state}{past}: {c.pages:,} pages, {c.links:,} cross-site links, "
             f"{c.errors:,} page errors; sites: {statuses}"
         ]
         if self.error_counts:

@@ -152,7 +152,7 @@ def bipartite_graph(G: nx.DiGraph, by: str = "theme", labels: Mapping[str, str] 
 def crawl_slices(crawls: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
     """The time slice of each crawl: from when it shows the web to just before the next one.
 
-    ``crawls``: ``CrawlInfo.as_dict()`` and ``as_of``, in time order
+    ``crawls``: ``CrawlInfo.as_dict()`` (with its ``as_of``), in time order
     (:func:`graphs.history.finished_crawls`). A slice starts at the crawl's ``as_of``,
     so a crawl of the 2015 archive run in 2026 is a 2015 slice. GEXF 1.3 intervals
     are closed, so a slice ends one second before the next crawl's starts; the last
@@ -260,7 +260,7 @@ def write_history_gexf(
     if not crawls:
         raise GovlinksError(f"{store.path}: no finished crawl to export")
     graphs = [style_graph(graph_of(c.id), theme_order=theme_order) for c in crawls]
-    slices = crawl_slices([{**c.as_dict(), "as_of": c.as_of} for c in crawls])
+    slices = crawl_slices([c.as_dict() for c in crawls])
     H = history_graph(graphs, slices)
     ids = ", ".join(str(c.id) for c in crawls)
     write_gexf(H, path, description=f"govlinks site graph, crawls {ids}, one time slice per crawl")

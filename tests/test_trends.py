@@ -146,5 +146,10 @@ def test_crawls_sorted_in_time_by_the_report(tmp_path: Path) -> None:
     frm = json.loads(diff.stdout)["from"]
     assert (frm["as_of"], frm["source"]) == (past, "archive 2015-06-01")
     assert [h["as_of"] for h in doc["history"]] == [past, doc["crawl"]["started_at"]]
+    assert (doc["crawl"]["source"], doc["crawl"]["archive_at"], doc["crawl"]["as_of"]) == (
+        "live",
+        None,
+        doc["crawl"]["started_at"],
+    )
     table = report("--db", str(db), "--crawl", "1")
     assert "Since crawl 2 (2015-06-01, archive 2015-06-01): " in table

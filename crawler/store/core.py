@@ -126,6 +126,7 @@ class CrawlInfo:
         return self.status
 
     def as_dict(self) -> dict[str, Any]:
+        """The crawl as the report's JSON writes it (key ``crawl``): the row, its state and ``as_of``."""
         return {
             "id": self.id,
             "started_at": self.started_at,
@@ -138,6 +139,10 @@ class CrawlInfo:
             "pages": self.pages,
             "links": self.links,
             "errors": self.errors,
+            "source": self.source,
+            "archive_url": self.archive_url,
+            "archive_at": self.archive_at,
+            "as_of": self.as_of,
         }
 
 
