@@ -187,17 +187,15 @@ def _prepare(
                 f"{opts.seeds}: seed list changed since crawl {info.id} started; "
                 "resume with the same seed file or start a new crawl"
             )
-        for key in CrawlOptions.CRAWL_KEYS:
-            if key in info.settings:
-                setattr(opts, key, info.settings[key])
+        for key, value in CrawlOptions.stored_options(info.settings).items():
+            setattr(opts, key, value)
         store.claim_crawl(info.id)
         crawl_id = info.id
     else:
-        settings = {k: getattr(opts, k) for k in CrawlOptions.CRAWL_KEYS}
         crawl_id = store.start_crawl(
             seeds_path=str(Path(opts.seeds).resolve()),
             seeds_sha256=seeds.sha256,
-            settings=settings,
+            settings=opts.crawl_settings(),
             sites=seeds.seeds,
             archive_url=opts.archive_url,  # a crawl of the past (crawler/archive.py)
             archive_at=opts.archive_at,

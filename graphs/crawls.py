@@ -81,6 +81,8 @@ _FLAGS = {
     "check_links": "--check-links",
     "keep_internal": "--keep-internal",
 }
+# Options whose flag is not their name with dashes.
+_RENAMED = {"archive_url": "--archive", "archive_at": "--at", "archive_window": "--window"}
 # Options with no command-line flag, shown as name=value.
 _INTERNAL = ("retries", "max_targets_per_site", "max_links_per_page")
 
@@ -91,6 +93,9 @@ def options_text(options: Mapping[str, Any]) -> str:
     >>> options_text({"max_depth": 4, "delay": 0.0, "check_links": True, "obey_robots": False,
     ...               "sites": ["a.fr", "b.fr"], "retries": 5})
     '--max-depth 4 --delay 0 --check-links --ignore-robots --site a.fr --site b.fr retries=5'
+    >>> options_text({"archive_url": "http://127.0.0.1:8080/web/", "archive_at": "2015-06-01",
+    ...               "archive_window": "1y", "archive_rate": 20.0})
+    '--archive http://127.0.0.1:8080/web/ --at 2015-06-01 --window 1y --archive-rate 20'
     """
     from crawler.settings import CrawlOptions
 
@@ -104,7 +109,7 @@ def options_text(options: Mapping[str, Any]) -> str:
             parts.append(f"{key}={value}")
         else:
             shown = format(value, "g") if isinstance(value, float) else value
-            parts.append(f"--{key.replace('_', '-')} {shown}")
+            parts.append(f"{_RENAMED.get(key) or '--' + key.replace('_', '-')} {shown}")
     return " ".join(parts)
 
 

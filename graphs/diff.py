@@ -277,8 +277,9 @@ def _notes(d: CrawlDiff, a: Snapshot, b: Snapshot) -> list[str]:
 def _settings_changed(a: CrawlInfo, b: CrawlInfo) -> dict[str, tuple[Any, Any]]:
     from crawler.settings import CrawlOptions
 
-    keys = [k for k in CrawlOptions.CRAWL_KEYS if k in a.settings or k in b.settings]
-    return {k: (a.settings.get(k), b.settings.get(k)) for k in keys if a.settings.get(k) != b.settings.get(k)}
+    sa, sb = CrawlOptions.stored_options(a.settings), CrawlOptions.stored_options(b.settings)
+    keys = [k for k in CrawlOptions.CRAWL_KEYS if k in sa or k in sb]
+    return {k: (sa.get(k), sb.get(k)) for k in keys if sa.get(k) != sb.get(k)}
 
 
 def diff(
