@@ -160,11 +160,14 @@ class Snapshot:
         *,
         config: FindingsConfig | None = None,
         hub: str | Sequence[str] | None = DEFAULT_HUB,
+        journeys: bool = False,
     ) -> Analysis:
         """The analysis of the crawl, or of its ``sites`` only (the sites two crawls share).
 
         Reason codes and scores are those of ``govlinks report`` on the same graph;
-        evidence carries no broken-link examples (not read).
+        evidence carries no broken-link examples (not read). Journeys and link
+        recommendations only with ``journeys``: neither a diff nor a history
+        shows them, and they cost more than the rest of the analysis.
         """
         G = self.graph
         retired = self.retired
@@ -174,7 +177,7 @@ class Snapshot:
                 retired = retired[retired["source"].isin(set(sites))]
         return analyse(
             G, hub=hub, config=config, external=retired, labels=self.labels, crawl=self.crawl,
-            checked=self.checked,
+            checked=self.checked, journeys=journeys,
         )  # fmt: skip
 
 

@@ -212,7 +212,9 @@ def crawl_history(
 
     None when the reported crawl is not finished, or is the only finished crawl
     up to its date. Earlier crawls are analysed as the report analyses (the same
-    thresholds and hubs), each on its own seed list; the reported crawl's
+    thresholds and hubs), each on its own seed list, but without journeys and
+    link recommendations: a history shows neither, and they cost about a quarter
+    of each earlier crawl (``bench/diff.py --crawls 5``). The reported crawl's
     analysis is reused.
     """
     info = analysis.crawl

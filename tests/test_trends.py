@@ -7,7 +7,9 @@ import dataclasses
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -101,6 +103,32 @@ def test_table_and_html(two: Path, tmp_path: Path) -> None:
     chart = "data:image/svg+xml;base64,"
     assert html.count(chart) == pages["1"].count(chart) + 2
     assert html.index("Since the previous crawl") < html.index("Sites that do not carry users along")
+
+
+def test_earlier_crawls_are_analysed_without_journeys(two: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The history shows no journey: only the reported crawl computes them (the costly part)."""
+    import graphs.analysis
+    from crawler.store import Store
+    from graphs.trends import analyse_with_history
+
+    computed = []
+    journeys = graphs.analysis.all_journeys
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        computed.append(len(args[0]))
+        return journeys(*args, **kw)
+
+    monkeypatch.setattr(graphs.analysis, "all_journeys", counted)
+    with Store.open(two) as store:
+        a = analyse_with_history(store)
+        assert a.history is not None and [c.id for c in a.history.crawls] == [1, 2]
+        assert computed == [5]  # crawl 2 (5 sites), the one reported; not crawl 1
+        earlier = graphs.history.load_snapshot(store, 1)
+        full, light = earlier.analyse(journeys=True), earlier.analyse()
+    assert (len(full.journeys), len(light.journeys), len(light.recommendations)) == (2, 0, 0)
+    assert list(light.recommendations.columns) == list(full.recommendations.columns)
+    pd.testing.assert_frame_equal(light.sites, full.sites)
+    pd.testing.assert_frame_equal(light.findings, full.findings)
 
 
 # -- order in time and the choice of crawls ---------------------------------------------
