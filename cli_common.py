@@ -337,6 +337,11 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
             help="Also check link targets outside the seed sites (HEAD, then GET).",
         ),
         click.option("--keep-internal", is_flag=True, help="Store internal links too, not only counts."),
+        click.option(
+            "--no-text",
+            is_flag=True,
+            help="Keep no page text (profiles, text around links): no link relevance in reports.",
+        ),
         click.option("--resume", is_flag=True, help="Continue the last interrupted crawl of --db."),
         *_archive_options(),
         click.option(
@@ -367,6 +372,13 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
             type=Duration(),
             default=None,
             help="Stop after this long (90m, 2h, 3600s), resumable with --resume; exit 124.",
+        ),
+        click.option(
+            "--retries",
+            default=2,
+            show_default=True,
+            type=click.IntRange(0),
+            help="Times a request is asked again after a timeout, a dropped connection, 429 or 5xx.",
         ),
         click.option(
             "--max-page-bytes",

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import GovlinksError
+from graphs.i18n import _
 
-__all__ = ["DemoResult", "compare_codes", "compare_diff", "crawl_args", "run_demo"]
+__all__ = ["DemoResult", "compare_codes", "compare_diff", "crawl_args", "relevance_words", "run_demo"]
 
 
 @dataclass
@@ -44,6 +45,7 @@ class DemoResult:
     diff_planted: dict[str, int] = field(default_factory=dict)  # changes of the expected diff, by kind
     gaps: int = 0  # planted journey gaps
     recall: dict[int, float] = field(default_factory=dict)  # k -> share of gaps in the top k
+    relevance: dict[str, float] | None = None  # demo.offtopic.relevance_check; None: not assessed
 
     @property
     def exact(self) -> bool:
@@ -76,6 +78,8 @@ class DemoResult:
             found = ", ".join(f"recall@{k} {r:.2f}" for k, r in sorted(self.recall.items()))
             gaps = "gap" if self.gaps == 1 else "gaps"
             out.append(f"Recommendations against the {self.gaps} planted journey {gaps}: {found}.")
+        if self.relevance is not None:
+            out.append(relevance_words(self.relevance))
         web = self.folder / "web"
         return [
             *out,
@@ -86,6 +90,18 @@ class DemoResult:
             f"  web      {web}   (govlinks demo serve {web})",
             f"  later    {web / 'v2'}   (the same web with planted changes)",
         ]
+
+
+def relevance_words(check: dict[str, float]) -> str:
+    """What the demo says of the relevance of links against the planted off-topic ones.
+
+    >>> relevance_words({"planted": 279, "found": 283, "hits": 272, "precision": 0.961, "recall": 0.975})
+    'Off-topic links: 272 of the 279 planted found (recall 97.5%), 283 flagged (precision 96.1%).'
+    """
+    return _(
+        "Off-topic links: {hits} of the {planted} planted found (recall {recall:.1%}), "
+        "{found} flagged (precision {precision:.1%})."
+    ).format(**check)
 
 
 def compare_codes(
@@ -189,6 +205,7 @@ def run_demo(
     """Run generate → serve and crawl both versions → report → export → diff in ``out``."""
     from crawler.store import Store
     from demo.generate import generate
+    from demo.offtopic import relevance_check
     from demo.plant_journeys import recommendation_recall
     from demo.server import serve
     from demo.web import load_web
@@ -251,4 +268,5 @@ def run_demo(
         diff_planted={kind: len(expected[kind]) for kind in kinds},
         gaps=len(truth["journey_gaps"]),
         recall=recommendation_recall(first.recommendations, truth["journey_gaps"]),
+        relevance=relevance_check(truth, first.relevance.links) if first.relevance else None,
     )

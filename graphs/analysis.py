@@ -21,10 +21,13 @@ from graphs.build import load_site_graph
 from graphs.config import FindingsConfig, JourneyConfig
 from graphs.findings import CODES, find
 from graphs.groups import GROUPINGS, group_matrix, group_members, group_table, peers
-from graphs.journeys import Journey, journeys
+from graphs.i18n import _
+from graphs.journeys import Journey
+from graphs.journeys import journeys as all_journeys
 from graphs.link_targets import LinkTargets, load_link_targets
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS, site_metrics
 from graphs.recommend import RECOMMENDATION_COLUMNS, LinkEvidence, recommend
+from graphs.relevance import RELEVANCE_COLUMNS, Relevance, load_relevance
 from graphs.retired import external_checked, retired_links
 from graphs.score import integration_score
 from graphs.status import is_assessed
@@ -57,7 +60,8 @@ class Analysis:
     metric of ``METRIC_COLUMNS`` (flat scalars, NaN when undefined), ``flags``
     (list of reason codes) and ``score`` (NaN when not assessed).
     ``sites``: one row per site, index = site id, columns ``SITE_COLUMNS`` +
-    ``METRIC_COLUMNS`` + ``flags``, ``score``, ``rank``; sorted worst first
+    ``METRIC_COLUMNS`` + ``flags``, ``score``, ``rank`` + ``RELEVANCE_COLUMNS``
+    (NaN when the crawl kept no page text); sorted worst first
     (lowest score; sites not assessed last). ``findings``: site, code,
     evidence, details. ``groups`` and ``matrix``: :func:`graphs.groups.group_table`
     (plus ``mean_score``, ``flagged``, ``flagged_share``) and
@@ -67,7 +71,9 @@ class Analysis:
     could be assessed (:mod:`graphs.status`). ``journeys``: one per life event
     and theme (:func:`graphs.journeys.journeys`); ``recommendations``: the links
     each site should add (:func:`graphs.recommend.recommend`), both with the
-    settings of ``journey_config``.
+    settings of ``journey_config``;
+    ``relevance``: the relevance of content links (:mod:`graphs.relevance`), None
+    when the crawl kept no page text.
     """
 
     crawl: CrawlInfo | None
@@ -91,11 +97,21 @@ class Analysis:
     recommendations: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(RECOMMENDATION_COLUMNS))
     )
+    relevance: Relevance | None = None
 
     @property
     def assessed(self) -> pd.Series:
         """Boolean Series over ``sites``: True for the sites that could be assessed."""
         return self.sites["status"].map(is_assessed).astype(bool)
+
+    def not_assessed(self) -> dict[str, str]:
+        """Reason codes this analysis could not assess, with the words that say so."""
+        missing = {}
+        if not self.external_checked:
+            missing["links_to_retired"] = _("not checked")
+        if self.relevance is None:
+            missing["off_topic_links"] = _("not assessed")
+        return missing
 
     def flag_counts(self) -> dict[str, int]:
         """Sites per reason code, every code present (0 when none)."""
@@ -146,6 +162,18 @@ def _group_figures(
     return table
 
 
+def _add_relevance(sites: pd.DataFrame, relevance: Relevance | None) -> None:
+    """The per-site relevance figures as columns of ``sites``: counts 0 and shares NaN for
+    sites without scored links; every figure NaN when relevance was not assessed."""
+    for column in RELEVANCE_COLUMNS:
+        if relevance is None:
+            sites[column] = math.nan
+        elif column.endswith("_share"):
+            sites[column] = relevance.sites[column].reindex(sites.index).astype(float)
+        else:
+            sites[column] = relevance.sites[column].reindex(sites.index).fillna(0).astype(int)
+
+
 def analyse(
     G: nx.DiGraph,
     *,
@@ -159,8 +187,10 @@ def analyse(
     checked: bool | None = None,
     journey_config: JourneyConfig | None = None,
     link_targets: LinkTargets | None = None,
+    relevance: Relevance | None = None,
+    journeys: bool = True,
 ) -> Analysis:
-    """Analyse a site graph (pure): metrics, findings, scores, groups.
+    """Analyse a site graph (pure): metrics, findings, scores, groups, journeys, recommendations.
 
     Parameters
     ----------
@@ -182,6 +212,12 @@ def analyse(
     link_targets : LinkTargets, optional
         Content-link page counts (:func:`graphs.link_targets.load_link_targets`): the
         page each recommendation names; without them, the target's seed URL.
+    relevance : Relevance, optional
+        :func:`graphs.relevance.load_relevance` of the crawl; None: not assessed.
+    journeys : bool
+        False: no journeys and no recommendations (``Analysis.journeys`` and
+        ``recommendations`` empty). A crawl's history needs neither, and they cost
+        more than the rest of the analysis (:mod:`graphs.trends`).
 
     Examples
     --------
@@ -211,6 +247,7 @@ def analyse(
         labels=labels,
         retired=retired,
         broken_examples=broken_examples,
+        relevance=relevance.sites if relevance is not None else None,
     )
     score = integration_score(G, metrics, findings, config=config, peers=peer_sets)
     flags: dict[str, list[str]] = {n: [] for n in G}
@@ -242,6 +279,7 @@ def analyse(
         )
         sites = sites.loc[order]
     sites["rank"] = range(1, len(sites) + 1)
+    _add_relevance(sites, relevance)
 
     for n, row in sites.iterrows():
         attrs = G.nodes[n]
@@ -263,6 +301,13 @@ def analyse(
     missing = [h for h in hubs if h not in G]
     if missing:
         notes.append(f"Hub site {', '.join(missing)} is not a seed site: hops from it are not counted.")
+    if relevance is None and crawl is not None:
+        notes.append(
+            _(
+                "The crawl kept no page text (--no-text, or a store of an older govlinks): "
+                "the relevance of links is not assessed."
+            )
+        )
     if not checked:
         notes.append(
             "Links to URLs outside the seed sites were not checked (crawl without --check-links): "
@@ -270,9 +315,14 @@ def analyse(
         )
 
     journey_config = journey_config or JourneyConfig()
-    evidence = LinkEvidence(G, journey_config)
-    found = journeys(G, hubs=hubs, config=journey_config, evidence=evidence, labels=labels)
-    recommended = recommend(G, config=journey_config, evidence=evidence, targets=link_targets, labels=labels)
+    found: list[Journey] = []
+    recommended = pd.DataFrame(columns=list(RECOMMENDATION_COLUMNS))
+    if journeys:
+        evidence = LinkEvidence(G, journey_config)
+        found = all_journeys(G, hubs=hubs, config=journey_config, evidence=evidence, labels=labels)
+        recommended = recommend(
+            G, config=journey_config, evidence=evidence, targets=link_targets, labels=labels
+        )
 
     table, matrix = groupings[by]
     analysis = Analysis(
@@ -292,6 +342,7 @@ def analyse(
         journey_config=journey_config,
         journeys=found,
         recommendations=recommended,
+        relevance=relevance,
     )
     not_assessed = int((~analysis.assessed).sum())
     if not_assessed:
@@ -317,6 +368,7 @@ def analyse_crawl(
     shows no recommendation skips it).
     """
     info = store.crawl(crawl_id)
+    config = config or FindingsConfig()
     G = load_site_graph(store, info.id)
     targets = load_link_targets(store, info.id, sorted(G)) if link_pages else None
     checks_wanted = info.settings.get("check_links", True)
@@ -334,4 +386,5 @@ def analyse_crawl(
         checked=checked,
         journey_config=journey_config,
         link_targets=targets,
+        relevance=load_relevance(store, info.id, threshold=config.relevance_threshold),
     )

@@ -28,6 +28,7 @@ from graphs.choices import REPORT_FORMATS as FORMATS
 from graphs.findings import CODES
 from graphs.groups import group_members
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS
+from graphs.relevance import RELEVANCE_COLUMNS, RELEVANCE_FLOATS, relevance_dict, relevance_line
 from graphs.report_journeys import (
     journeys_json,
     recommendations_json,
@@ -54,7 +55,7 @@ JSON_SCHEMA_VERSION = 1
 CSV_COLUMNS = (
     "rank", "site", "host_unicode", "name", "organisation", "url", "title", "status", "themes", "life_events",
     "score", "flags", "pages", "html_pages", "errors", "robots_blocked", "homepage_status",
-    *METRIC_COLUMNS, "evidence",
+    *METRIC_COLUMNS, *RELEVANCE_COLUMNS, "evidence",
 )  # fmt: skip
 
 
@@ -75,7 +76,12 @@ def _metric(name: str, value: Any) -> Any:
     value = _scalar(value)
     if value is None:
         return None
-    return float(value) if name in FLOAT_METRICS else int(value)
+    return float(value) if name in FLOAT_METRICS or name in RELEVANCE_FLOATS else int(value)
+
+
+def _site_relevance(row: Any) -> dict[str, Any]:
+    """A site's relevance figures (null when the crawl kept no page text)."""
+    return {c: _metric(c, row[c]) for c in RELEVANCE_COLUMNS}
 
 
 def _evidence(a: Analysis) -> dict[str, list[dict[str, Any]]]:
@@ -116,6 +122,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
                     "homepage_status": _scalar(row["homepage_status"]),
                 },
                 "metrics": {c: _metric(c, row[c]) for c in METRIC_COLUMNS},
+                "relevance": _site_relevance(row),
                 "flags": list(row["flags"]),
                 "findings": evidence.get(site, []),
                 "score": _scalar(row["score"]),
@@ -156,6 +163,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
         **history,  # "history" and "since_previous" when the store has earlier finished crawls
         "journeys": journeys_json(a),
         "recommendations": recommendations_json(a),
+        "relevance": relevance_dict(a.relevance),
     }
 
 
@@ -180,6 +188,7 @@ def render_csv(a: Analysis) -> str:
         values["evidence"] = " | ".join(f"{e['code']}: {e['evidence']}" for e in evidence.get(site, []))
         for c in METRIC_COLUMNS:
             values[c] = _metric(c, row[c])
+        values.update(_site_relevance(row))
         values["score"] = _scalar(row["score"])
         values["homepage_status"] = _scalar(row["homepage_status"])
         writer.writerow([csv_cell("" if values.get(c) is None else values[c]) for c in CSV_COLUMNS])
@@ -245,14 +254,16 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
         console.print(Text("note: " + safe_text(note)))
     for line in a.history.table_lines() if a.history is not None else ():
         console.print(Text(safe_text(line)))
+    console.print(Text(relevance_line(a.relevance)))
     console.print()
 
     codes = Table(title="Reason codes", title_justify="left", box=None, pad_edge=False)
     codes.add_column("code")
     codes.add_column("sites", justify="right")
     codes.add_column("rule")
+    missing = a.not_assessed()
     for code, n in s["flags"].items():
-        shown = "not checked" if code == "links_to_retired" and not a.external_checked else str(n)
+        shown = missing.get(code, str(n))
         codes.add_row(Text(code), Text(shown), Text(CODES[code]))
     console.print(codes)
     console.print()
@@ -261,7 +272,8 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
     shown_sites = flagged if not top else flagged.head(top)
     table = Table(title="Flagged sites, worst first", title_justify="left", box=None, pad_edge=False)
     for name, justify in (("#", "right"), ("site", "left"), ("score", "right"), ("in", "right"),
-                          ("out", "right"), ("deep", "right"), ("flags", "left")):  # fmt: skip
+                          ("out", "right"), ("deep", "right"), ("rel", "right"),
+                          ("flags", "left")):  # fmt: skip
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for site, row in shown_sites.iterrows():
         deep = row["in_deep_share"]
@@ -272,6 +284,7 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
             Text(str(int(row["in_sites"]))),
             Text(str(int(row["out_sites"]))),
             Text(_fmt(deep, ".0%")),
+            Text(_fmt(row["out_relevant_share"], ".0%")),
             Text(", ".join(row["flags"])),
         )
     console.print(table)

@@ -35,6 +35,7 @@ from graphs.analysis import Analysis
 from graphs.explorer import explorer_context
 from graphs.findings import CODES
 from graphs.groups import GROUPINGS, group_members
+from graphs.relevance import relevance_line
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -46,8 +47,10 @@ __all__ = ["environment", "render_html"]
 # Columns of the "all sites" table, besides the site id.
 _ALL_SITES = (
     "rank", "name", "status", "score", "in_sites", "out_sites", "in_peer_sites", "out_peer_sites",
-    "in_deep_share", "in_template_share", "pagerank", "hub_hops", "out_broken", "flags",
+    "in_deep_share", "in_template_share", "pagerank", "hub_hops", "out_broken", "out_relevant_share",
+    "in_relevant_share", "flags",
 )  # fmt: skip
+_RELEVANCE_SHOWN = 20  # sites in the relevance table, least relevant first
 
 
 def _finalize(value: Any) -> Markup:
@@ -123,8 +126,33 @@ def _site(site: str, row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _codes(a: Analysis, flags: Mapping[str, int]) -> list[dict[str, Any]]:
-    checked = {code: code != "links_to_retired" or a.external_checked for code in flags}
-    return [{"code": c, "rule": CODES[c], "sites": n, "checked": checked[c]} for c, n in flags.items()]
+    missing = a.not_assessed()
+    return [
+        {"code": c, "rule": CODES[c], "sites": n, "checked": c not in missing, "missing": missing.get(c, "")}
+        for c, n in flags.items()
+    ]
+
+
+def _relevance(a: Analysis) -> dict[str, Any]:
+    """The relevance section: one sentence, and the sites whose links are least relevant."""
+    rows = []
+    if a.relevance is not None:
+        scored = a.sites[a.assessed & (a.sites["out_scored"] > 0)]
+        order = scored.sort_values(["out_relevant_share", "out_scored"], ascending=[True, False])
+        examples = a.relevance.sites["examples"]
+        for site, row in order.head(_RELEVANCE_SHOWN).iterrows():
+            rows.append(
+                {
+                    "site": _site(site, row),
+                    "out_scored": row["out_scored"],
+                    "out_share": row["out_relevant_share"],
+                    "in_scored": row["in_scored"],
+                    "in_share": row["in_relevant_share"],
+                    "examples": list(examples.get(site, [])),
+                }
+            )
+    return {"line": relevance_line(a.relevance), "rows": rows, "shown": _RELEVANCE_SHOWN,
+            "threshold": a.config.relevance_threshold}  # fmt: skip
 
 
 def _flagged(a: Analysis) -> list[dict[str, Any]]:
@@ -197,6 +225,7 @@ def render_html(a: Analysis, *, generated_at: str | None = None, images: bool = 
         "penalties": a.config.penalties,
         "flagged": _flagged(a),
         "uncrawled": _uncrawled(a),
+        "relevance": _relevance(a),
         "groupings": [_grouping(a, by, images) for by in sorted(GROUPINGS, key=lambda g: g != a.by)],
         "network": _network(a) if images else None,
         "explorer": explorer,

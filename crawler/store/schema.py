@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migration"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -138,16 +138,32 @@ ALTER TABLE crawls ADD COLUMN archive_at TEXT;    -- YYYY-MM-DD: the date crawle
 ALTER TABLE pages ADD COLUMN captured_at TEXT;    -- UTC ISO-8601: the capture replayed
 """
 
-# Version 4: which machine writes a crawl, and its heartbeat, so that a crawl of a
+# Version 4: the text of pages and links that relevance is computed from (crawler/profile.py).
+# Profiles have a table of their own, not a column of ``pages``, so that the queries
+# that scan pages (summaries, resume) do not read 1.5 KB of text per row.
+_SCHEMA_V4 = """
+CREATE TABLE page_texts (
+    page_id INTEGER PRIMARY KEY REFERENCES pages(id),
+    profile TEXT NOT NULL                      -- title, description, headings, first words
+);
+ALTER TABLE links ADD COLUMN context TEXT;     -- text around a content link to another seed site
+"""
+
+# Version 5: how a link check was resolved when no request of its own was sent.
+_SCHEMA_V5 = """
+ALTER TABLE checks ADD COLUMN resolved_from TEXT;
+"""
+
+# Version 6: which machine writes a crawl, and its heartbeat, so that a crawl of a
 # PostgreSQL store running on another machine is told apart from a dead one.
-_CRAWL_HOST_V4 = """
+_CRAWL_HOST_V6 = """
 ALTER TABLE crawls ADD COLUMN host TEXT;           -- machine of the process writing the crawl
 ALTER TABLE crawls ADD COLUMN heartbeat_at REAL;   -- its last sign of life, by the store's clock
 """
 
-# Version 5: work claims with leases (``claims.py``): which worker crawls which site,
+# Version 7: work claims with leases (``claims.py``): which worker crawls which site,
 # or checks the outside links of which host, until when.
-_CLAIMS_V5 = """
+_CLAIMS_V7 = """
 CREATE TABLE claims (
     crawl_id    INTEGER NOT NULL,
     kind        TEXT NOT NULL,                 -- site | host
@@ -168,8 +184,10 @@ MIGRATIONS: dict[int, str | dict[str, str]] = {
     1: _SCHEMA_V1,
     2: _SCHEMA_V2,
     3: _SCHEMA_V3,
-    4: _CRAWL_HOST_V4,
-    5: _CLAIMS_V5,
+    4: _SCHEMA_V4,
+    5: _SCHEMA_V5,
+    6: _CRAWL_HOST_V6,
+    7: _CLAIMS_V7,
 }
 
 
