@@ -411,3 +411,18 @@ def test_a_worker_joins_only_the_running_crawl_of_its_seed_list(store: Store) ->
     store.finish_crawl(crawl_id, status="finished")
     with pytest.raises(StoreError, match="no running crawl to join"):
         store.running_crawl("x" * 64)
+
+
+def test_pages_are_written_without_returning_on_an_old_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RETURNING came with SQLite 3.35: an older library still links each page to its links."""
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    with Store.open(tmp_path / "old.db", create=True) as store:
+        crawl_id = new_crawl(store)
+        first = page("a.gouv.fr", "https://a.gouv.fr/", "a.gouv.fr/", links=[link("b.gouv.fr/", "b.gouv.fr")])
+        store.write_batch(crawl_id, [first, page("b.gouv.fr", "https://b.gouv.fr/", "b.gouv.fr/")])
+        assert store.write_batch(crawl_id, [first]) == 0  # a duplicate: kept once, its links too
+        assert store.reads.page_links(crawl_id)[["source_url", "target_url"]].values.tolist() == [
+            ["https://a.gouv.fr/", "https://b.gouv.fr/"]
+        ]

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Connection",
-    "Cursor",
     "clock",
     "dialect",
     "insert_returning",
@@ -30,22 +29,6 @@ __all__ = [
     "read_frame",
     "tables",
 ]
-
-
-class Cursor(Protocol):
-    """What the store reads from a cursor, on both backends."""
-
-    @property
-    def rowcount(self) -> int: ...
-
-    @property
-    def description(self) -> Any: ...
-
-    def fetchone(self) -> Any: ...
-
-    def fetchall(self) -> Any: ...
-
-    def __iter__(self) -> Iterator[Any]: ...
 
 
 class Connection(Protocol):
@@ -111,4 +94,12 @@ def insert_returning(conn: Connection, sql: str, rows: Iterable[Sequence[Any]]) 
     if isinstance(conn, PgConnection):
         return conn.insert_returning(sql, rows)
     assert isinstance(conn, sqlite3.Connection)
+    if sqlite3.sqlite_version_info < (3, 35) and sql.endswith(" RETURNING id"):
+        # RETURNING came with SQLite 3.35 (2021); older ones still say which row they made.
+        plain = sql.removesuffix(" RETURNING id")
+        out: list[Any] = []
+        for row in rows:
+            cur = conn.execute(plain, row)
+            out.append((cur.lastrowid,) if cur.rowcount else None)
+        return out
     return [conn.execute(sql, row).fetchone() for row in rows]

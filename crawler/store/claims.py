@@ -16,6 +16,7 @@ claim one unit), ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (workers on
 several machines claim at once without waiting for each other). Leases are
 measured with the store's clock (``backend.clock``: the server's for PostgreSQL),
 so that machines whose clocks disagree still agree on when a lease ran out.
+(SQLite 3.35 or later: a claim is an ``UPDATE … RETURNING`` over a ``MATERIALIZED`` choice.)
 
 >>> from crawler.store import Store
 >>> store = Store.open(":memory:", create=True)
