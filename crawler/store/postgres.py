@@ -133,7 +133,7 @@ class PgConnection:
         """Connect, or raise StoreError with the server's one-line reason."""
         psycopg = _driver()
         display = display_url(url)
-        name = f"govlinks {purpose} {socket.gethostname()} pid {os.getpid()}"
+        name = f"govlinks {purpose}: pid {os.getpid()} on {socket.gethostname()}"  # the lock's holder
         try:
             raw = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.RawCursor,
                                   application_name=name[:63], connect_timeout=10)  # fmt: skip
@@ -303,7 +303,7 @@ def advisory_lock(url: str) -> Iterator[None]:
                      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())""",
                 [(key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF],
             ).fetchone()
-            holder = row[0].replace("govlinks crawl lock ", "") if row and row[0] else "another process"
+            holder = row[0].replace("govlinks crawl lock: ", "") if row and row[0] else "another process"
             raise LockError(
                 f"{conn.display}: another crawl is writing this store ({holder}); wait for it to finish"
             )
