@@ -25,6 +25,7 @@ from cli_common import (
     format_option,
     handle_errors,
     hub_option,
+    lang_option,
     output_option,
     report_thresholds,
     web_size_options,
@@ -117,6 +118,7 @@ def crawl(**kw: Any) -> None:
 @click.option("--history", is_flag=True, help="Every finished crawl as time slices of one dynamic GEXF.")
 @hub_option
 @output_option("Output file (folder: csv, parquet).", required=True, type=click.Path())
+@lang_option
 @handle_errors
 def export(**kw: Any) -> None:
     """Export the site graph for Gephi (GEXF), other graph tools (GraphML) or as open data.
@@ -136,8 +138,9 @@ def export(**kw: Any) -> None:
     """
     from crawler.store import Store
     from graphs.export import export_crawl
+    from graphs.i18n import using_language
 
-    with Store.open(kw.pop("db")) as store:
+    with using_language(kw.pop("lang")), Store.open(kw.pop("db")) as store:
         message = export_crawl(store, kw.pop("output"), hub=list(kw.pop("hubs")) or None, **kw)
     click.echo(message)
 
@@ -155,6 +158,7 @@ def export(**kw: Any) -> None:
 @output_option("Write to this file.", type=click.Path(dir_okay=False), default=None)
 @hub_option
 @report_thresholds
+@lang_option
 @handle_errors
 def report(**kw: Any) -> None:
     """Report how well the sites link to each other, and flag the poorly integrated ones.
@@ -175,16 +179,17 @@ def report(**kw: Any) -> None:
     from graphs.analysis import DEFAULT_HUB, analyse_crawl
     from graphs.config import FindingsConfig
     from graphs.findings import fail_on_match, parse_fail_on
+    from graphs.i18n import using_language
     from graphs.report import render
 
     fail_on = parse_fail_on(kw["fail_on"])
     config = FindingsConfig(broken_share=kw["broken_share"], retired_min=kw["retired_min"])
-    with Store.open(kw["db"]) as store:
+    with using_language(kw["lang"]), Store.open(kw["db"]) as store:
         analysis = analyse_crawl(
             store, kw["crawl_id"], by=kw["by"], hub=list(kw["hubs"]) or DEFAULT_HUB, config=config
         )
-    options = {"top": kw["top"]} if kw["fmt"] == "table" else {}
-    text = render(analysis, kw["fmt"], **options)
+        options = {"top": kw["top"]} if kw["fmt"] == "table" else {}
+        text = render(analysis, kw["fmt"], **options)
     if kw["output"]:
         write_text_atomic(kw["output"], text, what="report")
     else:
@@ -301,9 +306,10 @@ def seeds_import(source: str, suffixes: tuple[str, ...], into: str | None, drop_
     type=click.Path(file_okay=False),
 )
 @web_size_options
+@lang_option
 @click.pass_context
 @handle_errors
-def demo(ctx: click.Context, output: str, sites: int, pages: int) -> None:
+def demo(ctx: click.Context, output: str, sites: int, pages: int, lang: str) -> None:
     """Run the whole chain offline: generate, serve, crawl, report, export.
 
     Without a subcommand, builds a synthetic web of State sites (with planted
@@ -321,12 +327,14 @@ def demo(ctx: click.Context, output: str, sites: int, pages: int) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from demo.chain import run_demo
+    from graphs.i18n import using_language
 
-    result = run_demo(output, sites=sites, pages=pages, echo=click.echo)
-    click.echo()
-    click.echo(result.table)
-    for line in result.lines():
-        click.echo(line)
+    with using_language(lang):
+        result = run_demo(output, sites=sites, pages=pages, echo=click.echo)
+        click.echo()
+        click.echo(result.table)
+        for line in result.lines():
+            click.echo(line)
 
 
 @demo.command("generate")

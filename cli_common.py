@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from crawler.errors import GovlinksError
-from graphs.choices import GROUPINGS
+from graphs.choices import DEFAULT_LANGUAGE, GROUPINGS, LANGUAGES
 
 __all__ = [
     "CONTEXT_SETTINGS",
@@ -37,6 +37,7 @@ __all__ = [
     "format_option",
     "handle_errors",
     "hub_option",
+    "lang_option",
     "output_option",
     "report_thresholds",
     "web_size_options",
@@ -187,6 +188,18 @@ def hub_option(f: F) -> F:
         multiple=True,
         metavar="ID",
         help="Hub site for hop counts (hub_hops; repeatable; default: service-public.fr).",
+    )(f)
+
+
+def lang_option(f: F) -> F:
+    """``--lang``: the language of what people read (texts, numbers, dates); machine keys stay English."""
+    return click.option(
+        "--lang",
+        "lang",
+        default=DEFAULT_LANGUAGE,
+        show_default=True,
+        type=click.Choice(list(LANGUAGES)),
+        help="Language of the texts, numbers and dates (codes and JSON keys stay English).",
     )(f)
 
 

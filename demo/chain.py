@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import GovlinksError
+from graphs.i18n import _, format_number
 
 __all__ = ["DemoResult", "compare_codes", "crawl_args", "run_demo"]
 
@@ -38,6 +39,7 @@ class DemoResult:
     missed: dict[str, set[str]] = field(default_factory=dict)  # planted codes not found
     unexpected: dict[str, set[str]] = field(default_factory=dict)  # codes found, not planted
     planted: int = 0
+    hub: str = ""  # the demo web's hub: the report command it suggests names it
 
     @property
     def exact(self) -> bool:
@@ -47,20 +49,27 @@ class DemoResult:
         """What ``govlinks demo`` prints after the report: the check, then where things are."""
         out = [""]
         if self.exact:
-            out.append(f"The report found exactly the {self.planted} planted reason codes, no other.")
+            out.append(
+                _("The report found exactly the {n} problems built into the demo web, and no other.").format(
+                    n=self.planted
+                )
+            )
         else:
-            out += [f"missed: {site}: {', '.join(sorted(c))}" for site, c in sorted(self.missed.items())]
-            out += [
-                f"not planted: {site}: {', '.join(sorted(c))}" for site, c in sorted(self.unexpected.items())
-            ]
+            missed = _("built into the demo web but not found: {site}: {codes}")
+            unexpected = _("found but not built into the demo web: {site}: {codes}")
+            for text, found in ((missed, self.missed), (unexpected, self.unexpected)):
+                out += [text.format(site=s, codes=", ".join(sorted(c))) for s, c in sorted(found.items())]
         web = self.folder / "web"
+        report = f"govlinks report --db {self.db}" + (f" --hub {self.hub}" if self.hub else "")
         return [
             *out,
-            f"Done in {self.seconds:.0f} s. Outputs in {self.folder}:",
-            f"  report   {self.report_html}",
-            f"  graph    {self.gexf}",
-            f"  store    {self.db}   (govlinks report --db {self.db})",
-            f"  web      {web}   (govlinks demo serve {web})",
+            _("Done in {seconds} s. Outputs in {folder}:").format(
+                seconds=format_number(self.seconds, ".0f"), folder=self.folder
+            ),
+            _("  report   {path}").format(path=self.report_html),
+            _("  graph    {path}").format(path=self.gexf),
+            _("  store    {path}   ({command})").format(path=self.db, command=report),
+            _("  web      {path}   ({command})").format(path=web, command=f"govlinks demo serve {web}"),
         ]
 
 
@@ -142,11 +151,19 @@ def run_demo(
 
     truth = generate(web_dir, sites=sites, pages_per_site=pages, seed=seed)
     n_pages = sum(s["pages"] for s in truth["sites"].values())
-    echo(f"1/5 generated {len(truth['sites'])} sites, {n_pages:,} pages in {web_dir}")
+    echo(
+        _("1/5 generated {sites} sites, {pages} pages in {folder}").format(
+            sites=len(truth["sites"]), pages=format_number(n_pages), folder=web_dir
+        )
+    )
 
     with serve(load_web(web_dir)) as server:
-        echo(f"2/5 serving them on {server.proxy_url} (an HTTP proxy: real-looking URLs, nothing leaves)")
-        echo("3/5 crawling them with govlinks crawl …")
+        echo(
+            _("2/5 serving them on {url} (an HTTP proxy: real-looking URLs, nothing leaves)").format(
+                url=server.proxy_url
+            )
+        )
+        echo(_("3/5 crawling them with govlinks crawl …"))
         _crawl(web_dir, db, server.proxy_env, truth["crawl_options"])
 
     with Store.open(db) as store:
@@ -154,10 +171,10 @@ def run_demo(
         table = render(analysis, "table")
         report_html = folder / "report.html"
         report_html.write_text(render(analysis, "html"), encoding="utf-8")
-        echo(f"4/5 report written to {report_html}")
+        echo(_("4/5 report written to {path}").format(path=report_html))
         gexf = folder / "demo.gexf"
         export_crawl(store, gexf, fmt="gexf", hub=truth["hub"])
-        echo(f"5/5 graph exported to {gexf} (open it in Gephi)")
+        echo(_("5/5 graph exported to {path} (open it in Gephi)").format(path=gexf))
 
     found = {site: set(flags) for site, flags in analysis.sites["flags"].items()}
     planted = {site: set(info["codes"]) for site, info in truth["sites"].items()}
@@ -172,4 +189,5 @@ def run_demo(
         missed=missed,
         unexpected=unexpected,
         planted=sum(len(c) for c in planted.values()),
+        hub=truth["hub"],
     )

@@ -18,8 +18,10 @@ import pandas as pd
 
 from graphs.build import load_site_graph
 from graphs.config import FindingsConfig
+from graphs.coverage import DEFAULT_MIN_COVERAGE
 from graphs.findings import CODES, find
 from graphs.groups import GROUPINGS, group_matrix, group_members, group_table, peers
+from graphs.i18n import _, ngettext
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS, site_metrics
 from graphs.retired import external_checked, retired_links
 from graphs.score import integration_score
@@ -75,6 +77,8 @@ class Analysis:
     external_checked: bool = False
     notes: list[str] = field(default_factory=list)
     groupings: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
+    min_coverage: float = DEFAULT_MIN_COVERAGE
+    retired: pd.DataFrame | None = None  # graphs.retired.retired_links(); None: not checked
 
     @property
     def assessed(self) -> pd.Series:
@@ -141,6 +145,7 @@ def analyse(
     crawl: CrawlInfo | None = None,
     broken_examples: pd.DataFrame | None = None,
     checked: bool | None = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
 ) -> Analysis:
     """Analyse a site graph (pure): metrics, findings, scores, groups.
 
@@ -159,6 +164,9 @@ def analyse(
         and ``crawl.settings``). When False, ``links_to_retired`` is not assessed.
     crawl : CrawlInfo, optional
         The crawl the graph comes from (``Store.crawl``), kept as ``Analysis.crawl``.
+    min_coverage : float
+        Share of sites that must be assessed for the findings to be reliable
+        (:mod:`graphs.coverage`).
 
     Examples
     --------
@@ -233,14 +241,24 @@ def analyse(
 
     notes = []
     if crawl is not None and (state := crawl.state) != "finished":
-        notes.append(f"Crawl {crawl.id} is {state}: the figures cover only the pages stored so far.")
+        unfinished = {
+            "running": _("Crawl {id} is running: the figures cover only the pages stored so far."),
+            "interrupted": _("Crawl {id} is interrupted: the figures cover only the pages stored so far."),
+        }
+        notes.append(unfinished.get(state, unfinished["interrupted"]).format(id=crawl.id))
     missing = [h for h in hubs if h not in G]
     if missing:
-        notes.append(f"Hub site {', '.join(missing)} is not a seed site: hops from it are not counted.")
+        notes.append(
+            _("Hub site {sites} is not a seed site: hops from it are not counted.").format(
+                sites=", ".join(missing)
+            )
+        )
     if not checked:
         notes.append(
-            "Links to URLs outside the seed sites were not checked (crawl without --check-links): "
-            "links_to_retired is not assessed."
+            _(
+                "Links to URLs outside the seed sites were not checked (crawl without --check-links): "
+                "links_to_retired is not assessed."
+            )
         )
 
     table, matrix = groupings[by]
@@ -258,10 +276,18 @@ def analyse(
         external_checked=bool(checked),
         notes=notes,
         groupings=groupings,
+        min_coverage=min_coverage,
+        retired=retired,
     )
     not_assessed = int((~analysis.assessed).sum())
     if not_assessed:
-        notes.append(f"{not_assessed} site(s) could not be assessed (code uncrawled).")
+        # English keeps "site(s)" for both numbers (scripts match it); translations have two forms
+        text = ngettext(
+            "{n} site(s) could not be assessed (code uncrawled).",
+            "{n} site(s) could not be assessed (code uncrawled).",
+            not_assessed,
+        )
+        notes.append(text.format(n=not_assessed))
     return analysis
 
 
@@ -273,6 +299,7 @@ def analyse_crawl(
     hub: str | Iterable[str] | None = DEFAULT_HUB,
     config: FindingsConfig | None = None,
     labels: Mapping[str, str] | None = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
 ) -> Analysis:
     """Analyse one crawl of a store (the latest when ``crawl_id`` is None)."""
     info = store.crawl(crawl_id)
@@ -290,4 +317,5 @@ def analyse_crawl(
         crawl=info,
         broken_examples=store.reads.broken_examples(info.id),
         checked=checked,
+        min_coverage=min_coverage,
     )

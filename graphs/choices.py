@@ -10,7 +10,14 @@ list from here, so the CLI and the library cannot disagree.
 
 from __future__ import annotations
 
-__all__ = ["EXPORT_FORMATS", "EXPORT_LEVELS", "GROUPINGS", "REPORT_FORMATS"]
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "EXPORT_FORMATS",
+    "EXPORT_LEVELS",
+    "GROUPINGS",
+    "LANGUAGES",
+    "REPORT_FORMATS",
+]
 
 # govlinks report --format (graphs.report.render)
 REPORT_FORMATS = ("table", "json", "csv", "html")
@@ -20,3 +27,6 @@ EXPORT_FORMATS = ("gexf", "graphml", "csv", "parquet")
 EXPORT_LEVELS = ("site", "page")
 # --by value -> node attribute holding the group ids (graphs.groups)
 GROUPINGS = {"theme": "themes", "life-event": "life_events"}
+# --lang (graphs.i18n): the languages of what people read; commands default to French
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"

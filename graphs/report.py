@@ -24,6 +24,7 @@ from graphs.choices import REPORT_FORMATS as FORMATS
 from graphs.findings import CODES
 from graphs.groups import group_members
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS
+from graphs.report_table import render_table
 
 __all__ = [
     "CSV_COLUMNS",
@@ -164,99 +165,6 @@ def render_csv(a: Analysis) -> str:
         values["homepage_status"] = _scalar(row["homepage_status"])
         writer.writerow([csv_cell("" if values.get(c) is None else values[c]) for c in CSV_COLUMNS])
     return buf.getvalue()
-
-
-def _fmt(value: Any, spec: str = "") -> str:
-    value = _scalar(value)
-    if value is None:
-        return "–"
-    return format(value, spec)
-
-
-def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
-    """A terminal report: summary, flagged sites worst first (``top``, 0 = all), groups."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    buf = io.StringIO()
-    console = Console(file=buf, width=width, color_system=None, force_terminal=False,
-                      highlight=False, emoji=False, markup=False, soft_wrap=False)  # fmt: skip
-    s = a.summary()
-    crawl = a.crawl
-    if crawl is None:  # a graph analysed by hand
-        head = "govlinks report — crawl ? (?)"
-    else:
-        finished = f", finished {crawl.finished_at}" if crawl.finished_at else ""
-        head = f"govlinks report — crawl {crawl.id} ({crawl.state}{finished})"
-    console.print(Text(safe_text(head)))
-    console.print(
-        Text(
-            f"{s['sites']} sites ({s['assessed']} assessed), {s['site_links']:,} linked pairs of sites, "
-            f"{s['links']:,} links; {s['flagged']} sites flagged; "
-            f"median score {_fmt(s['median_score'], '.1f')}"
-        )
-    )
-    for note in a.notes:
-        console.print(Text("note: " + safe_text(note)))
-    console.print()
-
-    codes = Table(title="Reason codes", title_justify="left", box=None, pad_edge=False)
-    codes.add_column("code")
-    codes.add_column("sites", justify="right")
-    codes.add_column("rule")
-    for code, n in s["flags"].items():
-        shown = "not checked" if code == "links_to_retired" and not a.external_checked else str(n)
-        codes.add_row(Text(code), Text(shown), Text(CODES[code]))
-    console.print(codes)
-    console.print()
-
-    flagged = a.sites[a.sites["flags"].map(bool)]
-    shown_sites = flagged if not top else flagged.head(top)
-    table = Table(title="Flagged sites, worst first", title_justify="left", box=None, pad_edge=False)
-    for name, justify in (("#", "right"), ("site", "left"), ("score", "right"), ("in", "right"),
-                          ("out", "right"), ("deep", "right"), ("flags", "left")):  # fmt: skip
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    for site, row in shown_sites.iterrows():
-        deep = row["in_deep_share"]
-        table.add_row(
-            Text(str(row["rank"])),
-            Text(safe_text(site)),
-            Text(_fmt(row["score"], ".0f")),
-            Text(str(int(row["in_sites"]))),
-            Text(str(int(row["out_sites"]))),
-            Text(_fmt(deep, ".0%")),
-            Text(", ".join(row["flags"])),
-        )
-    console.print(table)
-    if len(flagged) > len(shown_sites):
-        console.print(Text(f"… and {len(flagged) - len(shown_sites)} more flagged sites (--top 0 shows all)"))
-    if not len(flagged):
-        console.print(Text("No site flagged."))
-    console.print()
-
-    title = "Themes" if a.by == "theme" else "Life events"
-    groups = Table(title=title, title_justify="left", box=None, pad_edge=False)
-    for name in ("group", "sites", "density", "in", "out", "isolated", "score"):
-        groups.add_column(name, justify="left" if name == "group" else "right", overflow="fold")
-    for row in a.groups.to_dict("records"):
-        label = safe_text(row["label"])
-        if label != row["group"]:
-            label = f"{label} ({safe_text(row['group'])})"
-        groups.add_row(
-            Text(label),
-            Text(str(row["sites"])),
-            Text(_fmt(row["density"], ".2f")),
-            Text(str(row["links_in"])),
-            Text(str(row["links_out"])),
-            Text(_fmt(row["isolated_share"], ".0%")),
-            Text(_fmt(row.get("mean_score"), ".0f")),
-        )
-    if len(a.groups):
-        console.print(groups)
-    else:
-        console.print(Text(f"No site has a {a.by.replace('-', ' ')}."))
-    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
 
 
 def render(a: Analysis, fmt: str, **kw: Any) -> str:
