@@ -16,12 +16,14 @@ import click
 from cli_common import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
+    EXIT_LOW_COVERAGE,
     EXIT_USAGE,
     OneLineGroup,
     by_option,
     crawl_command_options,
     crawl_option,
     db_option,
+    excel_option,
     format_option,
     handle_errors,
     hub_option,
@@ -113,11 +115,14 @@ def crawl(**kw: Any) -> None:
     help="site graph, or the page-level cross-site link table (csv, parquet).",
 )
 @by_option("Grouping for --only and --bipartite.", alias="--group")
-@click.option("--only", metavar="GROUP", default=None, help="Only the sites of this theme or life event.")
+@click.option(
+    "--only", metavar="GROUP", default=None, help="Only the sites of this theme or life event (id or label)."
+)
 @click.option("--bipartite", is_flag=True, help="The site-group bipartite graph (gexf, graphml).")
 @click.option("--history", is_flag=True, help="Every finished crawl as time slices of one dynamic GEXF.")
 @hub_option
 @output_option("Output file (folder: csv, parquet).", required=True, type=click.Path())
+@excel_option
 @lang_option
 @handle_errors
 def export(**kw: Any) -> None:
@@ -178,22 +183,33 @@ def report(**kw: Any) -> None:
     from crawler.store import Store
     from graphs.analysis import DEFAULT_HUB, analyse_crawl
     from graphs.config import FindingsConfig
+    from graphs.coverage import coverage
     from graphs.findings import fail_on_match, parse_fail_on
     from graphs.i18n import using_language
     from graphs.report import render
 
     fail_on = parse_fail_on(kw["fail_on"])
     config = FindingsConfig(broken_share=kw["broken_share"], retired_min=kw["retired_min"])
+    hubs = list(kw["hubs"]) or DEFAULT_HUB
     with using_language(kw["lang"]), Store.open(kw["db"]) as store:
-        analysis = analyse_crawl(
-            store, kw["crawl_id"], by=kw["by"], hub=list(kw["hubs"]) or DEFAULT_HUB, config=config
-        )
+        analysis = analyse_crawl(store, kw["crawl_id"], by=kw["by"], hub=hubs, config=config,
+                                 min_coverage=kw["min_coverage"] / 100)  # fmt: skip
         options = {"top": kw["top"]} if kw["fmt"] == "table" else {}
+        if kw["fmt"] == "csv":
+            options = {"excel": kw["excel"]}
         text = render(analysis, kw["fmt"], **options)
     if kw["output"]:
         write_text_atomic(kw["output"], text, what="report")
     else:
         click.echo(text, nl=False)
+    cover = coverage(analysis)
+    if fail_on and not cover.reliable:
+        click.echo(
+            f"report: only {cover.assessed} of {cover.sites} sites could be assessed (under --min-coverage "
+            f"{kw['min_coverage']}%): findings not judged (--fail-on)",
+            err=True,
+        )
+        sys.exit(EXIT_LOW_COVERAGE)
     match = fail_on_match(analysis.findings, fail_on)
     if match:
         click.echo(f"report: {match.sites} site(s) flagged {', '.join(match.codes)} (--fail-on)", err=True)

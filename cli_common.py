@@ -27,6 +27,7 @@ __all__ = [
     "EXIT_FINDINGS",
     "EXIT_INTERRUPTED",
     "EXIT_LOCKED",
+    "EXIT_LOW_COVERAGE",
     "EXIT_OK",
     "EXIT_USAGE",
     "OneLineGroup",
@@ -34,6 +35,7 @@ __all__ = [
     "crawl_command_options",
     "crawl_option",
     "db_option",
+    "excel_option",
     "format_option",
     "handle_errors",
     "hub_option",
@@ -52,6 +54,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1  # report --fail-on matched, crawl --fail-on-site-errors matched
 EXIT_USAGE = 2  # bad option, bad input file, bad store
 EXIT_LOCKED = 3  # another crawl holds the store
+EXIT_LOW_COVERAGE = 4  # report --fail-on on a crawl that assessed too few sites to judge (--min-coverage)
 EXIT_INTERRUPTED = 130  # crawl stopped by Ctrl-C or a signal; resume with --resume
 
 
@@ -188,6 +191,15 @@ def hub_option(f: F) -> F:
         multiple=True,
         metavar="ID",
         help="Hub site for hop counts (hub_hops; repeatable; default: service-public.fr).",
+    )(f)
+
+
+def excel_option(f: F) -> F:
+    """``--excel``: CSV for a spreadsheet (semicolons, byte-order mark, decimal comma in French)."""
+    return click.option(
+        "--excel",
+        is_flag=True,
+        help="CSV for a spreadsheet: semicolons, UTF-8 byte-order mark, decimal comma in French.",
     )(f)
 
 
@@ -339,7 +351,16 @@ def _report_thresholds() -> list[Callable[[F], F]]:
             "fail_on",
             multiple=True,
             metavar="CODE[,CODE…]",
-            help="Exit 1 when some site has one of these reason codes ('any': every code).",
+            help="Exit 1 when some site has one of these reason codes ('any': every code); "
+            "exit 4 when too few sites were assessed to judge (--min-coverage).",
+        ),
+        click.option(
+            "--min-coverage",
+            default=80,
+            show_default=True,
+            type=click.IntRange(0, 100),
+            metavar="PERCENT",
+            help="Under this share of seed sites assessed, say first that the findings are not reliable.",
         ),
         click.option(
             "--broken-share",
@@ -363,4 +384,5 @@ def _report_thresholds() -> list[Callable[[F], F]]:
             type=click.IntRange(0),
             help="table: flagged sites shown (0: all).",
         ),
+        excel_option,
     ]

@@ -108,7 +108,9 @@ def group_table(G: nx.DiGraph, by: str = "theme", *, labels: Mapping[str, str] |
     - ``links_in`` / ``links_out``: pairs from a site outside the group to a
       member / from a member to a site outside the group;
     - ``isolated``: members with no link to or from another member, and
-      ``isolated_share`` their share of the members.
+      ``isolated_share`` their share of the members (NaN under two sites, like the
+      density: a site alone in its group has no other member to link to, so it is
+      not "100 % isolated").
 
     Examples
     --------
@@ -120,7 +122,7 @@ def group_table(G: nx.DiGraph, by: str = "theme", *, labels: Mapping[str, str] |
     >>> t[["group", "label", "internal_links", "links_in", "links_out", "isolated"]].values.tolist()
     [['T', 'Travail', 2, 1, 1, 1], ['U', 'U', 0, 1, 1, 1]]
     >>> t["density"].round(3).tolist(), t["isolated_share"].round(3).tolist()
-    ([0.333, nan], [0.333, 1.0])
+    ([0.333, nan], [0.333, nan])
     """
     labels = labels or {}
     members = group_members(G, by)
@@ -155,7 +157,7 @@ def group_table(G: nx.DiGraph, by: str = "theme", *, labels: Mapping[str, str] |
                 "links_in": links_in[group],
                 "links_out": links_out[group],
                 "isolated": isolated,
-                "isolated_share": isolated / n,
+                "isolated_share": isolated / n if n > 1 else float("nan"),
             }
         )
     return pd.DataFrame(rows, columns=list(GROUP_COLUMNS))

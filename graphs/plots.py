@@ -75,29 +75,32 @@ def plot_group_matrix(
 ) -> Figure:
     """Heatmap of a group × group matrix (rows link to columns), counts in the cells.
 
-    Colour follows log(1 + count), so that the few large cells do not hide the
-    many small ones.
+    The colour scale is logarithmic (linear from 0 to 1), so that the few large
+    cells do not hide the many small ones, and its legend reads in counts of
+    linked pairs of sites, not in a transformed unit.
     """
     import numpy as np
+    from matplotlib.colors import SymLogNorm
 
     n = len(matrix)
     fig, ax = _axes(ax, (max(5.0, 0.45 * n + 3.5), max(4.0, 0.4 * n + 2.5)))
     values = matrix.to_numpy(dtype=float) if n else np.zeros((0, 0))
-    im = ax.imshow(np.log1p(values) if n else np.zeros((1, 1)), cmap="Blues", aspect="auto")
+    top = max(1.0, float(values.max()) if n else 1.0)
+    norm = SymLogNorm(linthresh=1.0, vmin=0.0, vmax=top, base=10)
+    im = ax.imshow(values if n else np.zeros((1, 1)), cmap="Blues", aspect="auto", norm=norm)
     ax.set_xticks(range(n), _group_labels(list(matrix.columns), labels), rotation=60, ha="right")
     ax.set_yticks(range(n), _group_labels(list(matrix.index), labels))
     ax.set_xlabel("linked group")
     ax.set_ylabel("linking group")
     ax.set_title(_safe(title, 80))
     if 0 < n <= 25:
-        lo, hi = math.log1p(values.min()), math.log1p(values.max())
         for i in range(n):
             for j in range(n):
                 v = int(values[i, j])
-                dark = (math.log1p(v) - lo) / ((hi - lo) or 1) > 0.6  # as the colour map scales
-                colour = "white" if dark else "black"
+                colour = "white" if norm(v) > 0.6 else "black"  # as the colour map scales
                 ax.text(j, i, str(v), ha="center", va="center", fontsize=7, color=colour)
-    fig.colorbar(im, ax=ax, label="log(1 + linked site pairs)")
+    ticks = [0.0, *(10.0**k for k in range(int(math.log10(top)) + 1))]
+    fig.colorbar(im, ax=ax, label="linked pairs of sites", ticks=ticks, format="%g")
     return fig
 
 

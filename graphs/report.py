@@ -21,6 +21,8 @@ from typing import Any
 from crawler.text import csv_cell, generator, safe_text
 from graphs.analysis import Analysis
 from graphs.choices import REPORT_FORMATS as FORMATS
+from graphs.columns import EXCEL_DELIMITER, column_label, excel_value
+from graphs.coverage import coverage, coverage_notes, uncertain
 from graphs.findings import CODES
 from graphs.groups import group_members
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS
@@ -42,8 +44,11 @@ JSON_SCHEMA_VERSION = 1
 CSV_COLUMNS = (
     "rank", "site", "name", "organisation", "url", "title", "status", "themes", "life_events",
     "score", "flags", "pages", "html_pages", "errors", "robots_blocked", "homepage_status",
-    *METRIC_COLUMNS, "evidence",
+    *METRIC_COLUMNS, "evidence", "uncertain",
 )  # fmt: skip
+# Crawl figures, whole numbers (stored as floats where one is missing): 200, not 200.0.
+_CRAWL_FIGURES = ("pages", "html_pages", "errors", "robots_blocked", "homepage_status")
+_INTEGERS = frozenset(_CRAWL_FIGURES)
 
 
 def _scalar(value: Any) -> Any:
@@ -66,7 +71,13 @@ def _metric(name: str, value: Any) -> Any:
     return float(value) if name in FLOAT_METRICS else int(value)
 
 
+def _integer(value: Any) -> int | None:
+    value = _scalar(value)
+    return None if value is None else int(value)
+
+
 def _evidence(a: Analysis) -> dict[str, list[dict[str, Any]]]:
+    doubtful = uncertain(a)
     out: dict[str, list[dict[str, Any]]] = {}
     for row in a.findings.itertuples(index=False):
         out.setdefault(row.site, []).append(
@@ -74,6 +85,7 @@ def _evidence(a: Analysis) -> dict[str, list[dict[str, Any]]]:
                 "code": row.code,
                 "evidence": safe_text(row.evidence),
                 "details": {k: _scalar(v) for k, v in (row.details or {}).items()},
+                "uncertain": (row.site, row.code) in doubtful,
             }
         )
     return out
@@ -95,13 +107,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
                 "status": safe_text(row["status"]),
                 "themes": [safe_text(t) for t in row["themes"] or ()],
                 "life_events": [safe_text(t) for t in row["life_events"] or ()],
-                "crawl": {
-                    "pages": _scalar(row["pages"]),
-                    "html_pages": _scalar(row["html_pages"]),
-                    "errors": _scalar(row["errors"]),
-                    "robots_blocked": _scalar(row["robots_blocked"]),
-                    "homepage_status": _scalar(row["homepage_status"]),
-                },
+                "crawl": {c: _integer(row[c]) for c in _CRAWL_FIGURES},
                 "metrics": {c: _metric(c, row[c]) for c in METRIC_COLUMNS},
                 "flags": list(row["flags"]),
                 "findings": evidence.get(site, []),
@@ -127,7 +133,8 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
         "hubs": list(a.hubs),
         "external_links_checked": a.external_checked,
         "config": a.config.as_dict(),
-        "notes": [safe_text(n) for n in a.notes],
+        "coverage": coverage(a).as_dict(),
+        "notes": [safe_text(n) for n in (*coverage_notes(a), *a.notes)],
         "codes": dict(CODES),
         "summary": summary,
         "sites": sites,
@@ -146,11 +153,19 @@ def render_json(a: Analysis, *, generated_at: str | None = None) -> str:
                       allow_nan=False, default=str) + "\n"  # fmt: skip
 
 
-def render_csv(a: Analysis) -> str:
-    """One row per site, worst first; lists ``|``-joined; columns ``CSV_COLUMNS``."""
+def render_csv(a: Analysis, *, excel: bool = False) -> str:
+    """One row per site, worst first; lists ``|``-joined; columns ``CSV_COLUMNS``.
+
+    ``excel``: for a person's spreadsheet rather than a program (:mod:`graphs.columns`):
+    semicolons, a UTF-8 byte-order mark, column labels and decimal commas in the current
+    language. Every text cell is defused against formula injection either way.
+    """
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer = csv.writer(buf, lineterminator="\n", delimiter=EXCEL_DELIMITER if excel else ",")
+    if excel:
+        buf.write("\ufeff")
+    writer.writerow([column_label(c) for c in CSV_COLUMNS] if excel else CSV_COLUMNS)
+    cell = excel_value if excel else csv_cell
     evidence = _evidence(a)
     for site, row in a.sites.iterrows():
         values: dict[str, Any] = {c: row.get(c) for c in CSV_COLUMNS if c in row.index}
@@ -158,12 +173,15 @@ def render_csv(a: Analysis) -> str:
         values["themes"] = "|".join(row["themes"] or ())
         values["life_events"] = "|".join(row["life_events"] or ())
         values["flags"] = "|".join(row["flags"])
-        values["evidence"] = " | ".join(f"{e['code']}: {e['evidence']}" for e in evidence.get(site, []))
+        found = evidence.get(site, [])
+        values["evidence"] = " | ".join(f"{e['code']}: {e['evidence']}" for e in found)
+        values["uncertain"] = "|".join(e["code"] for e in found if e["uncertain"])
         for c in METRIC_COLUMNS:
             values[c] = _metric(c, row[c])
         values["score"] = _scalar(row["score"])
-        values["homepage_status"] = _scalar(row["homepage_status"])
-        writer.writerow([csv_cell("" if values.get(c) is None else values[c]) for c in CSV_COLUMNS])
+        for c in _INTEGERS:
+            values[c] = _integer(row[c])
+        writer.writerow([cell("" if values.get(c) is None else values[c]) for c in CSV_COLUMNS])
     return buf.getvalue()
 
 
@@ -174,7 +192,7 @@ def render(a: Analysis, fmt: str, **kw: Any) -> str:
     if fmt == "json":
         return render_json(a)
     if fmt == "csv":
-        return render_csv(a)
+        return render_csv(a, **kw)
     if fmt == "html":
         from graphs.report_html import render_html
 

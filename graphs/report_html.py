@@ -66,7 +66,10 @@ _GROUPING_TEXT = {
             "Integration per theme: mean score, link density inside, share of members linked inside."
         ),
         "integration_alt": N_("bar chart of integration per theme"),
-        "matrix": N_("Each cell counts the sites of the row theme linking to sites of the column theme."),
+        "matrix": N_(
+            "Each cell counts linked pairs of sites: a site of the row theme that links to a site of the "
+            "column theme (a site in two themes counts in both). The colours follow a logarithmic scale."
+        ),
         "matrix_alt": N_("heatmap of links between themes"),
         "degrees": N_("How many other sites link to the sites of each theme."),
         "degrees_alt": N_("box plot of inbound links per theme"),
@@ -83,7 +86,9 @@ _GROUPING_TEXT = {
         ),
         "integration_alt": N_("bar chart of integration per life event"),
         "matrix": N_(
-            "Each cell counts the sites of the row life event linking to sites of the column life event."
+            "Each cell counts linked pairs of sites: a site of the row life event that links to a site of "
+            "the column life event (a site in two life events counts in both). The colours follow a "
+            "logarithmic scale."
         ),
         "matrix_alt": N_("heatmap of links between life events"),
         "degrees": N_("How many other sites link to the sites of each life event."),

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.text import safe_text
 from graphs.analysis import Analysis
+from graphs.coverage import coverage_notes
 from graphs.findings import CODES
 from graphs.i18n import N_, _, format_number, format_time
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["STATES", "console", "crawl_heading", "number", "render_table"]
+__all__ = ["STATES", "console", "crawl_heading", "first_notes", "number", "render_table"]
 
 # A crawl's state as a reader sees it.
 STATES = {"finished": N_("finished"), "running": N_("running"), "interrupted": N_("interrupted")}
@@ -57,6 +58,13 @@ def crawl_heading(a: Analysis) -> str:
     return _("govlinks report — crawl {id} ({state})").format(id=crawl.id, state=state)
 
 
+def first_notes(a: Analysis) -> tuple[list[str], list[str]]:
+    """The notes to read before any figure (an unfinished crawl, too few sites assessed), and the others."""
+    unfinished = a.crawl is not None and a.crawl.state != "finished"
+    first = [*a.notes[:1], *coverage_notes(a)] if unfinished else coverage_notes(a)
+    return first, list(a.notes[1:] if unfinished else a.notes)
+
+
 def _lines(buf: io.StringIO) -> str:
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
 
@@ -70,6 +78,9 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
     out = console(buf, width)
     s = a.summary()
     out.print(Text(safe_text(crawl_heading(a))))
+    first, notes = first_notes(a)
+    for note in first:  # what a reader must know before any figure
+        out.print(Text(_("note: {text}").format(text=safe_text(note))))
     out.print(
         Text(
             _(
@@ -85,7 +96,7 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
             )
         )
     )
-    for note in a.notes:
+    for note in notes:
         out.print(Text(_("note: {text}").format(text=safe_text(note))))
     out.print()
 

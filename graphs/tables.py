@@ -22,7 +22,7 @@ import networkx as nx
 import pandas as pd
 
 from crawler.errors import GovlinksError
-from crawler.text import xml_text
+from crawler.text import csv_cell, xml_text
 from graphs.gexf import is_missing, sanitize_value, value_type
 
 if TYPE_CHECKING:
@@ -245,9 +245,28 @@ def datapackage(
     }
 
 
-def _write_frame(frame: pd.DataFrame, path: Path, fmt: str) -> None:
+def _defused(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with every cell a spreadsheet would run as a formula defused (:func:`csv_cell`)."""
+    frame = frame.copy()
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].map(lambda v: csv_cell(v) if isinstance(v, str) else v)
+    return frame
+
+
+def _csv_options(excel: bool) -> dict[str, Any]:
+    """pandas ``to_csv`` options: plain CSV, or a spreadsheet's (``;``, BOM, decimal comma in French)."""
+    if not excel:
+        return {"encoding": "utf-8", "lineterminator": "\n"}
+    from graphs.i18n import current_language
+
+    decimal = "," if current_language() == "fr" else "."
+    return {"encoding": "utf-8-sig", "lineterminator": "\n", "sep": ";", "decimal": decimal}
+
+
+def _write_frame(frame: pd.DataFrame, path: Path, fmt: str, *, excel: bool = False) -> None:
     if fmt == "csv":
-        frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        _defused(frame).to_csv(path, index=False, **_csv_options(excel))
     else:
         frame.to_parquet(path, index=False)
 
@@ -263,12 +282,19 @@ def _check_dir(out_dir: str | Path) -> Path:
 
 
 def write_tables(
-    analysis: Analysis, out_dir: str | Path, fmt: str = "csv", *, graph: nx.Graph | None = None
+    analysis: Analysis,
+    out_dir: str | Path,
+    fmt: str = "csv",
+    *,
+    graph: nx.Graph | None = None,
+    excel: bool = False,
 ) -> dict[str, int]:
     """Write nodes, edges and findings as CSV or Parquet, with ``datapackage.json``.
 
     ``graph`` restricts the export to a subgraph (``--only``); its nodes' rows of
-    ``analysis.sites`` and findings are kept. Returns the rows per table.
+    ``analysis.sites`` and findings are kept. ``excel`` (CSV): semicolons, a UTF-8
+    byte-order mark and, in French, decimal commas, declared in the data package.
+    Returns the rows per table.
     """
     if fmt not in ("csv", "parquet"):
         raise GovlinksError(f"unknown table format {fmt!r} (use csv or parquet)")
@@ -280,8 +306,10 @@ def write_tables(
         "findings": findings_table(analysis.findings, G.nodes),
     }
     for name, frame in tables.items():
-        _write_frame(frame, out / f"{name}.{fmt}", fmt)
+        _write_frame(frame, out / f"{name}.{fmt}", fmt, excel=excel)
     package = datapackage(tables, fmt, crawl=analysis.crawl)
+    if excel and fmt == "csv":
+        _excel_package(package)
     (out / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
     return {name: len(frame) for name, frame in tables.items()}
 
@@ -291,8 +319,25 @@ _PAGE_COLUMNS = (
 )  # fmt: skip
 
 
+def _excel_package(package: dict[str, Any]) -> None:
+    """Declare the spreadsheet dialect of ``--excel`` tables in their data package."""
+    options = _csv_options(True)
+    for resource in package["resources"]:
+        resource["encoding"] = options["encoding"]
+        resource["dialect"] = {"delimiter": options["sep"]}
+        for field in resource["schema"]["fields"]:
+            if field["type"] == "number" and options["decimal"] != ".":
+                field["decimalChar"] = options["decimal"]
+
+
 def write_page_links(
-    store: Store, crawl_id: int, out_dir: str | Path, fmt: str = "csv", *, chunksize: int = 100_000
+    store: Store,
+    crawl_id: int,
+    out_dir: str | Path,
+    fmt: str = "csv",
+    *,
+    chunksize: int = 100_000,
+    excel: bool = False,
 ) -> int:
     """Stream the page-level cross-site link table to ``page_links.<fmt>``.
 
@@ -316,9 +361,11 @@ def write_page_links(
             chunk["template"] = chunk["template"].astype("int64")
             rows += len(chunk)
             if fmt == "csv":
-                chunk.to_csv(
-                    path, mode="w" if i == 0 else "a", header=i == 0, index=False, lineterminator="\n"
-                )
+                options = _csv_options(excel)
+                if i:  # one byte-order mark, at the start of the file
+                    options["encoding"] = "utf-8"
+                mode = "w" if i == 0 else "a"
+                _defused(chunk).to_csv(path, mode=mode, header=i == 0, index=False, **options)
                 continue
             import pyarrow.parquet as pq
 
@@ -329,7 +376,7 @@ def write_page_links(
             empty = pd.DataFrame(
                 {c: pd.Series(dtype="int64" if c == "template" else object) for c in _PAGE_COLUMNS}
             )
-            _write_frame(empty, path, fmt)
+            _write_frame(empty, path, fmt, excel=excel)
     finally:
         if writer is not None:
             writer.close()
@@ -359,5 +406,7 @@ def write_page_links(
             }
         ],
     }
+    if excel and fmt == "csv":
+        _excel_package(package)
     (out / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
     return rows
