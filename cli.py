@@ -33,7 +33,7 @@ from cli_common import (
     web_size_options,
 )
 from crawler.errors import GovlinksError
-from graphs.choices import EXPORT_FORMATS, EXPORT_LEVELS, REPORT_FORMATS
+from graphs.choices import EXPORT_FORMATS, EXPORT_LEVELS, REPORT_FORMATS, REPORT_GROUPINGS
 from seeds import default_seeds
 
 
@@ -153,7 +153,8 @@ def export(**kw: Any) -> None:
 @main.command()
 @db_option()
 @crawl_option
-@by_option("Grouping of the group figures and matrix.")
+@by_option("Grouping of the group figures and matrix (organisation: a scorecard per ministry).",
+           choices=tuple(REPORT_GROUPINGS))  # fmt: skip
 @format_option(
     REPORT_FORMATS,
     "table for a terminal, json for programs, csv for spreadsheets, html for readers.",
@@ -178,6 +179,8 @@ def report(**kw: Any) -> None:
       govlinks report --format html -o report.html
       govlinks report --by life-event --format json -o report.json
       govlinks report --format csv --fail-on orphan,dead_end -o sites.csv
+      govlinks report --format html --output-dir report/
+      govlinks report --site impots.gouv.fr
     """
     from crawler.fileio import write_text_atomic
     from crawler.store import Store
@@ -186,9 +189,13 @@ def report(**kw: Any) -> None:
     from graphs.coverage import coverage
     from graphs.findings import fail_on_match, parse_fail_on
     from graphs.i18n import using_language
-    from graphs.report import render
+    from graphs.report import render, render_site_page, write_report_site
 
     fail_on = parse_fail_on(kw["fail_on"])
+    if kw["output_dir"] and kw["fmt"] != "html":
+        raise GovlinksError("--output-dir writes the HTML report site: use it with --format html")
+    if kw["site"] and kw["fmt"] != "table":
+        raise GovlinksError("--site prints one site's page in the terminal: use it with --format table")
     config = FindingsConfig(broken_share=kw["broken_share"], retired_min=kw["retired_min"])
     hubs = list(kw["hubs"]) or DEFAULT_HUB
     with using_language(kw["lang"]), Store.open(kw["db"]) as store:
@@ -197,18 +204,20 @@ def report(**kw: Any) -> None:
         options = {"top": kw["top"]} if kw["fmt"] == "table" else {}
         if kw["fmt"] == "csv":
             options = {"excel": kw["excel"]}
-        text = render(analysis, kw["fmt"], **options)
-    if kw["output"]:
+        if kw["site"]:
+            text = render_site_page(store, analysis, kw["site"])
+        elif kw["output_dir"]:
+            text = write_report_site(store, analysis, kw["output_dir"])
+        else:
+            text = render(analysis, kw["fmt"], **options)
+    if kw["output_dir"]:
+        click.echo(text, err=True)
+    elif kw["output"]:
         write_text_atomic(kw["output"], text, what="report")
     else:
         click.echo(text, nl=False)
-    cover = coverage(analysis)
-    if fail_on and not cover.reliable:
-        click.echo(
-            f"report: only {cover.assessed} of {cover.sites} sites could be assessed (under --min-coverage "
-            f"{kw['min_coverage']}%): findings not judged (--fail-on)",
-            err=True,
-        )
+    if fail_on and not coverage(analysis).reliable:
+        click.echo(f"report: {coverage(analysis).line()}: findings not judged (--fail-on)", err=True)
         sys.exit(EXIT_LOW_COVERAGE)
     match = fail_on_match(analysis.findings, fail_on)
     if match:

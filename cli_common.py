@@ -165,15 +165,18 @@ def output_option(help: str, *, alias: str | None = None, **kwargs: Any) -> Call
     return _option("-o", "--output", "output", aliases=(alias,) if alias else (), help=help, **kwargs)
 
 
-def by_option(help: str, *, alias: str | None = None) -> Callable[[F], F]:
-    """``--by``: group the sites by theme or by life event (``graphs.choices.GROUPINGS``)."""
+def by_option(
+    help: str, *, alias: str | None = None, choices: Sequence[str] = tuple(GROUPINGS)
+) -> Callable[[F], F]:
+    """``--by``: group the sites by theme or by life event (``graphs.choices.GROUPINGS``), or by
+    organisation too where ``choices`` says so (``REPORT_GROUPINGS``)."""
     return _option(
         "--by",
         "by",
         aliases=(alias,) if alias else (),
         default="theme",
         show_default=True,
-        type=click.Choice(list(GROUPINGS)),
+        type=click.Choice(list(choices)),
         help=help,
     )
 
@@ -338,7 +341,7 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
 
 
 def report_thresholds(f: F) -> F:
-    """``report``: --fail-on, the thresholds of the rules and --top."""
+    """``report``: --output-dir, --site, --fail-on, the thresholds of the rules, --top and --excel."""
     for option in reversed(_report_thresholds()):
         f = option(f)
     return f
@@ -346,6 +349,19 @@ def report_thresholds(f: F) -> F:
 
 def _report_thresholds() -> list[Callable[[F], F]]:
     return [
+        click.option(
+            "--output-dir",
+            type=click.Path(file_okay=False),
+            default=None,
+            help="html: write a report site here: an index, a page per site, organisation and group.",
+        ),
+        click.option(
+            "--site",
+            "site",
+            metavar="ID",
+            default=None,
+            help="table: the page of one site (who links to it).",
+        ),
         click.option(
             "--fail-on",
             "fail_on",

@@ -20,7 +20,7 @@ from graphs.build import load_site_graph
 from graphs.config import FindingsConfig
 from graphs.coverage import DEFAULT_MIN_COVERAGE
 from graphs.findings import CODES, find
-from graphs.groups import GROUPINGS, group_matrix, group_members, group_table, peers
+from graphs.groups import REPORT_GROUPINGS, group_matrix, group_members, group_table, peers
 from graphs.i18n import _, ngettext
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS, site_metrics
 from graphs.retired import external_checked, retired_links
@@ -153,8 +153,8 @@ def analyse(
     ----------
     G : DiGraph
         From :func:`graphs.build.site_graph`; it is copied, not modified.
-    by : {"theme", "life-event"}
-        Grouping of ``groups`` and ``matrix``.
+    by : {"theme", "life-event", "organisation"}
+        Grouping of ``groups`` and ``matrix`` (``groupings`` holds all three).
     hub : str or list of str
         Sites from which ``hub_hops`` is counted.
     external : DataFrame, optional
@@ -177,8 +177,8 @@ def analyse(
     >>> a.sites.index.tolist(), float(a.sites.loc["a", "hub_hops"]), a.sites.loc["b", "flags"]
     (['b', 'hub', 'a'], 1.0, ['orphan', 'dead_end'])
     """
-    if by not in GROUPINGS:
-        raise ValueError(f"unknown grouping {by!r} (use one of {', '.join(GROUPINGS)})")
+    if by not in REPORT_GROUPINGS:
+        raise ValueError(f"unknown grouping {by!r} (use one of {', '.join(REPORT_GROUPINGS)})")
     config = config or FindingsConfig()
     labels = dict(labels or {})
     hubs = _hubs(hub)
@@ -235,7 +235,7 @@ def analyse(
         attrs["rank"] = int(row["rank"])
 
     groupings = {}
-    for grouping in GROUPINGS:
+    for grouping in REPORT_GROUPINGS:
         table = _group_figures(group_table(G, grouping, labels=labels), group_members(G, grouping), sites)
         groupings[grouping] = (table, group_matrix(G, grouping))
 

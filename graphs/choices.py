@@ -17,6 +17,7 @@ __all__ = [
     "GROUPINGS",
     "LANGUAGES",
     "REPORT_FORMATS",
+    "REPORT_GROUPINGS",
 ]
 
 # govlinks report --format (graphs.report.render)
@@ -25,8 +26,10 @@ REPORT_FORMATS = ("table", "json", "csv", "html")
 EXPORT_FORMATS = ("gexf", "graphml", "csv", "parquet")
 # govlinks export --level: the site graph, or the page-level cross-site link table
 EXPORT_LEVELS = ("site", "page")
-# --by value -> node attribute holding the group ids (graphs.groups)
+# --by value -> node attribute holding the group ids (graphs.groups); sites sharing one are peers
 GROUPINGS = {"theme": "themes", "life-event": "life_events"}
+# report --by: the groupings above, and the organisation (ministry) running each site
+REPORT_GROUPINGS = {**GROUPINGS, "organisation": "organisation"}
 # --lang (graphs.i18n): the languages of what people read; commands default to French
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"

@@ -51,6 +51,17 @@ class Coverage:
     def reliable(self) -> bool:
         return not self.sites or self.share >= self.min_share
 
+    def line(self) -> str:
+        """One line for a log or cron mail (English, like every diagnostic on stderr).
+
+        >>> Coverage(744, 97).line()
+        'only 97 of 744 sites could be assessed (13%, under --min-coverage 80%)'
+        """
+        return (
+            f"only {self.assessed} of {self.sites} sites could be assessed "
+            f"({self.share:.0%}, under --min-coverage {self.min_share:.0%})"
+        )
+
     def as_dict(self) -> dict[str, Any]:
         share = self.share
         return {

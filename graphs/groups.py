@@ -14,12 +14,13 @@ from collections.abc import Iterable, Mapping
 import networkx as nx
 import pandas as pd
 
-from graphs.choices import GROUPINGS
+from graphs.choices import GROUPINGS, REPORT_GROUPINGS
 from graphs.status import is_assessed
 
 __all__ = [
     "GROUPINGS",
     "GROUP_COLUMNS",
+    "REPORT_GROUPINGS",
     "group_matrix",
     "group_members",
     "group_table",
@@ -37,13 +38,16 @@ GROUP_COLUMNS = (
 
 def _attr(by: str) -> str:
     try:
-        return GROUPINGS[by]
+        return REPORT_GROUPINGS[by]
     except KeyError:
-        raise ValueError(f"unknown grouping {by!r} (use one of {', '.join(GROUPINGS)})") from None
+        raise ValueError(f"unknown grouping {by!r} (use one of {', '.join(REPORT_GROUPINGS)})") from None
 
 
 def membership(G: nx.DiGraph, by: str = "theme") -> dict[str, tuple[str, ...]]:
-    """The groups of each site for a grouping (``theme`` or ``life-event``).
+    """The groups of each site for a grouping (``theme``, ``life-event`` or ``organisation``).
+
+    A site has one organisation (a text, empty when unknown), and any number of
+    themes and life events.
 
     Examples
     --------
@@ -51,9 +55,16 @@ def membership(G: nx.DiGraph, by: str = "theme") -> dict[str, tuple[str, ...]]:
     >>> G.add_node("a", themes=("T1",), life_events=("E1", "E2")); G.add_node("b")
     >>> membership(G, "life-event")
     {'a': ('E1', 'E2'), 'b': ()}
+    >>> G.nodes["a"]["organisation"] = "Ministère X"
+    >>> membership(G, "organisation")
+    {'a': ('Ministère X',), 'b': ()}
     """
     attr = _attr(by)
-    return {n: tuple(d.get(attr) or ()) for n, d in G.nodes(data=True)}
+    out = {}
+    for n, d in G.nodes(data=True):
+        value = d.get(attr) or ()
+        out[n] = (value,) if isinstance(value, str) else tuple(value)
+    return out
 
 
 def group_members(G: nx.DiGraph, by: str = "theme") -> dict[str, list[str]]:

@@ -16,7 +16,7 @@ import io
 import json
 import math
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.text import csv_cell, generator, safe_text
 from graphs.analysis import Analysis
@@ -27,6 +27,9 @@ from graphs.findings import CODES
 from graphs.groups import group_members
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS
 from graphs.report_table import render_table
+
+if TYPE_CHECKING:
+    from crawler.store import Store
 
 __all__ = [
     "CSV_COLUMNS",
@@ -183,6 +186,31 @@ def render_csv(a: Analysis, *, excel: bool = False) -> str:
             values[c] = _integer(row[c])
         writer.writerow([cell("" if values.get(c) is None else values[c]) for c in CSV_COLUMNS])
     return buf.getvalue()
+
+
+def render_site_page(store: Store, a: Analysis, site: str) -> str:
+    """``report --site ID``: the page of one site, as terminal text."""
+    from crawler.errors import GovlinksError
+    from graphs.site_view import load_details, render_site, site_view
+
+    if site not in a.sites.index:
+        known = ", ".join(list(a.sites.index[:10])) + (" …" if len(a.sites) > 10 else "")
+        raise GovlinksError(f"--site: no site {site!r} in this crawl (known: {known})")
+    assert a.crawl is not None
+    return render_site(site_view(a, site, load_details(store, a.crawl.id, site=site)))
+
+
+def write_report_site(store: Store, a: Analysis, out_dir: str) -> str:
+    """``report --format html --output-dir DIR``: the report site; returns what was written."""
+    from graphs.report_site import write_site
+    from graphs.site_view import load_details
+
+    assert a.crawl is not None
+    counts = write_site(a, load_details(store, a.crawl.id), out_dir)
+    return (
+        f"Wrote {out_dir}/index.html and {counts['sites']} site, {counts['organisations']} organisation and "
+        f"{counts['groups']} group pages (crawl {a.crawl.id})"
+    )
 
 
 def render(a: Analysis, fmt: str, **kw: Any) -> str:

@@ -25,14 +25,13 @@ extension bound to :mod:`graphs.i18n`) and numbers and dates formatted by the
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from crawler.text import escape_html, generator, safe_text
 from graphs.analysis import Analysis
@@ -54,7 +53,6 @@ _ALL_SITES = (
     "rank", "name", "status", "score", "in_sites", "out_sites", "in_peer_sites", "out_peer_sites",
     "in_deep_share", "in_template_share", "pagerank", "hub_hops", "out_broken", "flags",
 )  # fmt: skip
-_BREAK_AFTER = re.compile(r"(?<=[./])")
 
 # How each grouping is named in whole sentences (translated where shown).
 _GROUPING_TEXT = {
@@ -130,9 +128,14 @@ def _finalize(value: Any) -> Markup:
 
 
 def _breakable(value: Any) -> Markup:
-    """The ``breakable`` filter: escaped text that may wrap after each dot and slash (a site id, a URL)."""
-    parts = _BREAK_AFTER.split(safe_text(value))
-    return Markup("<wbr>").join(escape(p) for p in parts)
+    """The ``breakable`` filter: escaped text that may wrap after each dot and slash (a site id, a URL).
+
+    HTML escaping writes no dot or slash (``&amp;``, ``&#x27;``), so the breaks go in after it.
+
+    >>> str(_breakable("a.gouv.fr/x<y"))
+    'a.<wbr>gouv.<wbr>fr/<wbr>x&lt;y'
+    """
+    return Markup(escape_html(value).replace(".", ".<wbr>").replace("/", "/<wbr>"))
 
 
 @cache

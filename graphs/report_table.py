@@ -25,10 +25,15 @@ __all__ = ["STATES", "console", "crawl_heading", "first_notes", "number", "rende
 
 # A crawl's state as a reader sees it.
 STATES = {"finished": N_("finished"), "running": N_("running"), "interrupted": N_("interrupted")}
-GROUPING_TITLES = {"theme": N_("Themes"), "life-event": N_("Life events")}
+GROUPING_TITLES = {
+    "theme": N_("Themes"),
+    "life-event": N_("Life events"),
+    "organisation": N_("Organisations"),
+}
 NO_GROUP = {
     "theme": N_("No site has a theme."),
     "life-event": N_("No site has a life event."),
+    "organisation": N_("No site has an organisation."),
 }
 
 
@@ -144,21 +149,24 @@ def print_groups(out: Console, a: Analysis) -> None:
 
     title = _(GROUPING_TITLES[a.by])
     groups = Table(title=title, title_justify="left", box=None, pad_edge=False)
-    for name in (N_("group"), N_("sites"), N_("density"), N_("in"), N_("out"), N_("isolated"), N_("score")):
-        groups.add_column(_(name), justify="left" if name == "group" else "right", overflow="fold")
+    # a ministry's scorecard: how many of its sites were assessed and flagged; a group's: how they link
+    columns: tuple[tuple[str, str, str], ...] = (
+        (("crawled", "d", N_("assessed")), ("flagged", "d", N_("flagged")))
+        if a.by == "organisation"
+        else (("density", ".2f", N_("density")),)
+    )
+    columns += (("links_in", "d", N_("in")), ("links_out", "d", N_("out")))
+    columns += (("isolated_share", ".0%", N_("isolated")), ("mean_score", ".0f", N_("score")))
+    groups.add_column(_("organisation") if a.by == "organisation" else _("group"), overflow="fold")
+    groups.add_column(_("sites"), justify="right")
+    for _key, _spec, name in columns:
+        groups.add_column(_(name), justify="right", overflow="fold")
     for row in a.groups.to_dict("records"):
         label = safe_text(row["label"])
         if label != row["group"]:
             label = f"{label} ({safe_text(row['group'])})"
-        groups.add_row(
-            Text(label),
-            Text(number(row["sites"], "d")),
-            Text(number(row["density"], ".2f")),
-            Text(number(row["links_in"], "d")),
-            Text(number(row["links_out"], "d")),
-            Text(number(row["isolated_share"], ".0%")),
-            Text(number(row.get("mean_score"), ".0f")),
-        )
+        cells = [number(row.get(key), spec) for key, spec, _name in columns]
+        groups.add_row(Text(label), Text(number(row["sites"], "d")), *map(Text, cells))
     if len(a.groups):
         out.print(groups)
     else:

@@ -1,0 +1,208 @@
+"""The report as a static site: an index, a page per site, per organisation, per theme and life event.
+
+``govlinks report --format html --output-dir DIR`` writes a folder an analyst can
+publish, mail as a zip or open from a USB stick: relative links only, no
+external resource, the same Content-Security-Policy on every page (no script,
+nothing remote), every page in the language of ``--lang``::
+
+    DIR/index.html                  the report (the single-file report, with links)
+    DIR/sites/<site>.html           one per site: who links to it and from where
+    DIR/organisations/<name>.html   one per ministry or organisation: a scorecard of its sites
+    DIR/groups/<id>.html            one per theme and life event: its members and how they link
+
+File names are safe on every file system (:func:`page_names`): lower-case ASCII
+letters, digits, dots and hyphens, so that a site id with slashes, an IDN host or
+an organisation with accents still makes one file, and two names that would
+meet on a case-insensitive disk get a short hash each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from crawler.errors import GovlinksError
+from crawler.fileio import write_text_atomic
+from graphs.analysis import Analysis
+from graphs.coverage import coverage_notes
+from graphs.groups import group_members
+from graphs.i18n import current_language
+from graphs.report_html import Links, environment, grouping_texts, report_context, site_cell
+from graphs.site_view import SiteDetails, SitePages
+
+__all__ = ["SiteLinks", "page_names", "write_site"]
+
+_UNSAFE = re.compile(r"[^a-z0-9.-]+")
+_MAX_NAME = 80
+
+
+def _slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    slug = _UNSAFE.sub("_", plain).strip("._-")
+    return slug[:_MAX_NAME].rstrip("._-") or "page"
+
+
+def page_names(names: Iterable[str]) -> dict[str, str]:
+    """A safe, distinct file name (without ``.html``) for each name.
+
+    Names that stay as they are (but for upper case) keep their look; any that
+    changed, or that another one meets once made safe (``a.fr/X`` and ``a.fr/x`` on
+    a case-insensitive disk), gets a hash of the original, so that no two names
+    share a file, whatever the order they come in.
+
+    >>> names = page_names(["impots.gouv.fr", "economie.gouv.fr/dgccrf", "Ministère de l'Intérieur"])
+    >>> names["impots.gouv.fr"], names["economie.gouv.fr/dgccrf"][:24], names["Ministère de l'Intérieur"][:22]
+    ('impots.gouv.fr', 'economie.gouv.fr_dgccrf-', 'ministere_de_l_interie')
+    >>> page_names(["N19803"])["N19803"]
+    'n19803'
+    >>> a = page_names(["a.fr/X", "a.fr/x"])
+    >>> a["a.fr/X"] != a["a.fr/x"]
+    True
+    """
+    names = list(dict.fromkeys(names))
+    slugs = {n: _slug(n) for n in names}
+    count: dict[str, int] = {}
+    for slug in slugs.values():
+        count[slug] = count.get(slug, 0) + 1
+    out = {}
+    for name, slug in slugs.items():
+        if slug != name.lower() or count[slug] > 1:
+            slug = f"{slug}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:8]}"
+        out[name] = slug
+    return out
+
+
+class SiteLinks(Links):
+    """Relative links between the pages of a report site, from a page ``depth`` folders down."""
+
+    def __init__(self, sites: Mapping[str, str], groups: Mapping[str, str], organisations: Mapping[str, str],
+                 depth: int = 0) -> None:  # fmt: skip
+        self.sites, self.groups, self.organisations = sites, groups, organisations
+        self.up = "../" * depth
+
+    def site(self, site: str) -> str | None:
+        name = self.sites.get(site)
+        return f"{self.up}sites/{name}.html" if name else None
+
+    def group(self, group: str) -> str | None:
+        name = self.groups.get(group)
+        return f"{self.up}groups/{name}.html" if name else None
+
+    def organisation(self, name: str) -> str | None:
+        page = self.organisations.get(name)
+        return f"{self.up}organisations/{page}.html" if page else None
+
+    def index(self) -> str:
+        return f"{self.up}index.html"
+
+    def down(self) -> SiteLinks:
+        return SiteLinks(self.sites, self.groups, self.organisations, depth=1)
+
+
+def _prepare(out_dir: str | Path) -> Path:
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise GovlinksError(f"{out}: exists and is not a folder")
+    if not out.parent.is_dir():
+        raise GovlinksError(f"{out}: folder {out.parent} does not exist")
+    for sub in ("", "sites", "groups", "organisations"):
+        (out / sub).mkdir(exist_ok=True)
+    return out
+
+
+def _members(a: Analysis, site_ids: Iterable[str], links: SiteLinks) -> list[dict[str, Any]]:
+    rows = []
+    for site in site_ids:
+        row = a.sites.loc[site]
+        figures = (
+            "rank",
+            "score",
+            "status",
+            "in_sites",
+            "out_sites",
+            "in_peer_sites",
+            "out_peer_sites",
+            "flags",
+        )
+        rows.append({"site": site_cell(site, row, links), **{c: row[c] for c in figures}})
+    return sorted(rows, key=lambda r: r["rank"])
+
+
+def _group_pages(
+    a: Analysis, by: str, names: Mapping[str, str], links: SiteLinks, extras: Mapping[str, Mapping[str, Any]]
+) -> Iterable[tuple[str, dict[str, Any]]]:
+    """(file name, context) of each group page of one grouping."""
+    table, _matrix = a.groupings[by]
+    members = group_members(a.graph, by)
+    text = grouping_texts(by)
+    for row in table.to_dict("records"):
+        group = row["group"]
+        inside = set(members.get(group, []))
+        pairs = [
+            {"source": site_cell(u, a.sites.loc[u], links), "target": site_cell(v, a.sites.loc[v], links),
+             "pages": int(d.get("weight", 0))}
+            for u, v, d in a.graph.subgraph(inside).edges(data=True)
+        ]  # fmt: skip
+        yield (
+            names[group],
+            {
+                "kind": by,
+                "text": text,
+                "group": row,
+                "members": _members(a, inside, links),
+                "pairs": sorted(pairs, key=lambda p: -p["pages"]),
+                "history": None,
+                "journey_gaps": None,
+                **{key: (extra.get(group) if extra else None) for key, extra in extras.items()},
+            },
+        )
+
+
+def write_site(
+    a: Analysis,
+    details: SiteDetails,
+    out_dir: str | Path,
+    *,
+    generated_at: str | None = None,
+    images: bool = True,
+    site_extras: Mapping[str, Mapping[str, Any]] | None = None,
+    group_extras: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, int]:
+    """Write the report site of ``a`` into ``out_dir``; return the pages written per kind.
+
+    ``details``: :func:`graphs.site_view.load_details` of the crawl. ``site_extras``
+    and ``group_extras``: optional sections by name (``history``, ``recommendations``,
+    ``journey_gaps``), each a mapping from site id (or group id) to what its page shows.
+    """
+    out = _prepare(out_dir)
+    env = environment()
+    sites = page_names(a.sites.index)
+    groups = page_names(g for by in ("theme", "life-event") for g in a.groupings[by][0]["group"])
+    organisations = page_names(a.groupings["organisation"][0]["group"])
+    top = SiteLinks(sites, groups, organisations)
+    below = top.down()
+    common = {"lang": current_language(), "index": below.index(), "warnings": coverage_notes(a)}
+
+    index = report_context(a, generated_at=generated_at, images=images, links=top)
+    index["site_pages"] = True
+    write_text_atomic(out / "index.html", env.get_template("report.html").render(index), what="report")
+
+    template = env.get_template("site.html")
+    pages = SitePages(a, details)
+    extras = dict(site_extras or {})
+    for site, name in sites.items():
+        view = pages.view(site, below, {key: extra.get(site) for key, extra in extras.items()})
+        (out / "sites" / f"{name}.html").write_text(template.render(common, site=view), encoding="utf-8")
+
+    template = env.get_template("group.html")
+    written = {"index": 1, "sites": len(sites), "groups": 0, "organisations": 0}
+    for by, names, folder in (("theme", groups, "groups"), ("life-event", groups, "groups"),
+                              ("organisation", organisations, "organisations")):  # fmt: skip
+        for name, page in _group_pages(a, by, names, below, group_extras or {}):
+            (out / folder / f"{name}.html").write_text(template.render(common, **page), encoding="utf-8")
+            written[folder] += 1
+    return written
