@@ -40,10 +40,16 @@ _UNSAFE = re.compile(r"[^a-z0-9.-]+")
 _MAX_NAME = 80
 
 
+_DOTS = re.compile(r"\.{2,}")
+# Names Windows keeps for devices, even with an extension (CON.html, aux.gouv.fr.html)
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
 def _slug(text: str) -> str:
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    slug = _UNSAFE.sub("_", plain).strip("._-")
-    return slug[:_MAX_NAME].rstrip("._-") or "page"
+    slug = _DOTS.sub(".", _UNSAFE.sub("_", plain)).strip("._-")
+    slug = slug[:_MAX_NAME].rstrip("._-") or "page"
+    return f"page-{slug}" if slug.split(".")[0] in _RESERVED else slug
 
 
 def page_names(names: Iterable[str]) -> dict[str, str]:
