@@ -40,6 +40,7 @@ class DemoResult:
     unexpected: dict[str, set[str]] = field(default_factory=dict)  # codes found, not planted
     planted: int = 0
     hub: str = ""  # the demo web's hub: the report command it suggests names it
+    report_site: Path | None = None  # the report site's folder (index.html and a page per site)
 
     @property
     def exact(self) -> bool:
@@ -67,6 +68,7 @@ class DemoResult:
                 seconds=format_number(self.seconds, ".0f"), folder=self.folder
             ),
             _("  report   {path}").format(path=self.report_html),
+            *(_("  site     {path}").format(path=p / "index.html") for p in (self.report_site,) if p),
             _("  graph    {path}").format(path=self.gexf),
             _("  store    {path}   ({command})").format(path=self.db, command=report),
             _("  web      {path}   ({command})").format(path=web, command=f"govlinks demo serve {web}"),
@@ -139,6 +141,8 @@ def run_demo(
     from graphs.analysis import analyse_crawl
     from graphs.export import export_crawl
     from graphs.report import render
+    from graphs.report_site import write_site
+    from graphs.site_view import load_details
 
     started = time.monotonic()
     folder = Path(out)
@@ -171,7 +175,10 @@ def run_demo(
         table = render(analysis, "table")
         report_html = folder / "report.html"
         report_html.write_text(render(analysis, "html"), encoding="utf-8")
-        echo(_("4/5 report written to {path}").format(path=report_html))
+        site = folder / "report"
+        assert analysis.crawl is not None
+        write_site(analysis, load_details(store, analysis.crawl.id), site)
+        echo(_("4/5 report written to {path} and {site}").format(path=report_html, site=site))
         gexf = folder / "demo.gexf"
         export_crawl(store, gexf, fmt="gexf", hub=truth["hub"])
         echo(_("5/5 graph exported to {path} (open it in Gephi)").format(path=gexf))
@@ -190,4 +197,5 @@ def run_demo(
         unexpected=unexpected,
         planted=sum(len(c) for c in planted.values()),
         hub=truth["hub"],
+        report_site=site,
     )

@@ -31,8 +31,9 @@ def test_demo_runs_the_whole_chain_and_finds_exactly_the_planted_codes(tmp_path:
     assert found in result.output
     # the report the demo suggests is the demo's own: same hub, so the same findings
     assert f"(govlinks report --db {out / 'demo.db'} --hub {truth['hub']})" in result.output
-    for line in ("report   ", "graph    ", "store    "):
+    for line in ("report   ", "graph    ", "store    ", "site     "):
         assert line in result.output
+    assert (out / "report" / "index.html").is_file() and len(list((out / "report" / "sites").iterdir())) == 24
 
     # the site graph equals the ground truth edge for edge, weights included
     with Store.open(out / "demo.db") as store:
