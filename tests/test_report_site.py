@@ -192,3 +192,25 @@ def test_page_names_are_safe_and_distinct() -> None:
     assert all(re.fullmatch(r"[a-z0-9][a-z0-9._-]*", v) and ".." not in v for v in out.values())
     assert out["xn--prfecture-c4a.gouv.fr"] == "xn--prfecture-c4a.gouv.fr"
     assert out["con"].startswith("page-con-") and out["a/../b"].startswith("a_._b-")
+
+
+def test_forked_workers_write_the_same_pages(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import graphs.report_site as report_site
+    from crawler.store import Store
+    from graphs.analysis import analyse_crawl
+    from graphs.i18n import using_language
+    from graphs.site_view import load_details
+
+    with using_language("fr"), Store.open(store) as s:
+        a = analyse_crawl(s)
+        details = load_details(s, 1)
+        when = "2026-01-01T00:00:00+00:00"
+        report_site.write_site(a, details, tmp_path / "one", images=False, generated_at=when, workers=1)
+        monkeypatch.setattr(report_site, "_PARALLEL_FROM", 0)
+        report_site.write_site(a, details, tmp_path / "two", images=False, generated_at=when, workers=2)
+    one = {p.relative_to(tmp_path / "one"): p.read_bytes() for p in (tmp_path / "one").rglob("*.html")}
+    two = {p.relative_to(tmp_path / "two"): p.read_bytes() for p in (tmp_path / "two").rglob("*.html")}
+    assert one == two and len(one) == 1 + len(SEEDS) + 2 + 3
+    assert b'<html lang="fr">' in two[Path("sites") / f"{TARGET}.html"]
