@@ -22,11 +22,11 @@ from crawler.text import csv_cell, generator, safe_text
 from graphs.analysis import Analysis
 from graphs.choices import REPORT_FORMATS as FORMATS
 from graphs.columns import EXCEL_DELIMITER, column_label, excel_value
-from graphs.coverage import coverage, coverage_notes, uncertain
+from graphs.coverage import coverage, uncertain
 from graphs.findings import CODES
 from graphs.groups import group_members
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS
-from graphs.report_table import render_table
+from graphs.report_table import first_notes, render_table
 
 if TYPE_CHECKING:
     from crawler.store import Store
@@ -127,6 +127,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
     crawl = {k: _scalar(v) if not isinstance(v, dict) else v for k, v in info.items()}
     summary = a.summary()
     summary = {k: (_scalar(v) if not isinstance(v, dict) else v) for k, v in summary.items()}
+    first, others = first_notes(a)
     return {
         "schema_version": JSON_SCHEMA_VERSION,
         "generator": generator(),
@@ -137,7 +138,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
         "external_links_checked": a.external_checked,
         "config": a.config.as_dict(),
         "coverage": coverage(a).as_dict(),
-        "notes": [safe_text(n) for n in (*coverage_notes(a), *a.notes)],
+        "notes": [safe_text(n) for n in (*first, *others)],  # an unfinished crawl, then too few sites
         "codes": dict(CODES),
         "summary": summary,
         "sites": sites,
