@@ -214,3 +214,33 @@ def test_forked_workers_write_the_same_pages(
     two = {p.relative_to(tmp_path / "two"): p.read_bytes() for p in (tmp_path / "two").rglob("*.html")}
     assert one == two and len(one) == 1 + len(SEEDS) + 2 + 3
     assert b'<html lang="fr">' in two[Path("sites") / f"{TARGET}.html"]
+
+
+def test_optional_sections_show_when_an_analysis_fills_them(store: Path, tmp_path: Path) -> None:
+    """History, recommendations and journey gaps come from other analyses: a page shows them when given."""
+    from crawler.store import Store
+    from graphs.analysis import analyse_crawl
+    from graphs.report_site import write_site
+    from graphs.site_view import load_details
+
+    columns = [("add a link from", False), ("gain", True)]
+    section = {"title": "Recommended links", "intro": "", "columns": columns, "rows": [["b.gouv.fr", 3]]}
+    gaps = {
+        "title": "Journey gaps",
+        "intro": "Steps nobody links",
+        "columns": [("step", False)],
+        "rows": [["x"]],
+    }
+    with Store.open(store) as s:
+        a = analyse_crawl(s)
+        extras = {
+            "site_extras": {"recommendations": {TARGET: section}},
+            "group_extras": {"journey_gaps": {"T1": gaps}},
+        }
+        write_site(a, load_details(s, 1), tmp_path / "site", images=False, **extras)  # type: ignore[arg-type]
+    page = (tmp_path / "site" / "sites" / f"{TARGET}.html").read_text(encoding="utf-8")
+    assert "<h2>Recommended links</h2>" in page and ">add a link from</th>" in page
+    other = (tmp_path / "site" / "sites" / "b.gouv.fr.html").read_text(encoding="utf-8")
+    assert "Recommended links" not in other
+    assert "<h2>Journey gaps</h2>" in (tmp_path / "site" / "groups" / "t1.html").read_text(encoding="utf-8")
+    assert "Journey gaps" not in (tmp_path / "site" / "groups" / "t2.html").read_text(encoding="utf-8")
