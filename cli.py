@@ -17,23 +17,28 @@ from cli_common import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
     EXIT_LOW_COVERAGE,
+    EXIT_TIME_LIMIT,
     EXIT_USAGE,
     OneLineGroup,
+    archive_options,
     by_option,
     crawl_command_options,
     crawl_option,
     db_option,
+    diff_command_options,
     excel_option,
     format_option,
     handle_errors,
     hub_option,
     lang_option,
     output_option,
-    report_thresholds,
+    report_command_options,
+    seeds_check_options,
+    seeds_import_options,
     web_size_options,
 )
 from crawler.errors import GovlinksError
-from graphs.choices import EXPORT_FORMATS, EXPORT_LEVELS, REPORT_FORMATS, REPORT_GROUPINGS
+from graphs.choices import CRAWLS_FORMATS, EXPORT_FORMATS, EXPORT_LEVELS
 from seeds import default_seeds
 
 
@@ -57,20 +62,25 @@ def crawl(**kw: Any) -> None:
     """Crawl the seed sites and store their pages and cross-site links.
 
     All sites progress in parallel, each within its own delay; links to other
-    hosts are recorded, not followed. Ctrl-C stops cleanly (exit 130), and
-    `--resume` continues where the crawl stopped, even after kill -9.
+    hosts are recorded, not followed. Ctrl-C or SIGTERM stops within seconds
+    (exit 130), --max-time after a time budget (exit 124), and `--resume`
+    continues where the crawl stopped, even after kill -9.
+    With `--archive --at DATE` it crawls the sites as a web archive captured them around that date.
 
     \b
     Example:
       govlinks crawl --seeds seeds/sites.csv --db govlinks.db
       govlinks crawl --db govlinks.db --resume
       govlinks crawl --site impots.gouv.fr --max-pages-per-site 50 --delay 0.5
+      govlinks crawl --db govlinks.db --max-time 6h --log-file crawl.log
+      govlinks crawl --archive --at 2015-06-01 --db govlinks-2015.db
     """
     from crawler.run import run_crawl
     from crawler.settings import DEFAULT_USER_AGENT, CrawlOptions
 
     fail_on_site_errors = kw.pop("fail_on_site_errors")
     resume = kw.pop("resume")
+    archive = archive_options(kw)
     opts = CrawlOptions(
         seeds=kw["seeds"] or default_seeds(),
         db=kw["db"],
@@ -85,17 +95,22 @@ def crawl(**kw: Any) -> None:
         check_links=kw["check_links"],
         keep_internal=kw["keep_internal"],
         timeout=kw["timeout"],
+        dns_timeout=kw["dns_timeout"],
+        dns_servers=list(kw["dns_servers"]),
+        max_time=kw["max_time"] or 0.0,
         max_page_bytes=kw["max_page_bytes"],
         quiet=kw["quiet"],
         progress=sys.stderr.isatty() and not kw["quiet"],
+        progress_every=kw["progress_every"],
         log_file=kw["log_file"],
+        **archive,
     )
     result = run_crawl(opts, resume=resume)
     if not opts.quiet:
         click.echo(result.summary())
     if result.crawl.state != "finished":
-        click.echo(f"crawl {result.crawl.id} interrupted: continue with --resume", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        click.echo(result.stop_line(), err=True)
+        sys.exit(EXIT_TIME_LIMIT if result.stop_reason == "max_time" else EXIT_INTERRUPTED)
     if result.failed and fail_on_site_errors:
         click.echo(f"crawl {result.crawl.id}: {result.failed_line()} (--fail-on-site-errors)", err=True)
         sys.exit(EXIT_FINDINGS)
@@ -151,20 +166,7 @@ def export(**kw: Any) -> None:
 
 
 @main.command()
-@db_option()
-@crawl_option
-@by_option("Grouping of the group figures and matrix (organisation: a scorecard per ministry).",
-           choices=tuple(REPORT_GROUPINGS))  # fmt: skip
-@format_option(
-    REPORT_FORMATS,
-    "table for a terminal, json for programs, csv for spreadsheets, html for readers.",
-    default="table",
-    show_default=True,
-)
-@output_option("Write to this file.", type=click.Path(dir_okay=False), default=None)
-@hub_option
-@report_thresholds
-@lang_option
+@report_command_options
 @handle_errors
 def report(**kw: Any) -> None:
     """Report how well the sites link to each other, and flag the poorly integrated ones.
@@ -183,45 +185,70 @@ def report(**kw: Any) -> None:
       govlinks report --site impots.gouv.fr
     """
     from crawler.fileio import write_text_atomic
-    from crawler.store import Store
-    from graphs.analysis import DEFAULT_HUB, analyse_crawl
-    from graphs.config import FindingsConfig
-    from graphs.coverage import coverage
-    from graphs.findings import fail_on_match, parse_fail_on
-    from graphs.i18n import using_language
-    from graphs.report import render, render_site_page, write_report_site
+    from graphs.report import fail_on_verdict, make_report
 
-    fail_on = parse_fail_on(kw["fail_on"])
-    if kw["output_dir"] and kw["fmt"] != "html":
-        raise GovlinksError("--output-dir writes the HTML report site: use it with --format html")
-    if kw["site"] and kw["fmt"] != "table":
-        raise GovlinksError("--site prints one site's page in the terminal: use it with --format table")
-    config = FindingsConfig(broken_share=kw["broken_share"], retired_min=kw["retired_min"])
-    hubs = list(kw["hubs"]) or DEFAULT_HUB
-    with using_language(kw["lang"]), Store.open(kw["db"]) as store:
-        analysis = analyse_crawl(store, kw["crawl_id"], by=kw["by"], hub=hubs, config=config,
-                                 min_coverage=kw["min_coverage"] / 100)  # fmt: skip
-        options = {"top": kw["top"]} if kw["fmt"] == "table" else {}
-        if kw["fmt"] == "csv":
-            options = {"excel": kw["excel"]}
-        if kw["site"]:
-            text = render_site_page(store, analysis, kw["site"])
-        elif kw["output_dir"]:
-            text = write_report_site(store, analysis, kw["output_dir"])
-        else:
-            text = render(analysis, kw["fmt"], **options)
+    analysis, text = make_report(**kw)
     if kw["output_dir"]:
         click.echo(text, err=True)
     elif kw["output"]:
         write_text_atomic(kw["output"], text, what="report")
     else:
         click.echo(text, nl=False)
-    if fail_on and not coverage(analysis).reliable:
-        click.echo(f"report: {coverage(analysis).line()}: findings not judged (--fail-on)", err=True)
-        sys.exit(EXIT_LOW_COVERAGE)
-    match = fail_on_match(analysis.findings, fail_on)
-    if match:
-        click.echo(f"report: {match.sites} site(s) flagged {', '.join(match.codes)} (--fail-on)", err=True)
+    verdict = fail_on_verdict(analysis, kw["fail_on"])
+    if verdict:
+        click.echo(verdict.line, err=True)
+        sys.exit(EXIT_LOW_COVERAGE if verdict.low_coverage else EXIT_FINDINGS)
+
+
+@main.command("crawls")
+@db_option()
+@format_option(CRAWLS_FORMATS, "table for a terminal, json or csv for programs.", default="table",
+               show_default=True)  # fmt: skip
+@handle_errors
+def crawls_command(db: str, fmt: str) -> None:
+    """List the crawls of a store: state, times, source, seed list, pages, links, sites, options.
+
+    \b
+    Example:
+      govlinks crawls --db govlinks.db
+      govlinks crawls --db govlinks.db --format json
+    """
+    from crawler.store import Store
+    from graphs.crawls import crawl_listing, render_crawls
+
+    with Store.open(db) as store:
+        click.echo(render_crawls(crawl_listing(store), fmt), nl=False)
+
+
+@main.command("diff")
+@diff_command_options
+@handle_errors
+def diff_command(**kw: Any) -> None:
+    """Compare two crawls: links gained and lost, reason codes, scores, themes and life events.
+
+    Defaults to the last two finished crawls of --db (--from-db: the last of
+    another store first). Crawls of different seed lists are compared on the
+    sites both have. --fail-on-new makes cron alert on new findings.
+
+    \b
+    Example:
+      govlinks diff --db govlinks.db
+      govlinks diff --db govlinks.db --from 3 --to 5 --format html -o diff.html
+      govlinks diff --db govlinks.db --fail-on-new orphan,dead_end -o diff.json --format json
+    """
+    from graphs.diff import diff_stores
+    from graphs.diff_report import fail_on_new_line, write_diff
+    from graphs.findings import parse_fail_on
+    from graphs.i18n import using_language
+
+    codes = parse_fail_on(kw["fail_on_new"], option="--fail-on-new")
+    with using_language(kw["lang"]):
+        d = diff_stores(kw["db"], from_db=kw["from_db"], to_id=kw["to_id"], from_id=kw["from_id"],
+                        min_change=kw["min_change"])  # fmt: skip
+        click.echo(write_diff(d, kw["fmt"], kw["output"], top=kw["top"]), nl=False)
+    alerts = d.new_codes(codes)
+    if alerts:
+        click.echo(fail_on_new_line(alerts), err=True)
         sys.exit(EXIT_FINDINGS)
 
 
@@ -238,21 +265,7 @@ def seeds() -> None:
 
 @seeds.command("check")
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
-@click.option(
-    "--themes",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Theme vocabulary CSV with id,label (default: the bundled seeds/themes.csv).",
-)
-@click.option(
-    "--life-events",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Life-event vocabulary CSV with id,label (default: the bundled seeds/life_events.csv).",
-)
-@click.option(
-    "--strict", is_flag=True, help="Exit 2 on warnings too (nested prefixes, small groups, renamed hosts)."
-)
+@seeds_check_options
 @handle_errors
 def seeds_check(path: str | None, themes: str | None, life_events: str | None, strict: bool) -> None:
     """Check a seed list and summarise it per theme, life event and organisation.
@@ -281,22 +294,7 @@ def seeds_check(path: str | None, themes: str | None, life_events: str | None, s
 
 @seeds.command("import")
 @click.argument("source", type=click.Path(dir_okay=False))
-@click.option(
-    "--suffix",
-    "suffixes",
-    multiple=True,
-    metavar="DOMAIN",
-    help="Keep only hosts under this domain, e.g. gouv.fr (repeatable; default: all).",
-)
-@click.option(
-    "--into",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Seed file to create or update (default: print the CSV, report on stderr).",
-)
-@click.option(
-    "--drop-vanished", is_flag=True, help="Remove the sites gone from SOURCE (default: keep and list them)."
-)
+@seeds_import_options
 @handle_errors
 def seeds_import(source: str, suffixes: tuple[str, ...], into: str | None, drop_vanished: bool) -> None:
     """Build or update a seed list from a list of URLs or hosts, or a CSV with a url or host column.
@@ -369,26 +367,29 @@ def demo(ctx: click.Context, output: str, sites: int, pages: int, lang: str) -> 
 @click.option("--links", default=60, show_default=True, type=click.IntRange(1), help="Links per page.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Random seed: same seed, same web.")
 @click.option("--no-planted", is_flag=True, help="Only well-linked sites: no planted reason codes.")
+@click.option("--evolve", is_flag=True, help="Also FOLDER/v2: the web later, with planted changes.")
 @handle_errors
 def demo_generate(
-    folder: str, sites: int, pages: int, page_kb: int, links: int, seed: int, no_planted: bool
+    folder: str, sites: int, pages: int, page_kb: int, links: int, seed: int, no_planted: bool, evolve: bool
 ) -> None:
     """Write a synthetic web to FOLDER: web.json, seeds.csv and its ground truth truth.json.
 
     Sites have invented host names (www. or not, http or https, some sharing
     a host under path prefixes), robots.txt rules, redirects, template and
     content links, and planted sites for every reason code of the report.
+    --evolve adds its second version and the diff it must give (v2/).
 
     \b
     Example:
       govlinks demo generate demo-web
+      govlinks demo generate demo-web --evolve
       govlinks demo generate bench-web --sites 650 --pages 100 --no-planted
     """
     from demo.generate import generate
 
     truth = generate(
         folder, sites=sites, pages_per_site=pages, page_kb=page_kb, links=links, seed=seed,
-        planted=not no_planted,
+        planted=not no_planted, evolve=evolve,
     )  # fmt: skip
     planted = sum(1 for s in truth["sites"].values() if s["codes"])
     click.echo(
@@ -396,6 +397,8 @@ def demo_generate(
         f"{sum(s['pages'] for s in truth['sites'].values()):,} pages, "
         f"{len(truth['edges']):,} site-to-site links; serve it with: govlinks demo serve {folder}"
     )
+    if evolve:
+        click.echo(f"{folder}/v2: the same web later, with planted changes (v2/expected_diff.json)")
 
 
 @demo.command("serve")

@@ -20,28 +20,43 @@ from typing import Any, TypeVar
 import click
 
 from crawler.errors import GovlinksError
-from graphs.choices import DEFAULT_LANGUAGE, GROUPINGS, LANGUAGES
+from graphs.choices import (
+    DEFAULT_LANGUAGE,
+    DIFF_FORMATS,
+    GROUPINGS,
+    LANGUAGES,
+    REPORT_FORMATS,
+    REPORT_GROUPINGS,
+)
 
 __all__ = [
     "CONTEXT_SETTINGS",
+    "EXIT_CRASH",
     "EXIT_FINDINGS",
     "EXIT_INTERRUPTED",
     "EXIT_LOCKED",
     "EXIT_LOW_COVERAGE",
     "EXIT_OK",
+    "EXIT_TIME_LIMIT",
     "EXIT_USAGE",
+    "Duration",
     "OneLineGroup",
+    "archive_options",
     "by_option",
     "crawl_command_options",
     "crawl_option",
     "db_option",
+    "diff_command_options",
     "excel_option",
     "format_option",
     "handle_errors",
     "hub_option",
     "lang_option",
     "output_option",
+    "report_command_options",
     "report_thresholds",
+    "seeds_check_options",
+    "seeds_import_options",
     "web_size_options",
 ]
 
@@ -55,6 +70,8 @@ EXIT_FINDINGS = 1  # report --fail-on matched, crawl --fail-on-site-errors match
 EXIT_USAGE = 2  # bad option, bad input file, bad store
 EXIT_LOCKED = 3  # another crawl holds the store
 EXIT_LOW_COVERAGE = 4  # report --fail-on on a crawl that assessed too few sites to judge (--min-coverage)
+EXIT_TIME_LIMIT = 124  # crawl stopped by --max-time (as timeout(1) says); resume with --resume
+EXIT_CRASH = 70  # a bug of govlinks (EX_SOFTWARE): one line naming the file with the traceback
 EXIT_INTERRUPTED = 130  # crawl stopped by Ctrl-C or a signal; resume with --resume
 
 
@@ -234,6 +251,40 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> 
     return value
 
 
+class Duration(click.ParamType):
+    """A duration: ``90m``, ``2h``, ``1h30m``, ``3600s`` or plain seconds; converted to seconds."""
+
+    name = "DURATION"
+
+    def __init__(self, minimum: float = 0.0) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        from crawler.settings import parse_duration
+
+        try:
+            seconds = float(value) if isinstance(value, (int, float)) else parse_duration(str(value))
+        except ValueError as err:
+            self.fail(str(err), param, ctx)
+        if not math.isfinite(seconds) or seconds < self.minimum:
+            self.fail(f"{value} is shorter than {self.minimum:g}s", param, ctx)
+        return seconds
+
+
+def _dns_server(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """``HOST[:PORT]`` of a DNS server: checked here, so that a typo is an option error."""
+    if not value:
+        return value
+    from crawler.resolver import parse_server
+
+    for text in value:
+        try:
+            parse_server(text)
+        except ValueError as err:
+            raise click.BadParameter(str(err)) from None
+    return value
+
+
 def _header_value(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A header value with no control characters (they would split the request)."""
     if value is not None and (not value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value)):
@@ -312,6 +363,7 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
         ),
         click.option("--keep-internal", is_flag=True, help="Store internal links too, not only counts."),
         click.option("--resume", is_flag=True, help="Continue the last interrupted crawl of --db."),
+        *_archive_options(),
         click.option(
             "--timeout",
             default=30.0,
@@ -319,6 +371,27 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
             type=click.FloatRange(0.1),
             callback=_finite,
             help="Seconds before a request times out.",
+        ),
+        click.option(
+            "--dns-timeout",
+            default="5s",
+            show_default=True,
+            type=Duration(minimum=0.1),
+            help="A DNS lookup gives up after this long (the site is then unreachable).",
+        ),
+        click.option(
+            "--dns-server",
+            "dns_servers",
+            multiple=True,
+            metavar="IP[:PORT]",
+            callback=_dns_server,
+            help="Ask this DNS server (repeatable; default: those of /etc/resolv.conf).",
+        ),
+        click.option(
+            "--max-time",
+            type=Duration(),
+            default=None,
+            help="Stop after this long (90m, 2h, 3600s), resumable with --resume; exit 124.",
         ),
         click.option(
             "--max-page-bytes",
@@ -329,6 +402,13 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
         ),
         click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron)."),
         click.option(
+            "--progress-every",
+            type=Duration(),
+            default="60s",
+            show_default=True,
+            help="Off a terminal: one progress line this often (0: none).",
+        ),
+        click.option(
             "--log-file",
             type=click.Path(dir_okay=False),
             default=None,
@@ -338,6 +418,105 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
             "--fail-on-site-errors", is_flag=True, help="Exit 1 when some sites could not be crawled."
         ),
     ]
+
+
+def _parsed(parse: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A callback that checks a value with ``crawler.wayback.<parse>`` (imported when used)."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is None:
+            return None
+        from crawler import wayback
+
+        try:
+            getattr(wayback, parse)(value)
+        except ValueError as err:
+            raise click.BadParameter(str(err)) from None
+        return value
+
+    return check
+
+
+def _archive_options() -> list[Callable[[F], F]]:
+    return [
+        click.option(
+            "--archive",
+            "archive",
+            is_flag=False,
+            flag_value="",
+            default=None,
+            metavar="[URL]",
+            help="Crawl the sites as a web archive holds them, never live: the Wayback Machine "
+            "(https://web.archive.org/web/) or the replay URL of another archive with a CDX API "
+            "(a pywb collection: http://host/coll/).",
+        ),
+        click.option(
+            "--at",
+            "at",
+            metavar="YYYY-MM-DD",
+            callback=_parsed("parse_at"),
+            help="With --archive: the date to crawl; each page is its capture closest to it.",
+        ),
+        click.option(
+            "--window",
+            default="6m",
+            metavar="SPAN",
+            show_default=True,
+            callback=_parsed("parse_window"),
+            help="With --archive: ignore captures farther from --at (6m, 1y, 90d, 2w).",
+        ),
+        click.option(
+            "--archive-rate",
+            default="1/s",
+            metavar="RATE",
+            show_default=True,
+            callback=_parsed("parse_rate"),
+            help="With --archive: requests per second to the archive, all sites together (1/s, 30/min).",
+        ),
+    ]
+
+
+def archive_options(kw: dict[str, Any]) -> dict[str, Any]:
+    """Take ``crawl``'s archive options out of ``kw``: the CrawlOptions fields they set.
+
+    One-line usage errors for the combinations that make no sense.
+    """
+    archive, at, window, rate = (kw.pop(k) for k in ("archive", "at", "window", "archive_rate"))
+    if archive is None:
+        if at is not None:
+            raise click.UsageError("--at needs --archive (the date of the archive to crawl)")
+        return {}
+    if at is None:
+        raise click.UsageError("--archive needs --at YYYY-MM-DD (the date to crawl)")
+    if kw.get("check_links"):
+        raise click.UsageError(
+            "--check-links checks outside URLs live; an archive crawl never leaves the archive"
+        )
+    from crawler.wayback import DEFAULT_ARCHIVE, parse_at, parse_rate, parse_window
+
+    count, unit = parse_window(window)
+    return {
+        "archive_url": archive or DEFAULT_ARCHIVE,
+        "archive_at": parse_at(at).isoformat(),
+        "archive_window": f"{count}{unit}",
+        "archive_rate": parse_rate(rate),
+    }
+
+
+def report_command_options(f: F) -> F:
+    """The options of ``govlinks report``, in help order."""
+    by = by_option("Grouping of the group figures and matrix (organisation: a scorecard per ministry).",
+                   choices=tuple(REPORT_GROUPINGS))  # fmt: skip
+    formats = "table for a terminal, json for programs, csv for spreadsheets, html for readers."
+    stack = [
+        db_option(), crawl_option, by,
+        format_option(REPORT_FORMATS, formats, default="table", show_default=True),
+        output_option("Write to this file.", type=click.Path(dir_okay=False), default=None),
+        hub_option, report_thresholds, lang_option,
+    ]  # fmt: skip
+    for option in reversed(stack):
+        f = option(f)
+    return f
 
 
 def report_thresholds(f: F) -> F:
@@ -402,3 +581,69 @@ def _report_thresholds() -> list[Callable[[F], F]]:
         ),
         excel_option,
     ]
+
+
+def diff_command_options(f: F) -> F:
+    """The options of ``govlinks diff``, in help order."""
+    for option in reversed(_diff_command_options()):
+        f = option(f)
+    return f
+
+
+def _diff_command_options() -> list[Callable[[F], F]]:
+    formats = "table for a terminal, json for programs, csv a folder of tables, html for readers."
+    return [
+        db_option(),
+        click.option("--from-db", type=click.Path(dir_okay=False, readable=False), default=None,
+                     help="Store holding the --from crawl (default: --db)."),
+        click.option("--from", "from_id", type=int, default=None, metavar="ID",
+                     help="Crawl to compare from (default: the finished crawl before --to)."),
+        click.option("--to", "to_id", type=int, default=None, metavar="ID",
+                     help="Crawl to compare to (default: the last finished crawl of --db)."),
+        format_option(DIFF_FORMATS, formats, default="table", show_default=True),
+        output_option("Write to this file (a folder for csv).", type=click.Path(), default=None),
+        click.option("--min-change", default=1, show_default=True, type=click.IntRange(0),
+                     help="Hide pairs whose weight moved by fewer pages, scores by fewer points."),
+        click.option("--fail-on-new", "fail_on_new", multiple=True, metavar="CODE[,CODE…]",
+                     help="Exit 1 when some site gained one of these reason codes ('any': every code)."),
+        click.option("--top", default=20, show_default=True, type=click.IntRange(0),
+                     help="table, html: rows shown per kind of change (0: all)."),
+        lang_option,
+    ]  # fmt: skip
+
+
+def seeds_check_options(f: F) -> F:
+    """``seeds check``: the vocabularies and --strict."""
+    for option in reversed(_seeds_check_options()):
+        f = option(f)
+    return f
+
+
+def _seeds_check_options() -> list[Callable[[F], F]]:
+    return [
+        click.option("--themes", type=click.Path(dir_okay=False), default=None,
+                     help="Theme vocabulary CSV with id,label (default: the bundled seeds/themes.csv)."),
+        click.option("--life-events", type=click.Path(dir_okay=False), default=None,
+                     help="Life-event vocabulary CSV with id,label "
+                          "(default: the bundled seeds/life_events.csv)."),
+        click.option("--strict", is_flag=True,
+                     help="Exit 2 on warnings too (nested prefixes, small groups, renamed hosts)."),
+    ]  # fmt: skip
+
+
+def seeds_import_options(f: F) -> F:
+    """``seeds import``: --suffix, --into and --drop-vanished."""
+    for option in reversed(_seeds_import_options()):
+        f = option(f)
+    return f
+
+
+def _seeds_import_options() -> list[Callable[[F], F]]:
+    return [
+        click.option("--suffix", "suffixes", multiple=True, metavar="DOMAIN",
+                     help="Keep only hosts under this domain, e.g. gouv.fr (repeatable; default: all)."),
+        click.option("--into", type=click.Path(dir_okay=False), default=None,
+                     help="Seed file to create or update (default: print the CSV, report on stderr)."),
+        click.option("--drop-vanished", is_flag=True,
+                     help="Remove the sites gone from SOURCE (default: keep and list them)."),
+    ]  # fmt: skip

@@ -38,8 +38,14 @@ EVENTS = [f"F{14000 + i}" for i in range(17)]
 
 
 def build(
-    db: Path, *, n_sites: int, pages_per_site: int, links_per_page: int, seed: int = 7
+    db: Path, *, n_sites: int, pages_per_site: int, links_per_page: int, seed: int = 7, crawls: int = 1
 ) -> dict[str, Any]:
+    """Write a store of ``crawls`` finished crawls of the same seed list; return the figures of the last.
+
+    The first crawl is the same for any ``crawls``; each later one draws its links
+    (and its unreachable sites) again, with the same popularity of sites: the
+    store a monthly cron leaves after a few months, for ``bench/diff.py``.
+    """
     rng = random.Random(seed)
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
@@ -51,76 +57,90 @@ def build(
              life_events=tuple(rng.sample(EVENTS, rng.choice((0, 0, 1, 1, 2)))))
         for i, s in enumerate(sites)
     ]  # fmt: skip
+    figures: dict[str, Any] = {}
+    with Store.open(db, create=True) as store:
+        for k in range(crawls):
+            figures = _write_crawl(store, db, seeds, rng if k == 0 else random.Random(seed * 1000 + k),
+                                   pages_per_site=pages_per_site, links_per_page=links_per_page)  # fmt: skip
+    figures["db_mb"] = round(db.stat().st_size / 1e6)
+    return figures
+
+
+def _write_crawl(
+    store: Store, db: Path, seeds: list[Seed], rng: random.Random, *, pages_per_site: int, links_per_page: int
+) -> dict[str, Any]:
+    """One finished crawl of ``seeds`` with synthetic pages and links drawn from ``rng``."""
+    sites = [s.site for s in seeds]
+    n_sites = len(sites)
     # Popularity: a few sites everybody links to (service-public, legifrance-like).
     popularity = [1.0 / (1 + i) ** 0.8 for i in range(n_sites)]
     down = set(rng.sample(range(1, n_sites), 12))
     t0 = time.perf_counter()
     n_links = n_pages = 0
-    with Store.open(db, create=True) as store:
-        crawl_id = store.start_crawl(seeds_path=str(db.parent / "sites.csv"), seeds_sha256="0" * 64,
-                                     settings={"check_links": True}, sites=seeds)  # fmt: skip
-        targets_seen: dict[str, str] = {}
-        external_seen: set[str] = set()
-        batch: list[Page] = []
+    crawl_id = store.start_crawl(seeds_path=str(db.parent / "sites.csv"), seeds_sha256="0" * 64,
+                                 settings={"check_links": True}, sites=seeds)  # fmt: skip
+    targets_seen: dict[str, str] = {}
+    external_seen: set[str] = set()
+    batch: list[Page] = []
 
-        def flush() -> None:
-            nonlocal n_links
-            n_links += store.write_batch(crawl_id, batch)
-            batch.clear()
+    def flush() -> None:
+        nonlocal n_links
+        n_links += store.write_batch(crawl_id, batch)
+        batch.clear()
 
-        for i, site in enumerate(sites):
-            if i in down:
-                batch.append(_page(site, f"https://{site}/", 0, None, [], error="TCPTimedOutError: timeout"))
-                continue
-            template = rng.choices(range(n_sites), weights=popularity, k=3)
-            neighbours = rng.choices(range(n_sites), weights=popularity, k=rng.randint(5, 60))
-            for p in range(pages_per_site):
-                links = []
-                for t in template:
-                    if t != i:
-                        links.append((sites[t], f"https://{sites[t]}/", 1))
-                for _ in range(links_per_page - 3):
-                    t = rng.choice(neighbours)
-                    if t == i:
-                        continue
-                    deep = rng.random() < 0.7
-                    path = f"/page/{rng.randrange(200)}" if deep else "/"
-                    links.append((sites[t], f"https://{sites[t]}{path}", 0))
-                if rng.random() < 0.3:
-                    links.append((None, f"https://ext{rng.randrange(3000)}.example.org/", 0))
-                batch.append(_page(site, f"https://{site}/p{p}" if p else f"https://{site}/", min(p, 1),
-                                   200, links, title=f"Page {p} of {site}"))  # fmt: skip
-                for tsite, url, _ in links:
-                    if tsite is not None and url not in targets_seen:
-                        targets_seen[url] = tsite
-                    elif tsite is None:
-                        external_seen.add(url)
-                n_pages += 1
-                if len(batch) >= 2000:
-                    flush()
-        flush()
-        # Phase 2 of a crawl: link targets not reached as pages, fetched once; 5% are 404.
-        target_items = [
-            _page(tsite, url, None, 404 if rng.random() < 0.05 else 200, [], kind="target")
-            for url, tsite in targets_seen.items()
-        ]
-        for k in range(0, len(target_items), 5000):
-            store.write_batch(crawl_id, target_items[k : k + 5000])
-        checks = []
-        for url in sorted(external_seen):
-            r = rng.random()
-            norm = url.split("://", 1)[1]
-            if r < 0.002:
-                checks.append(_check(norm, url, None, None, None, "DNSLookupError: no such host"))
-            elif r < 0.005:
-                checks.append(_check(norm, url, 200, "https://moved.example.net/", 301, None))
-            else:
-                checks.append(_check(norm, url, 200, url, None, None))
-        store.write_batch(crawl_id, [], checks)
-        write_s = time.perf_counter() - t0
-        t1 = time.perf_counter()
-        info = store.finish_crawl(crawl_id, status="finished")
-        finish_s = time.perf_counter() - t1
+    for i, site in enumerate(sites):
+        if i in down:
+            batch.append(_page(site, f"https://{site}/", 0, None, [], error="TCPTimedOutError: timeout"))
+            continue
+        template = rng.choices(range(n_sites), weights=popularity, k=3)
+        neighbours = rng.choices(range(n_sites), weights=popularity, k=rng.randint(5, 60))
+        for p in range(pages_per_site):
+            links = []
+            for t in template:
+                if t != i:
+                    links.append((sites[t], f"https://{sites[t]}/", 1))
+            for _ in range(links_per_page - 3):
+                t = rng.choice(neighbours)
+                if t == i:
+                    continue
+                deep = rng.random() < 0.7
+                path = f"/page/{rng.randrange(200)}" if deep else "/"
+                links.append((sites[t], f"https://{sites[t]}{path}", 0))
+            if rng.random() < 0.3:
+                links.append((None, f"https://ext{rng.randrange(3000)}.example.org/", 0))
+            batch.append(_page(site, f"https://{site}/p{p}" if p else f"https://{site}/", min(p, 1),
+                               200, links, title=f"Page {p} of {site}"))  # fmt: skip
+            for tsite, url, _ in links:
+                if tsite is not None and url not in targets_seen:
+                    targets_seen[url] = tsite
+                elif tsite is None:
+                    external_seen.add(url)
+            n_pages += 1
+            if len(batch) >= 2000:
+                flush()
+    flush()
+    # Phase 2 of a crawl: link targets not reached as pages, fetched once; 5% are 404.
+    target_items = [
+        _page(tsite, url, None, 404 if rng.random() < 0.05 else 200, [], kind="target")
+        for url, tsite in targets_seen.items()
+    ]
+    for k in range(0, len(target_items), 5000):
+        store.write_batch(crawl_id, target_items[k : k + 5000])
+    checks = []
+    for url in sorted(external_seen):
+        r = rng.random()
+        norm = url.split("://", 1)[1]
+        if r < 0.002:
+            checks.append(_check(norm, url, None, None, None, "DNSLookupError: no such host"))
+        elif r < 0.005:
+            checks.append(_check(norm, url, 200, "https://moved.example.net/", 301, None))
+        else:
+            checks.append(_check(norm, url, 200, url, None, None))
+    store.write_batch(crawl_id, [], checks)
+    write_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    info = store.finish_crawl(crawl_id, status="finished")
+    finish_s = time.perf_counter() - t1
     return {
         "sites": n_sites,
         "pages": n_pages,
@@ -130,7 +150,6 @@ def build(
         "checks": len(checks),
         "write_s": round(write_s, 1),
         "finish_crawl_s": round(finish_s, 1),
-        "db_mb": round(db.stat().st_size / 1e6),
     }
 
 

@@ -12,6 +12,7 @@ and halves the delay again on each success until it is back to
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -73,6 +74,7 @@ class BackoffMiddleware:
         self.crawler = crawler
         self.base_delay = settings.getfloat("DOWNLOAD_DELAY")
         self.max_delay = settings.getfloat("GOVLINKS_MAX_BACKOFF", 120.0)
+        self.widened: dict[int, float] = {}  # id(slot) -> time.time() it was last widened
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> BackoffMiddleware:
@@ -90,6 +92,7 @@ class BackoffMiddleware:
             return 0.0
         wanted = wait if wait is not None else max(1.0, slot.delay * 2)
         slot.delay = min(self.max_delay, max(slot.delay, wanted))
+        self.widened[id(slot)] = time.time()
         self.crawler.stats.inc_value("govlinks/backoff/widened")
         self.crawler.stats.max_value("govlinks/backoff/max_delay", slot.delay)
         return slot.delay
@@ -118,9 +121,16 @@ class BackoffMiddleware:
             return response
         if response.status < 400:
             slot = self._slot(request)
-            if slot is not None and slot.delay > self.base_delay:
+            if slot is not None and slot.delay > self.base_delay and self._sent_since_widened(slot, request):
                 slot.delay = max(self.base_delay, slot.delay / 2)
         return response
+
+    def _sent_since_widened(self, slot: Any, request: Request) -> bool:
+        """Whether ``request`` left after the slot was last widened: only its success says
+        the wider pace suits the server. A slot with several requests in flight (the archive
+        of ``crawl --archive``) would otherwise relax at once on the answer to one sent before."""
+        sent = time.time() - float(request.meta.get("download_latency") or 0.0)
+        return sent >= self.widened.get(id(slot), 0.0)
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         if isinstance(exception, OVERLOAD_EXCEPTIONS):

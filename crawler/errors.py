@@ -3,7 +3,15 @@ failure into a one-line message and a documented exit code."""
 
 from __future__ import annotations
 
-__all__ = ["GovlinksError", "LockError", "SeedError", "StoreError"]
+__all__ = [
+    "CrawlCrashed",
+    "CrawlInterrupted",
+    "GovlinksError",
+    "LockError",
+    "ProxyError",
+    "SeedError",
+    "StoreError",
+]
 
 
 class GovlinksError(Exception):
@@ -24,3 +32,19 @@ class LockError(GovlinksError):
     """Another crawl holds the store."""
 
     exit_code = 3
+
+
+class ProxyError(GovlinksError):
+    """The proxy refused the crawl (407, or 403 to every CONNECT): one message, not a failure per site."""
+
+
+class CrawlInterrupted(GovlinksError):
+    """A signal arrived before the crawl ran or after it stopped."""
+
+    exit_code = 130
+
+
+class CrawlCrashed(GovlinksError):
+    """A bug of govlinks: the message names the file that holds the traceback."""
+
+    exit_code = 70

@@ -101,6 +101,7 @@ class Page:
     error: str | None = None
     internal_links: int = 0
     external_links: int = 0
+    captured_at: str | None = None  # archive crawls: when the archive captured the answer
     links: list[Link] = field(default_factory=list, metadata=_NOT_A_COLUMN)
     frontier: list[FrontierRow] = field(default_factory=list, metadata=_NOT_A_COLUMN)
 

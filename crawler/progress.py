@@ -1,7 +1,10 @@
-"""Live progress on a terminal: pages, sites finished, errors, rate, time left.
+"""Progress of a crawl: pages, sites finished, errors, rate, time left.
 
-Off unless ``GOVLINKS_PROGRESS`` is set (the CLI sets it on a TTY without
-``--quiet``), so cron jobs get no control characters in their mail.
+On a terminal (``GOVLINKS_PROGRESS``, set by the CLI on a TTY without ``--quiet``)
+a live display, redrawn twice a second. Elsewhere (cron, output redirected to a
+file) one plain line every ``GOVLINKS_PROGRESS_EVERY`` seconds (``--progress-every``,
+60 s) through the console logger, so that a cron mail or a log shows where a long
+crawl stands without any control character.
 """
 
 from __future__ import annotations
@@ -13,30 +16,41 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from crawler.console import CONSOLE
+from crawler.settings import format_duration
+
 __all__ = ["Progress"]
 
 
 class Progress:
-    def __init__(self, crawler: Any) -> None:
+    def __init__(self, crawler: Any, *, live: bool = True, every: float = 0.0) -> None:
         self.crawler = crawler
         self.loop: task.LoopingCall | None = None
         self.live: Any = None
+        self.show_live = live
+        self.every = every
         self.started = time.monotonic()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> Progress:
-        if not crawler.settings.getbool("GOVLINKS_PROGRESS"):
+        live = crawler.settings.getbool("GOVLINKS_PROGRESS")
+        every = crawler.settings.getfloat("GOVLINKS_PROGRESS_EVERY", 0.0)
+        if not live and every <= 0:
             raise NotConfigured
-        ext = cls(crawler)
+        ext = cls(crawler, live=live, every=every)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
     def spider_opened(self, spider: Any) -> None:
+        self.spider = spider
+        if not self.show_live:
+            self.loop = task.LoopingCall(self.print_line)
+            self.loop.start(self.every, now=False)
+            return
         from rich.console import Console
         from rich.live import Live
 
-        self.spider = spider
         self.live = Live(console=Console(stderr=True), refresh_per_second=2, transient=False)
         self.live.start()
         self.loop = task.LoopingCall(self.update)
@@ -59,6 +73,10 @@ class Progress:
             f"sites finished {finished}/{len(spider.sites)}  errors {errors:,}  "
             f"{rate:,.1f} pages/s  left ~{eta}"
         )
+
+    def print_line(self) -> None:
+        """The progress line for cron and log files, with the time since the start."""
+        CONSOLE.info("%s: %s", format_duration(time.monotonic() - self.started), self.line())
 
     def update(self) -> None:
         if self.live is not None:

@@ -2,21 +2,32 @@
 
 The one library call behind ``govlinks crawl``: it validates the seed list and the
 store before Scrapy starts, so that every user mistake surfaces as a one-line
-GovlinksError, and it closes the crawl's record whatever way Scrapy stops.
+GovlinksError, and it closes the crawl's record whatever way Scrapy stops. It owns
+the process's SIGINT and SIGTERM for the length of the crawl (Scrapy's own handlers
+wait for every request in flight; ``crawler/stopper.py`` does not), sets up what
+the crawl prints (``crawler/console.py``), and turns a bug into one line naming the
+file that holds its traceback.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
+import signal
+import tempfile
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.errors import GovlinksError, SeedError
+from crawler.console import CONSOLE, setup_logging, teardown_logging
+from crawler.errors import CrawlCrashed, CrawlInterrupted, GovlinksError, ProxyError, SeedError
 from crawler.items import FrontierRow
 from crawler.seeds import SeedList, load_seeds
-from crawler.settings import CrawlOptions, scrapy_settings
+from crawler.settings import CrawlOptions, format_duration, scrapy_settings
+from crawler.signals import crawl_stop
 from crawler.store import CrawlInfo, Store, crawl_lock
 from crawler.urls import normalize_url
 
@@ -35,10 +46,17 @@ class CrawlResult:
     stats: dict[str, Any] = field(default_factory=dict)
     error_counts: dict[str, int] = field(default_factory=dict)  # failed pages by kind
     failed: list[tuple[str, str]] = field(default_factory=list)  # (site, status) not ok
+    max_time: float = 0.0  # --max-time of this run, seconds (0: none)
 
     @property
     def failed_sites(self) -> int:
         return sum(n for status, n in self.site_status.items() if status not in ("ok", "not_crawled"))
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why an interrupted crawl stopped: ``signal``, ``max_time``, ``proxy``, or None."""
+        reason = self.stats.get("govlinks/stop/reason")
+        return str(reason) if reason else None
 
     def failed_line(self) -> str:
         """``failed sites (2): a.gouv.fr (unreachable), b.gouv.fr (robots)``, or ''."""
@@ -47,6 +65,14 @@ class CrawlResult:
         named = ", ".join(f"{site} ({status})" for site, status in self.failed[:MAX_NAMED_SITES])
         more = len(self.failed) - MAX_NAMED_SITES
         return f"failed sites ({len(self.failed)}): {named}" + (f" and {more} more" if more > 0 else "")
+
+    def stop_line(self) -> str:
+        """What the user does about an interrupted crawl (one line, for stderr)."""
+        c = self.crawl
+        if self.stop_reason == "max_time":
+            budget = format_duration(self.max_time)
+            return f"crawl {c.id} stopped after --max-time {budget}: continue with --resume"
+        return f"crawl {c.id} interrupted: continue with --resume"
 
     def summary(self) -> str:
         """The end-of-crawl summary: totals, then errors by kind and failed sites if any."""
@@ -62,43 +88,79 @@ class CrawlResult:
         if truncated:
             limit = self.crawl.settings.get("max_links_per_page", 0)
             lines.append(f"links: {truncated:,} page(s) with more than {limit:,} links, the rest ignored")
+        invalid = self.stats.get("govlinks/tls/invalid_hosts", 0)
+        if invalid:
+            lines.append(f"certificates: {invalid:,} host(s) with a certificate not valid for their name "
+                         "(not verified by the crawl; hosts in the log file)")  # fmt: skip
+        unexpected = self.stats.get("govlinks/unexpected_errors", 0)
+        if unexpected:
+            lines.append(f"govlinks failed unexpectedly {unexpected:,} time(s): please report it, "
+                         "with the tracebacks of --log-file")  # fmt: skip
         if self.failed:
             lines.append(self.failed_line())
         return "\n".join(lines)
 
 
-# Loggers whose ERROR records are routine crawl failures (a site down, a robots.txt
-# that cannot be fetched): stored in the crawl, so kept out of a quiet console.
-_ROUTINE_LOGGERS = ("scrapy.downloadermiddlewares.", "scrapy.core.downloader.tls")
+class _Signals:
+    """SIGINT and SIGTERM for the length of a crawl.
 
+    In govlinks' own code (preparing the store before Scrapy runs, closing the crawl
+    after it stopped) a signal ends the command at once: :class:`CrawlInterrupted`,
+    nothing half-written (a transaction is rolled back), and the crawl row reads
+    interrupted once this process is gone. While Scrapy runs, each signal becomes a
+    ``crawl_stop`` sent from the reactor's thread: the first stops gracefully, the
+    second at once (``crawler/stopper.py``). An exception raised from a handler in
+    the middle of Scrapy's start-up could be swallowed by its machinery, so a signal
+    that arrives then waits for the crawler to be there.
+    """
 
-def _not_routine(record: logging.LogRecord) -> bool:
-    return record.levelno >= logging.CRITICAL or not record.name.startswith(_ROUTINE_LOGGERS)
+    def __init__(self) -> None:
+        self.crawler: Any = None
+        self.crawl_id: int | None = None
+        self.raising = True  # in govlinks' own code: a signal raises CrawlInterrupted
+        self.pending: list[str] = []
 
+    def __call__(self, signum: int, frame: Any) -> None:
+        name = signal.Signals(signum).name
+        if self.crawler is not None:
+            from twisted.internet import reactor
 
-def _setup_logging(opts: CrawlOptions) -> list[logging.Handler]:
-    root = logging.getLogger()
-    root.setLevel(logging.INFO)
-    # Warnings (Scrapy deprecations and the like) go to the log, never straight to stderr.
-    logging.captureWarnings(True)
-    fmt = logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s")
-    console = logging.StreamHandler(sys.stderr)
-    console.setLevel(logging.ERROR if (opts.quiet or opts.progress) else logging.INFO)
-    if opts.quiet or opts.progress:
-        console.addFilter(_not_routine)
-    console.setFormatter(fmt)
-    handlers: list[logging.Handler] = [console]
-    if opts.log_file:
+            reactor.callFromThread(self._stop, name)
+        elif self.raising:
+            if self.crawl_id is None:
+                raise CrawlInterrupted(f"interrupted by {name} before the crawl started")
+            raise CrawlInterrupted(f"crawl {self.crawl_id} interrupted by {name}: continue with --resume")
+        else:
+            self.pending.append(name)
+
+    def attach(self, crawler: Any) -> None:
+        """Scrapy is about to run: signals go to it, including one that came during its start-up."""
+        from twisted.internet import reactor
+
+        self.crawler = crawler
+        for name in self.pending:
+            reactor.callFromThread(self._stop, name)
+        self.pending.clear()
+
+    def detach(self) -> None:
+        self.crawler = None
+        self.raising = True
+
+    def _stop(self, name: str) -> None:
+        message = f"received {name}: stopping, at most a few seconds (send it again to stop at once)"
+        if not self.crawler.signals.send_catch_log(crawl_stop, reason="signal", message=message):
+            from twisted.internet import reactor  # the Stopper is not there yet: Scrapy is starting
+
+            reactor.callLater(0.2, self._stop, name)  # type: ignore[call-arg,arg-type]
+
+    @contextmanager
+    def installed(self) -> Iterator[_Signals]:
+        previous = {s: signal.signal(s, self) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            handler: logging.Handler = logging.FileHandler(opts.log_file, encoding="utf-8")
-        except OSError as err:
-            raise GovlinksError(f"{opts.log_file}: cannot open log file ({err.strerror})") from None
-        handler.setLevel(logging.INFO)
-        handler.setFormatter(fmt)
-        handlers.append(handler)
-    for h in handlers:
-        root.addHandler(h)
-    return handlers
+            yield self
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
 
 
 def _check_sites(opts: CrawlOptions, seeds: SeedList) -> None:
@@ -132,6 +194,8 @@ def _prepare(
             seeds_sha256=seeds.sha256,
             settings=settings,
             sites=seeds.seeds,
+            archive_url=opts.archive_url,  # a crawl of the past (crawler/archive.py)
+            archive_at=opts.archive_at,
         )
         chosen = [s for s in seeds.seeds if not opts.sites or s.site in opts.sites]
         store.add_frontier(
@@ -142,43 +206,75 @@ def _prepare(
 
 
 def run_crawl(opts: CrawlOptions, *, resume: bool = False) -> CrawlResult:
-    """Crawl the seed sites into the store; return the closed crawl's summary."""
+    """Crawl the seed sites into the store; return the closed crawl's summary.
+
+    Raises GovlinksError subclasses for everything the user can act on: a bad seed
+    file or store, a locked store, a proxy that refuses the crawl, a signal before
+    the crawl ran; and CrawlCrashed, naming the file with the traceback, for a bug.
+    """
+    started = time.monotonic()
     # Read once: a bad seed file or --site fails before the store is touched, and the
     # checksum recorded is that of the very list the crawl uses.
     seeds = load_seeds(opts.seeds)
     _check_sites(opts, seeds)
     Store.check(opts.db, create=not resume)  # so does a file that is no store
-    handlers = _setup_logging(opts)
+    handlers = setup_logging(quiet=opts.quiet, log_file=opts.log_file)
+    signals = _Signals()
     try:
         # The lock first: two crawls started at once on a new store must not both create it.
-        with crawl_lock(opts.db):
-            return _run_locked(opts, resume, seeds)
+        with signals.installed(), crawl_lock(opts.db):
+            return _run_locked(opts, resume, seeds, signals, started)
+    except GovlinksError:
+        raise
+    except Exception as err:
+        raise _crashed(opts, err) from None
     finally:
-        for h in handlers:
-            logging.getLogger().removeHandler(h)
-            h.close()
-        logging.captureWarnings(False)
+        teardown_logging(handlers)
 
 
-def _run_locked(opts: CrawlOptions, resume: bool, seeds: SeedList) -> CrawlResult:
+def _crashed(opts: CrawlOptions, err: Exception) -> CrawlCrashed:
+    """One line for a bug of govlinks; its traceback in the log file, or a file of its own."""
+    if opts.log_file:
+        logger.error("unexpected error", exc_info=err)
+        where = opts.log_file
+    else:
+        fd, where = tempfile.mkstemp(prefix="govlinks-crash-", suffix=".log")
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write("".join(traceback.format_exception(err)))
+    detail = " ".join(str(err).split())[:200]
+    return CrawlCrashed(f"unexpected error ({type(err).__name__}: {detail}); the traceback is in {where}")
+
+
+def _run_locked(
+    opts: CrawlOptions, resume: bool, seeds: SeedList, signals: _Signals, started: float
+) -> CrawlResult:
     with Store.open(opts.db, create=True) as store:
         store.check_not_running()
         crawl_id, opts, selected = _prepare(opts, store, resume, seeds)
+        runs = store.crawl(crawl_id).runs
+    signals.crawl_id = crawl_id
+    signals.raising = False
+    budget = f"; stops after {format_duration(opts.max_time)}" if opts.max_time else ""
+    verb = f"resumed (run {runs})" if resume else "started"
+    CONSOLE.info("crawl %d %s: %d sites, store %s%s", crawl_id, verb, len(selected), opts.db, budget)
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spider import GovlinksSpider
 
     all_sites = [s.site for s in seeds.seeds]
     settings = scrapy_settings(opts, crawl_id=crawl_id, n_sites=len(selected))
+    if opts.max_time:  # the budget counts from the command's start
+        settings["GOVLINKS_MAX_TIME"] = max(0.1, opts.max_time - (time.monotonic() - started))
     process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": False})
     crawler = process.create_crawler(GovlinksSpider)
     process.crawl(crawler, sites=all_sites, selected=selected)
+    signals.attach(crawler)
     try:
-        process.start()
+        process.start(install_signal_handlers=False)
     finally:
+        signals.detach()
         stats = crawler.stats.get_stats() if crawler.stats else {}
-        reason = stats.get("finish_reason")
-        status = "finished" if reason == "finished" else "interrupted"
+        status = "finished" if stats.get("finish_reason") == "finished" else "interrupted"
         with Store.open(opts.db) as store:
             info = store.finish_crawl(crawl_id, status=status)
             result = CrawlResult(
@@ -187,6 +283,12 @@ def _run_locked(opts: CrawlOptions, resume: bool, seeds: SeedList) -> CrawlResul
                 stats,
                 store.reads.error_counts(crawl_id),
                 store.reads.failed_sites(crawl_id),
+                max_time=opts.max_time,
             )
         logger.info("%s", result.summary())
+    if result.stop_reason == "proxy":
+        raise ProxyError(
+            f"{stats.get('govlinks/proxy/message')}; crawl {crawl_id} is interrupted, "
+            "continue it with --resume once the proxy lets it through"
+        )
     return result

@@ -8,8 +8,13 @@ not import each other.
 
 from __future__ import annotations
 
-__all__ = ["store_flush"]
+__all__ = ["crawl_stop", "store_flush"]
 
 # Sent by the spider when it needs every buffered item in the store, before it
 # reads the store (at each phase change); the store pipeline writes its batch.
 store_flush = object()
+
+# Sent to stop the crawl before its work is done, with ``reason`` (``signal``,
+# ``max_time``, ``proxy``) and an optional ``message`` for the user; received by
+# crawler.stopper.Stopper, which stops within GOVLINKS_STOP_GRACE seconds.
+crawl_stop = object()

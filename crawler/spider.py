@@ -36,6 +36,7 @@ from crawler.charsets import redecoded
 from crawler.failures import ROBOTS, describe_failure
 from crawler.items import FrontierRow, Link, LinkCheck, Page
 from crawler.links import anchor_text, extract_links, page_title
+from crawler.proxy import REFUSED as PROXY_REFUSED
 from crawler.signals import store_flush
 from crawler.store import Store, utcnow
 from crawler.urls import SiteIndex, normalize_url
@@ -215,6 +216,7 @@ class GovlinksSpider(scrapy.Spider):
             norm=meta["gl_norm"],
             depth=meta["gl_depth"],
             fetched_at=utcnow(),
+            captured_at=meta.get("gl_captured_at"),  # set by crawler/archive.py
             **fields,
         )
 
@@ -350,6 +352,8 @@ class GovlinksSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]
         meta = request.meta
+        if meta.get(PROXY_REFUSED):
+            return  # the proxy refused the crawl, not this page: it stays owed (crawler/proxy.py)
         self._settle(meta)
         status = None
         error: str | None

@@ -32,10 +32,12 @@ from w3lib.url import safe_url_string
 __all__ = [
     "SIMPLE_URL",
     "SiteIndex",
+    "display_site",
     "host_key",
     "normalize_url",
     "site_host",
     "site_id",
+    "unicode_host",
 ]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -173,6 +175,41 @@ def site_host(site: str) -> str:
     'economie.gouv.fr'
     """
     return site.split("/", 1)[0]
+
+
+def _unicode_label(label: str) -> str:
+    if not label.startswith("xn--"):
+        return label
+    try:
+        return label[4:].encode("ascii").decode("punycode")
+    except (UnicodeError, ValueError):
+        return label
+
+
+def unicode_host(site: str) -> str:
+    """The host of a site id (or norm) as people write it: IDN labels in Unicode.
+
+    Site ids keep the ASCII (punycode) form, which is what is fetched and stays
+    stable; reports and exports show this one beside it.
+
+    >>> unicode_host("xn--galit-handicap-9jbf.gouv.fr"), unicode_host("economie.gouv.fr/dgccrf")
+    ('égalité-handicap.gouv.fr', 'economie.gouv.fr')
+    """
+    host = site_host(site)
+    if "xn--" not in host:
+        return host
+    name, colon, port = host.partition(":")
+    return ".".join(_unicode_label(label) for label in name.split(".")) + colon + port
+
+
+def display_site(site: str) -> str:
+    """A site id with its host in Unicode: ``égalité-handicap.gouv.fr/aides``.
+
+    >>> display_site("xn--galit-handicap-9jbf.gouv.fr/aides"), display_site("impots.gouv.fr")
+    ('égalité-handicap.gouv.fr/aides', 'impots.gouv.fr')
+    """
+    host, slash, rest = site.partition("/")
+    return unicode_host(host) + slash + rest
 
 
 @lru_cache(maxsize=65536)

@@ -1,9 +1,10 @@
 """``govlinks demo``: the whole chain, offline, in one command.
 
-generate a web → serve it on 127.0.0.1 → crawl it through the proxy → report
-(terminal and HTML) → export GEXF, then compare the findings with the planted
-truth. A newcomer sees every output of govlinks in about a minute without
-touching a real site.
+generate a web and its later version → serve each on 127.0.0.1 and crawl it
+through the proxy, into one store → report (terminal and HTML, with what changed
+since the first crawl) → export GEXF → diff the two crawls, then compare the
+findings and the diff with the planted truth. A newcomer sees every output of
+govlinks in about a minute without touching a real site.
 
 The crawl runs in a child process (``python -m cli crawl``), exactly as a user
 would run it, because Scrapy's reactor cannot run twice in one process and the
@@ -25,7 +26,7 @@ from typing import Any
 from crawler.errors import GovlinksError
 from graphs.i18n import _, format_number
 
-__all__ = ["DemoResult", "compare_codes", "crawl_args", "run_demo"]
+__all__ = ["DemoResult", "compare_codes", "compare_diff", "crawl_args", "run_demo"]
 
 
 @dataclass
@@ -39,29 +40,48 @@ class DemoResult:
     missed: dict[str, set[str]] = field(default_factory=dict)  # planted codes not found
     unexpected: dict[str, set[str]] = field(default_factory=dict)  # codes found, not planted
     planted: int = 0
-    hub: str = ""  # the demo web's hub: the report command it suggests names it
+    diff_mismatches: list[str] = field(default_factory=list)  # compare_diff() of the two crawls
+    diff_planted: dict[str, int] = field(default_factory=dict)  # changes of the expected diff, by kind
+    hub: str = ""  # the demo web's hub: the report command it suggests names it, for the same findings
     report_site: Path | None = None  # the report site's folder (index.html and a page per site)
 
     @property
     def exact(self) -> bool:
         return not self.missed and not self.unexpected
 
+    @property
+    def diff_exact(self) -> bool:
+        return not self.diff_mismatches
+
     def lines(self) -> list[str]:
         """What ``govlinks demo`` prints after the report: the check, then where things are."""
         out = [""]
         if self.exact:
-            out.append(
-                _("The report found exactly the {n} problems built into the demo web, and no other.").format(
-                    n=self.planted
-                )
-            )
+            found = _("The report found exactly the {n} problems built into the demo web, and no other.")
+            out.append(found.format(n=self.planted))
         else:
             missed = _("built into the demo web but not found: {site}: {codes}")
             unexpected = _("found but not built into the demo web: {site}: {codes}")
-            for text, found in ((missed, self.missed), (unexpected, self.unexpected)):
-                out += [text.format(site=s, codes=", ".join(sorted(c))) for s, c in sorted(found.items())]
+            for text, codes in ((missed, self.missed), (unexpected, self.unexpected)):
+                out += [text.format(site=s, codes=", ".join(sorted(c))) for s, c in sorted(codes.items())]
+        n = self.diff_planted
+        if self.diff_exact:
+            out.append(
+                _(
+                    "govlinks diff found exactly the planted changes: {added} linked pairs added, {removed} "
+                    "removed, {changed} changed weight, {sites} sites with reason codes added or resolved."
+                ).format(
+                    added=n.get("edges_added", 0),
+                    removed=n.get("edges_removed", 0),
+                    changed=n.get("edges_changed", 0),
+                    sites=n.get("sites", 0),
+                )
+            )
+        else:
+            out += [f"diff: {line}" for line in self.diff_mismatches]
         web = self.folder / "web"
-        report = f"govlinks report --db {self.db}" + (f" --hub {self.hub}" if self.hub else "")
+        hub = f" --hub {self.hub}" if self.hub else ""
+        commands = f"govlinks report --db {self.db}{hub}; govlinks diff --db {self.db}"
         return [
             *out,
             _("Done in {seconds} s. Outputs in {folder}:").format(
@@ -70,8 +90,9 @@ class DemoResult:
             _("  report   {path}").format(path=self.report_html),
             *(_("  site     {path}").format(path=p / "index.html") for p in (self.report_site,) if p),
             _("  graph    {path}").format(path=self.gexf),
-            _("  store    {path}   ({command})").format(path=self.db, command=report),
+            _("  store    {path}   ({command})").format(path=self.db, command=commands),
             _("  web      {path}   ({command})").format(path=web, command=f"govlinks demo serve {web}"),
+            _("  later    {path}   (the same web with planted changes)").format(path=web / "v2"),
         ]
 
 
@@ -86,6 +107,46 @@ def compare_codes(
     missed = {s: codes - found.get(s, set()) for s, codes in truth.items()}
     unexpected = {s: codes - truth.get(s, set()) for s, codes in found.items()}
     return {s: c for s, c in missed.items() if c}, {s: c for s, c in unexpected.items() if c}
+
+
+def _diff_keys(doc: dict[str, Any]) -> dict[str, set[tuple[Any, ...]]]:
+    out: dict[str, set[tuple[Any, ...]]] = {
+        kind: {(e["source"], e["target"], e["weight_from"], e["weight_to"]) for e in doc[kind]}
+        for kind in ("edges_added", "edges_removed", "edges_changed")
+    }
+    out["sites"] = {
+        (s["site"], tuple(sorted(s["codes_added"])), tuple(sorted(s["codes_resolved"])))
+        for s in doc["sites"]
+        if s["codes_added"] or s["codes_resolved"]
+    }
+    return out
+
+
+def compare_diff(expected: dict[str, Any], found: dict[str, Any]) -> list[str]:
+    """What ``govlinks diff`` (its JSON form) missed and found beyond the expected diff.
+
+    Linked pairs added, removed and changed, with their weights, and per site the
+    reason codes added and resolved (sites whose codes did not change are ignored).
+
+    >>> e = {"edges_added": [{"source": "a", "target": "b", "weight_from": 0, "weight_to": 2}],
+    ...      "edges_removed": [], "edges_changed": [], "sites": []}
+    >>> compare_diff(e, e)
+    []
+    >>> compare_diff(e, {**e, "edges_added": [], "sites": [
+    ...     {"site": "b", "codes_added": ["orphan"], "codes_resolved": []}]})
+    ['missed edges_added: a → b (0 → 2)', "not planted sites: b: added ['orphan'], resolved []"]
+    """
+    want, got = _diff_keys(expected), _diff_keys(found)
+    lines = []
+    for verdict, a, b in (("missed", want, got), ("not planted", got, want)):
+        for kind in ("edges_added", "edges_removed", "edges_changed", "sites"):
+            for item in sorted(a[kind] - b[kind]):
+                if kind == "sites":
+                    text = f"{item[0]}: added {list(item[1])}, resolved {list(item[2])}"
+                else:
+                    text = f"{item[0]} → {item[1]} ({item[2]} → {item[3]})"
+                lines.append(f"{verdict} {kind}: {text}")
+    return lines
 
 
 def crawl_args(
@@ -133,59 +194,69 @@ def run_demo(
     seed: int = 1,
     echo: Callable[[str], None] = print,
 ) -> DemoResult:
-    """Run generate → serve → crawl → report → export in ``out``; return where things are."""
+    """Run generate → serve and crawl both versions → report → export → diff in ``out``."""
     from crawler.store import Store
     from demo.generate import generate
     from demo.server import serve
     from demo.web import load_web
     from graphs.analysis import analyse_crawl
+    from graphs.diff import diff_crawls
+    from graphs.diff_report import diff_dict
     from graphs.export import export_crawl
     from graphs.report import render
     from graphs.report_site import write_site
     from graphs.site_view import load_details
+    from graphs.trends import analyse_with_history
 
     started = time.monotonic()
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise GovlinksError(f"{folder}: exists and is not a folder")
     web_dir = folder / "web"
+    later = web_dir / "v2"
     db = folder / "demo.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
 
-    truth = generate(web_dir, sites=sites, pages_per_site=pages, seed=seed)
+    truth = generate(web_dir, sites=sites, pages_per_site=pages, seed=seed, evolve=True)
+    expected = json.loads((later / "expected_diff.json").read_text(encoding="utf-8"))
     n_pages = sum(s["pages"] for s in truth["sites"].values())
-    echo(
-        _("1/5 generated {sites} sites, {pages} pages in {folder}").format(
-            sites=len(truth["sites"]), pages=format_number(n_pages), folder=web_dir
-        )
-    )
+    echo(_("1/6 generated {sites} sites, {pages} pages in {folder}, and a later version").format(
+        sites=len(truth["sites"]), pages=format_number(n_pages), folder=web_dir))  # fmt: skip
 
-    with serve(load_web(web_dir)) as server:
-        echo(
-            _("2/5 serving them on {url} (an HTTP proxy: real-looking URLs, nothing leaves)").format(
-                url=server.proxy_url
-            )
-        )
-        echo(_("3/5 crawling them with govlinks crawl …"))
-        _crawl(web_dir, db, server.proxy_env, truth["crawl_options"])
+    steps = (
+        (
+            web_dir,
+            _("2/6 serving them on {url} (an HTTP proxy: nothing leaves) and crawling with govlinks crawl …"),
+        ),
+        (later, _("3/6 serving their later version on {url} and crawling with govlinks crawl …")),
+    )
+    for web, text in steps:
+        with serve(load_web(web)) as server:
+            echo(text.format(url=server.proxy_url))
+            _crawl(web, db, server.proxy_env, truth["crawl_options"])
 
     with Store.open(db) as store:
-        analysis = analyse_crawl(store, hub=truth["hub"])
+        first = analyse_crawl(store, 1, hub=truth["hub"])
+        analysis = analyse_with_history(store, hub=truth["hub"])
         table = render(analysis, "table")
         report_html = folder / "report.html"
         report_html.write_text(render(analysis, "html"), encoding="utf-8")
         site = folder / "report"
         assert analysis.crawl is not None
         write_site(analysis, load_details(store, analysis.crawl.id), site)
-        echo(_("4/5 report written to {path} and {site}").format(path=report_html, site=site))
+        echo(_("4/6 report written to {path} and {site} (the later crawl, and what changed since the first)")
+             .format(path=report_html, site=site))  # fmt: skip
         gexf = folder / "demo.gexf"
         export_crawl(store, gexf, fmt="gexf", hub=truth["hub"])
-        echo(_("5/5 graph exported to {path} (open it in Gephi)").format(path=gexf))
+        echo(_("5/6 graph exported to {path} (open it in Gephi)").format(path=gexf))
+        found_diff = diff_dict(diff_crawls(store))
+        echo(_("6/6 compared the two crawls with govlinks diff"))
 
-    found = {site: set(flags) for site, flags in analysis.sites["flags"].items()}
+    found = {site: set(flags) for site, flags in first.sites["flags"].items()}
     planted = {site: set(info["codes"]) for site, info in truth["sites"].items()}
     missed, unexpected = compare_codes(planted, found)
+    kinds = ("edges_added", "edges_removed", "edges_changed", "sites")
     return DemoResult(
         folder=folder,
         db=db,
@@ -196,6 +267,8 @@ def run_demo(
         missed=missed,
         unexpected=unexpected,
         planted=sum(len(c) for c in planted.values()),
+        diff_mismatches=compare_diff(expected, found_diff),
+        diff_planted={kind: len(expected[kind]) for kind in kinds},
         hub=truth["hub"],
         report_site=site,
     )

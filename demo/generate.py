@@ -352,8 +352,13 @@ def generate(
     links: int = 60,
     seed: int = 1,
     planted: bool = True,
+    evolve: bool = False,
 ) -> dict[str, Any]:
-    """Write ``web.json``, ``seeds.csv`` and ``truth.json`` to ``out_dir``; return the truth."""
+    """Write ``web.json``, ``seeds.csv`` and ``truth.json`` to ``out_dir``; return the truth.
+
+    ``evolve``: also the web's second version with planted changes in ``out_dir/v2``
+    and the diff it must give (:mod:`demo.evolve`).
+    """
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
         raise GovlinksError(f"{folder}: exists and is not a folder")
@@ -365,6 +370,19 @@ def generate(
     wrong = {s: (d["codes"], derived[s]) for s, d in truth["sites"].items() if d["codes"] != derived[s]}
     if wrong:  # a design bug of this module, not a user error
         raise RuntimeError(f"planted codes do not follow from the generated links: {wrong}")
+    _write(folder, spec, truth)
+    if evolve:
+        from demo.evolve import evolve as evolve_web
+
+        spec2, truth2, expected = evolve_web(spec, truth)
+        _write(folder / "v2", spec2, truth2, expected_diff=expected)
+    return truth
+
+
+def _write(
+    folder: Path, spec: WebSpec, truth: dict[str, Any], *, expected_diff: dict[str, Any] | None = None
+) -> None:
+    """Write a web's ``web.json``, ``seeds.csv``, ``truth.json`` (and ``expected_diff.json``)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "web.json").write_text(spec.to_json(), encoding="utf-8")
@@ -382,6 +400,8 @@ def generate(
                     ]
                 )
         (folder / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
+        if expected_diff is not None:
+            text = json.dumps(expected_diff, ensure_ascii=False, indent=1)
+            (folder / "expected_diff.json").write_text(text, encoding="utf-8")
     except OSError as err:
         raise GovlinksError(f"{folder}: cannot write the demo web ({err.strerror})") from None
-    return truth

@@ -15,6 +15,12 @@ How requests are routed:
   the tunnel with a self-signed certificate made at runtime (clients must not
   verify it; Scrapy does not), then origin-form requests with scheme https.
 
+Like a ministry's proxy, it can ask for credentials (``proxy_auth=(user, password)``:
+``407 Proxy Authentication Required`` to a CONNECT or an absolute-form request
+without the right ``Proxy-Authorization``) and refuse some or all tunnels
+(``deny={"host"}`` or ``{"*"}``: ``403`` to CONNECT). Requests made straight to it
+(origin form, as a client does after resolving a name to 127.0.0.1) need neither.
+
 Unknown hosts look unreachable, as a DNS failure would: ``CONNECT`` gets ``502``
 with ``X-Demo-Unknown-Host: 1`` (Scrapy raises TunnelError) and a plain http
 request has its connection closed without an answer (Scrapy: ResponseNeverReceived).
@@ -31,21 +37,21 @@ file, so tests can assert what a crawler fetched and when.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
-from functools import cache
+from collections.abc import Callable, Collection, Sequence
 from http import HTTPStatus
 from pathlib import Path
 
 from demo.protocol import LogEntry, Request, RequestLog, Response, Web, host_key, iter_log_file
 from demo.static import StaticWeb
+from demo.tls import tls_context
 
 __all__ = [
     "DemoServer",
@@ -70,43 +76,6 @@ _MAX_HEAD = 64 * 1024
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 
 
-@cache
-def tls_context() -> ssl.SSLContext:
-    """Server TLS context with a self-signed certificate made once per process."""
-    import datetime as dt
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "govlinks demo web")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("*.gouv.fr"), x509.DNSName("*.fr")]), False)
-        .sign(key, hashes.SHA256())
-    )
-    folder = Path(tempfile.mkdtemp(prefix="govlinks-demo-tls-"))
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ctx.load_cert_chain(cert_path, key_path)
-    return ctx
-
-
 def _head(status: int, headers: Sequence[tuple[str, str]], length: int | None, keep: bool) -> bytes:
     lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}", "Server: govlinks-demo"]
     lines.extend(f"{name}: {value}" for name, value in headers)
@@ -119,12 +88,30 @@ class _BadRequest(Exception):
     pass
 
 
+def _refusal(
+    headers: dict[str, str], proxy_auth: tuple[str, str] | None, deny: Collection[str], host: str | None
+) -> int:
+    """407 or 403 when the proxy refuses this request (``host``: the CONNECT's), else 0."""
+    if proxy_auth is not None:
+        expected = base64.b64encode(f"{proxy_auth[0]}:{proxy_auth[1]}".encode()).decode()
+        scheme, _, credentials = headers.get("proxy-authorization", "").partition(" ")
+        if scheme.lower() != "basic" or credentials.strip() != expected:
+            return 407
+    if host is not None and ("*" in deny or host in deny):
+        return 403
+    return 0
+
+
 class _Connection:
     """One client connection: a keep-alive loop, possibly upgraded to a TLS tunnel."""
 
-    def __init__(self, web: Web, log: RequestLog) -> None:
+    def __init__(
+        self, web: Web, log: RequestLog, proxy_auth: tuple[str, str] | None = None, deny: Collection[str] = ()
+    ) -> None:
         self.web = web
         self.log = log
+        self.proxy_auth = proxy_auth
+        self.deny = deny
 
     async def run(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         scheme, tunnel_host = "http", ""
@@ -147,6 +134,15 @@ class _Connection:
                 return
             connection = (headers.get("connection") or headers.get("proxy-connection") or "").lower()
             keep = connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
+            if method == "CONNECT" or (not tunnel_host and "://" in target):  # a request to the proxy
+                tunnel = host_key(target, "https") if method == "CONNECT" else None
+                refused = _refusal(headers, self.proxy_auth, self.deny, tunnel)
+                if refused:
+                    where = tunnel or target
+                    log.append(LogEntry(method, scheme, where, "", arrived, refused))
+                    extra = [("Proxy-Authenticate", 'Basic realm="demo"')] if refused == 407 else []
+                    writer.write(_head(refused, extra, 0, False))
+                    return
             if method == "CONNECT":
                 host = host_key(target, "https")
                 known = not tunnel_host and web.has_host(host)
@@ -237,12 +233,21 @@ class DemoServer:
     """
 
     def __init__(
-        self, web: Web, *, host: str = "127.0.0.1", port: int = 0, log_path: str | Path | None = None
+        self,
+        web: Web,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_path: str | Path | None = None,
+        proxy_auth: tuple[str, str] | None = None,
+        deny: Collection[str] = (),
     ) -> None:
         self.web = web
         self.host = host
         self.port = port
         self.log = RequestLog(log_path)
+        self.proxy_auth = proxy_auth
+        self.deny = frozenset(deny)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -262,7 +267,7 @@ class DemoServer:
         assert task is not None
         self._tasks.add(task)
         try:
-            await _Connection(self.web, self.log).run(reader, writer)
+            await _Connection(self.web, self.log, self.proxy_auth, self.deny).run(reader, writer)
         except (ConnectionError, ssl.SSLError, asyncio.CancelledError):
             pass
         finally:
@@ -329,9 +334,16 @@ class DemoServer:
         self.stop()
 
 
-def serve(web: Web, *, port: int = 0, log_path: str | Path | None = None) -> DemoServer:
+def serve(
+    web: Web,
+    *,
+    port: int = 0,
+    log_path: str | Path | None = None,
+    proxy_auth: tuple[str, str] | None = None,
+    deny: Collection[str] = (),
+) -> DemoServer:
     """Start a server for ``web`` in a background thread (use it as a context manager)."""
-    return DemoServer(web, port=port, log_path=log_path).start()
+    return DemoServer(web, port=port, log_path=log_path, proxy_auth=proxy_auth, deny=deny).start()
 
 
 def serve_forever(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import pandas as pd
 
+from crawler.urls import unicode_host
 from graphs.build import load_site_graph
 from graphs.config import FindingsConfig
 from graphs.coverage import DEFAULT_MIN_COVERAGE
@@ -30,6 +31,7 @@ from seeds.vocabulary import labels_near
 
 if TYPE_CHECKING:
     from crawler.store import CrawlInfo, Store
+    from graphs.trends import History
 
 __all__ = ["DEFAULT_HUB", "SITE_COLUMNS", "Analysis", "analyse", "analyse_crawl"]
 
@@ -37,7 +39,7 @@ DEFAULT_HUB = "service-public.fr"
 
 # Columns of Analysis.sites before the metrics, then "flags", "score", "rank".
 SITE_COLUMNS = (
-    "name", "organisation", "url", "title", "themes", "life_events", "status", "pages",
+    "host_unicode", "name", "organisation", "url", "title", "themes", "life_events", "status", "pages",
     "html_pages", "errors", "robots_blocked", "homepage_status",
 )  # fmt: skip
 _DEFAULTS: dict[str, Any] = {
@@ -79,6 +81,9 @@ class Analysis:
     groupings: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
     min_coverage: float = DEFAULT_MIN_COVERAGE
     retired: pd.DataFrame | None = None  # graphs.retired.retired_links(); None: not checked
+    # The finished crawls before this one and the diff with the previous, when a report asks
+    # (graphs.trends.analyse_with_history); None for a single crawl.
+    history: History | None = None
 
     @property
     def assessed(self) -> pd.Series:
@@ -203,7 +208,10 @@ def analyse(
         flags[site].append(code)
 
     base = pd.DataFrame.from_dict(
-        {n: {c: d.get(c, _DEFAULTS.get(c)) for c in SITE_COLUMNS} for n, d in G.nodes(data=True)},
+        {
+            n: {c: d.get(c, _DEFAULTS.get(c)) for c in SITE_COLUMNS} | {"host_unicode": unicode_host(str(n))}
+            for n, d in G.nodes(data=True)
+        },
         orient="index",
         columns=list(SITE_COLUMNS),
     )

@@ -17,6 +17,7 @@ import networkx as nx
 import pandas as pd
 
 from crawler.seeds import split_values
+from crawler.urls import unicode_host
 
 if TYPE_CHECKING:
     from crawler.store import Store
@@ -25,7 +26,7 @@ __all__ = ["EDGE_ATTRS", "NODE_ATTRS", "load_site_graph", "site_graph"]
 
 # Node attributes taken from the site table, in this order.
 NODE_ATTRS = (
-    "name", "organisation", "url", "themes", "life_events", "status", "pages",
+    "host_unicode", "name", "organisation", "url", "themes", "life_events", "status", "pages",
     "html_pages", "errors", "robots_blocked", "homepage_status", "title",
 )  # fmt: skip
 # Edge attributes, all integer counts (see crawler.store.Reads.site_edges).
@@ -71,7 +72,8 @@ def site_graph(sites: pd.DataFrame, edges: pd.DataFrame) -> nx.DiGraph:
     Returns
     -------
     networkx.DiGraph
-        Node id = site id; node attributes ``NODE_ATTRS``; edge attributes
+        Node id = site id; node attributes ``NODE_ATTRS`` (``host_unicode``: the
+        site's host as people write it, IDN labels in Unicode); edge attributes
         ``EDGE_ATTRS`` as ints.
 
     Examples
@@ -89,6 +91,7 @@ def site_graph(sites: pd.DataFrame, edges: pd.DataFrame) -> nx.DiGraph:
     for row in sites.to_dict("records"):
         site = str(row["site"])
         attrs: dict[str, Any] = {
+            "host_unicode": unicode_host(site),
             "name": _text(row.get("name")),
             "organisation": _text(row.get("organisation")),
             "url": _text(row.get("url")),

@@ -11,7 +11,9 @@ list from here, so the CLI and the library cannot disagree.
 from __future__ import annotations
 
 __all__ = [
+    "CRAWLS_FORMATS",
     "DEFAULT_LANGUAGE",
+    "DIFF_FORMATS",
     "EXPORT_FORMATS",
     "EXPORT_LEVELS",
     "GROUPINGS",
@@ -33,3 +35,7 @@ REPORT_GROUPINGS = {**GROUPINGS, "organisation": "organisation"}
 # --lang (graphs.i18n): the languages of what people read; commands default to French
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
+# govlinks diff --format (graphs.diff_report): csv writes a folder, the others a file or stdout
+DIFF_FORMATS = ("table", "json", "csv", "html")
+# govlinks crawls --format (graphs.history)
+CRAWLS_FORMATS = ("table", "json", "csv")

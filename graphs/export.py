@@ -282,7 +282,9 @@ def write_history_gexf(
     Interrupted and running crawls are left out: their missing links would show
     as links disappearing.
     """
-    crawls = [c for c in store.crawls() if c.state == "finished"]
+    from graphs.history import finished_crawls
+
+    crawls = sorted(finished_crawls(store.crawls()), key=lambda c: c.id)  # slices follow start times
     if not crawls:
         raise GovlinksError(f"{store.path}: no finished crawl to export")
     graphs = [style_graph(graph_of(c.id), theme_order=theme_order) for c in crawls]

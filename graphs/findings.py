@@ -355,10 +355,10 @@ def find(
 # -- --fail-on: which codes make a report fail -----------------------------------------
 
 
-def parse_fail_on(values: Iterable[str]) -> frozenset[str]:
+def parse_fail_on(values: Iterable[str], *, option: str = "--fail-on") -> frozenset[str]:
     """The reason codes named by ``--fail-on`` values: comma-separated codes, ``any`` for all.
 
-    Raises GovlinksError naming the first unknown code and the known ones.
+    Raises GovlinksError naming ``option``, the first unknown code and the known ones.
 
     Examples
     --------
@@ -376,7 +376,7 @@ def parse_fail_on(values: Iterable[str]) -> frozenset[str]:
                 codes.add(code)
             elif code:
                 raise GovlinksError(
-                    f"--fail-on: unknown reason code {code!r} (known: {', '.join(RULES)}, any)"
+                    f"{option}: unknown reason code {code!r} (known: {', '.join(RULES)}, any)"
                 )
     return frozenset(codes)
 

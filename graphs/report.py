@@ -15,8 +15,9 @@ import csv
 import io
 import json
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crawler.text import csv_cell, generator, safe_text
 from graphs.analysis import Analysis
@@ -45,7 +46,7 @@ __all__ = [
 JSON_SCHEMA_VERSION = 1
 
 CSV_COLUMNS = (
-    "rank", "site", "name", "organisation", "url", "title", "status", "themes", "life_events",
+    "rank", "site", "host_unicode", "name", "organisation", "url", "title", "status", "themes", "life_events",
     "score", "flags", "pages", "html_pages", "errors", "robots_blocked", "homepage_status",
     *METRIC_COLUMNS, "evidence", "uncertain",
 )  # fmt: skip
@@ -103,6 +104,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
             {
                 "rank": int(row["rank"]),
                 "site": safe_text(site),
+                "host_unicode": safe_text(row["host_unicode"]),
                 "name": safe_text(row["name"]),
                 "organisation": safe_text(row["organisation"]),
                 "url": safe_text(row["url"]),
@@ -117,6 +119,8 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
                 "score": _scalar(row["score"]),
             }
         )
+        if a.history is not None:  # score and codes in each crawl (several finished crawls only)
+            sites[-1]["history"] = a.history.sites.get(site, [])
     groups = []
     members = group_members(a.graph, a.by)
     for row in a.groups.to_dict("records"):
@@ -128,6 +132,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
     summary = a.summary()
     summary = {k: (_scalar(v) if not isinstance(v, dict) else v) for k, v in summary.items()}
     first, others = first_notes(a)
+    history = a.history.json_fields() if a.history is not None else {}
     return {
         "schema_version": JSON_SCHEMA_VERSION,
         "generator": generator(),
@@ -148,6 +153,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
             "labels": [safe_text(a.labels.get(g) or g) for g in a.matrix.index],
             "links": [[int(v) for v in row] for row in a.matrix.to_numpy().tolist()],
         },
+        **history,  # "history" and "since_previous" when the store has earlier finished crawls
     }
 
 
@@ -187,6 +193,62 @@ def render_csv(a: Analysis, *, excel: bool = False) -> str:
             values[c] = _integer(row[c])
         writer.writerow([cell("" if values.get(c) is None else values[c]) for c in CSV_COLUMNS])
     return buf.getvalue()
+
+
+def make_report(
+    *, db: str, crawl_id: int | None, by: str, hubs: Sequence[str], fmt: str, lang: str,
+    fail_on: Sequence[str], broken_share: float, retired_min: int, min_coverage: int, top: int,
+    excel: bool, site: str | None, output_dir: str | None, **_: Any,
+) -> tuple[Analysis, str]:  # fmt: skip
+    """What ``govlinks report`` does with its options: the analysis, and the text to write.
+
+    The text is the report in ``fmt``, or one site's page (``site``), or, with
+    ``output_dir``, the line that says what the report site holds (the pages are
+    written). Bad combinations of options are GovlinksError, raised before any work.
+    """
+    from crawler.errors import GovlinksError
+    from crawler.store import Store
+    from graphs.analysis import DEFAULT_HUB
+    from graphs.config import FindingsConfig
+    from graphs.findings import parse_fail_on
+    from graphs.i18n import using_language
+    from graphs.trends import analyse_with_history
+
+    parse_fail_on(fail_on)  # an unknown code fails before the analysis
+    if output_dir and fmt != "html":
+        raise GovlinksError("--output-dir writes the HTML report site: use it with --format html")
+    if site and fmt != "table":
+        raise GovlinksError("--site prints one site's page in the terminal: use it with --format table")
+    config = FindingsConfig(broken_share=broken_share, retired_min=retired_min)
+    with using_language(lang), Store.open(db) as store:
+        analysis = analyse_with_history(store, crawl_id, by=by, hub=list(hubs) or DEFAULT_HUB, config=config,
+                                        min_coverage=min_coverage / 100)  # fmt: skip
+        if site:
+            return analysis, render_site_page(store, analysis, site)
+        if output_dir:
+            return analysis, write_report_site(store, analysis, output_dir)
+        options: dict[str, Any] = {"top": top} if fmt == "table" else {"excel": excel} if fmt == "csv" else {}
+        return analysis, render(analysis, fmt, **options)
+
+
+class Verdict(NamedTuple):
+    """What ``--fail-on`` says of a report: a line for stderr, and why it fails."""
+
+    line: str
+    low_coverage: bool  # too few sites assessed to judge (exit 4), else findings matched (exit 1)
+
+
+def fail_on_verdict(a: Analysis, fail_on: Sequence[str]) -> Verdict | None:
+    """None when ``--fail-on`` passes (or is not asked); else why the report fails (English, for cron)."""
+    from graphs.findings import fail_on_match, parse_fail_on
+
+    codes = parse_fail_on(fail_on)
+    if codes and not coverage(a).reliable:
+        return Verdict(f"report: {coverage(a).line()}: findings not judged (--fail-on)", True)
+    match = fail_on_match(a.findings, codes)
+    if match:
+        return Verdict(f"report: {match.sites} site(s) flagged {', '.join(match.codes)} (--fail-on)", False)
+    return None
 
 
 def render_site_page(store: Store, a: Analysis, site: str) -> str:

@@ -1,6 +1,7 @@
 """The HTML report: one self-contained file, or the index of a report site, for readers.
 
-One file, no external resource (CSS inline, charts as base64 PNG), so that it
+One file, no external resource (CSS inline, charts as base64 SVG, the network
+explorer's script inline: :mod:`graphs.explorer`), so that it
 can be mailed or archived and opened offline. Jinja2 templates lay the page
 out (``graphs/templates/``: ``base.html`` the document and its
 Content-Security-Policy, ``report.html`` the page, ``report/<section>.html``
@@ -14,8 +15,9 @@ Escaping is the default, not a habit: titles and URLs come from crawled pages,
 so the environment's ``finalize`` passes every ``{{ value }}`` through
 :func:`crawler.text.escape_html` (control characters removed, then
 ``html.escape``), and autoescape stays on behind it for what templates compute
-themselves. No template marks a value ``|safe``. The CSP forbids scripts and
-remote loads outright, as a second line of defence.
+themselves. No template marks a value ``|safe``. The CSP forbids remote loads
+and every script but the explorer's, allowed by its SHA-256 (``script_hashes``),
+as a second line of defence.
 
 Texts are translated in the templates (``{% trans %}``, ``_()``: Jinja2's i18n
 extension bound to :mod:`graphs.i18n`) and numbers and dates formatted by the
@@ -34,8 +36,10 @@ import jinja2
 from markupsafe import Markup
 
 from crawler.text import escape_html, generator, safe_text
+from crawler.urls import display_site
 from graphs.analysis import Analysis
 from graphs.coverage import uncertain
+from graphs.explorer import explorer_context
 from graphs.findings import CODES
 from graphs.groups import group_members
 from graphs.i18n import N_, _, current_language, format_number, format_time, ngettext
@@ -107,8 +111,10 @@ class Links:
     """Where the pages of a report site are, relative to the page being written; None: no such page.
 
     The single-file report has no other page: every method answers None, and
-    sites link to their own URL only.
+    sites link to their own URL (and the explorer to their row of the page) only.
     """
+
+    pages = False  # whether there are pages to link to
 
     def site(self, site: str) -> str | None:
         return None
@@ -164,13 +170,15 @@ def environment() -> jinja2.Environment:
     env.filters["num"] = format_number
     env.filters["when"] = format_time
     env.filters["breakable"] = _breakable
+    env.globals["current_language"] = current_language  # <html lang>, whatever the page
     return env
 
 
-def _png(figure: Figure, **kw: Any) -> str:
+def _svg(figure: Figure) -> str:
     from graphs import plots
 
-    return "data:image/png;base64," + base64.b64encode(plots.to_png(figure, **kw)).decode("ascii")
+    svg = plots.to_svg(figure).encode("utf-8")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
 def _crawl(info: CrawlInfo | None) -> dict[str, Any]:
@@ -194,8 +202,8 @@ def site_cell(site: str, row: Mapping[str, Any], links: Links) -> dict[str, Any]
     url = safe_text(row.get("url"))
     title = safe_text(row.get("title"))
     return {
-        "id": site,
-        "name": name or (site if links.site(site) else ""),
+        "id": display_site(site),
+        "name": name or (display_site(site) if links.site(site) else ""),
         "href": url if url.lower().startswith(("http://", "https://")) else None,
         "title": title if title != name else "",
         "page": links.site(site),
@@ -261,9 +269,9 @@ def _grouping(a: Analysis, by: str, images: bool, links: Links) -> dict[str, Any
 
         members = group_members(a.graph, by)
         charts = {
-            "integration": _png(plots.plot_group_integration(table, title=text["chart_integration"])),
-            "matrix": _png(plots.plot_group_matrix(matrix, labels=a.labels, title=text["chart_matrix"])),
-            "degrees": _png(
+            "integration": _svg(plots.plot_group_integration(table, title=text["chart_integration"])),
+            "matrix": _svg(plots.plot_group_matrix(matrix, labels=a.labels, title=text["chart_matrix"])),
+            "degrees": _svg(
                 plots.plot_group_degrees(a.sites, members, labels=a.labels, title=text["chart_degrees"])
             ),
         }
@@ -275,10 +283,7 @@ def _grouping(a: Analysis, by: str, images: bool, links: Links) -> dict[str, Any
 def _network(a: Analysis) -> dict[str, str]:
     from graphs import plots
 
-    return {
-        "degrees": _png(plots.plot_degree_distribution(a.sites[a.assessed])),
-        "picture": _png(plots.plot_network(a.graph, by=a.by, labels=a.labels), dpi=90),
-    }
+    return {"degrees": _svg(plots.plot_degree_distribution(a.sites[a.assessed]))}
 
 
 def _order(a: Analysis) -> list[str]:
@@ -296,8 +301,11 @@ def report_context(
     links = links or Links()
     summary = a.summary()
     unfinished = a.crawl is not None and a.crawl.state != "finished"
+    if links.pages:  # each node of the explorer opens its site's page
+        explorer = explorer_context(a, site_url=lambda site: links.site(site) or "")
+    else:
+        explorer = explorer_context(a)
     return {
-        "lang": current_language(),
         "crawl": _crawl(a.crawl),
         "hubs": ", ".join(a.hubs) or _("none"),
         "warnings": coverage_notes(a),
@@ -310,14 +318,21 @@ def report_context(
         "uncrawled": _uncrawled(a, links),
         "groupings": [_grouping(a, by, images, links) for by in _order(a)],
         "network": _network(a) if images else None,
+        "explorer": explorer,
+        "script_hashes": [explorer["hash"]],
+        "history": a.history.html(images=images, labels=a.labels, by=a.by) if a.history is not None else None,
         "sites": [
-            {"site": site, "href": links.site(site), **{c: row[c] for c in _ALL_SITES}}
+            {
+                "site": site,
+                "display": display_site(site),
+                "href": links.site(site),
+                **{c: row[c] for c in _ALL_SITES},
+            }
             for site, row in a.sites.iterrows()
         ],
         "generator": generator(),
         "generated_at": format_time(generated_at or datetime.now(UTC).isoformat(timespec="seconds")),
         "by": a.by,
-        "explorer": None,  # the network explorer's context, when a page embeds it
         "site_pages": False,
     }
 

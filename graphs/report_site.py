@@ -87,6 +87,8 @@ def page_names(names: Iterable[str]) -> dict[str, str]:
 class SiteLinks(Links):
     """Relative links between the pages of a report site, from a page ``depth`` folders down."""
 
+    pages = True
+
     def __init__(self, sites: Mapping[str, str], groups: Mapping[str, str], organisations: Mapping[str, str],
                  depth: int = 0) -> None:  # fmt: skip
         self.sites, self.groups, self.organisations = sites, groups, organisations
@@ -232,7 +234,7 @@ def write_site(
     organisations = page_names(a.groupings["organisation"][0]["group"])
     top = SiteLinks(sites, groups, organisations)
     below = top.down()
-    common = {"lang": current_language(), "index": below.index(), "warnings": coverage_notes(a)}
+    common = {"index": below.index(), "warnings": coverage_notes(a)}
 
     work: list[tuple[Path, str, dict[str, Any]]] = []
     pages = SitePages(a, details)

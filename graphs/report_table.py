@@ -103,6 +103,8 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
     )
     for note in notes:
         out.print(Text(_("note: {text}").format(text=safe_text(note))))
+    for line in a.history.table_lines() if a.history is not None else ():
+        out.print(Text(safe_text(line)))
     out.print()
 
     codes = Table(title=_("Reason codes"), title_justify="left", box=None, pad_edge=False)

@@ -43,6 +43,8 @@ __all__ = [
 FIELD_DESCRIPTIONS: dict[str, str] = {
     "id": "Site id: the seed URL's host without www., followed by its path when not /",
     "label": "Display label: the site's name, else its id",
+    "host_unicode": "The site's host as people write it (internationalised names in Unicode; the id keeps "
+    "the ASCII form)",
     "name": "Site name from the seed list",
     "organisation": "Organisation running the site, from the seed list",
     "url": "Seed URL of the site",

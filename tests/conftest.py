@@ -49,20 +49,20 @@ def validate_gexf(path: Path) -> None:
     assert run.returncode == 0, run.stderr
 
 
-def _js_reader() -> None:
-    """Install graphology-gexf (pinned in tests/js/package-lock.json) on first use."""
+def npm_ready(folder: Path, package: str) -> None:
+    """Install ``folder``'s pinned npm packages (its package-lock.json) unless ``package`` is there."""
     if not shutil.which("node") or not shutil.which("npm"):
         pytest.skip("node and npm are not installed (Debian packages nodejs and npm; .ci/run installs them)")
-    if (JS / "node_modules" / "graphology-gexf").is_dir():
+    if (folder / "node_modules" / package).is_dir():
         return
-    run = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=JS,
+    run = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=folder,
                          capture_output=True, text=True, timeout=600)  # fmt: skip
-    assert run.returncode == 0, f"npm ci in tests/js failed: {run.stderr}"
+    assert run.returncode == 0, f"npm ci in {folder} failed: {run.stderr}"
 
 
 def graphology(path: Path) -> dict[str, Any]:
     """A GEXF file as graphology-gexf (the parser of Gephi Lite) reads it: nodes, edges, attributes."""
-    _js_reader()
+    npm_ready(JS, "graphology-gexf")
     run = subprocess.run(["node", str(JS / "read_gexf.mjs"), str(path)], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)

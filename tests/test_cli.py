@@ -164,6 +164,13 @@ BAD_INPUT = {
     "crawl-negative-concurrency": ([*CRAWL, "--concurrency", "-2"], ["'--concurrency'"]),
     "crawl-zero-per-site": ([*CRAWL, "--per-site-concurrency", "0"], ["'--per-site-concurrency'"]),
     "crawl-tiny-page-bytes": ([*CRAWL, "--max-page-bytes", "10"], ["'--max-page-bytes'"]),
+    "crawl-dns-server-name": ([*CRAWL, "--dns-server", "dns.example:53"],
+                              ["'--dns-server'", "'dns.example:53' is not an IP address"]),
+    "crawl-dns-server-port": ([*CRAWL, "--dns-server", "127.0.0.1:99999"], ["'--dns-server'", "port"]),
+    "crawl-zero-dns-timeout": ([*CRAWL, "--dns-timeout", "0"], ["'--dns-timeout'", "shorter than 0.1s"]),
+    "crawl-word-max-time": ([*CRAWL, "--max-time", "soon"], ["'--max-time'", "'soon' is not a duration"]),
+    "crawl-nan-max-time": ([*CRAWL, "--max-time", "nan"], ["'--max-time'", "not a duration"]),
+    "crawl-word-progress": ([*CRAWL, "--progress-every", "often"], ["'--progress-every'"]),
     "crawl-empty-user-agent": ([*CRAWL, "--user-agent", " "], ["'--user-agent'"]),
     "crawl-header-injection": ([*CRAWL, "--user-agent", "govlinks\r\nX-Evil: 1"], ["'--user-agent'"]),
     "crawl-log-file-folder": ([*CRAWL, "--log-file", "{d}/folder"], ["'--log-file'", "is a directory"]),
@@ -269,7 +276,7 @@ COMMANDS = dict(commands())
 
 def test_every_command_is_listed() -> None:
     assert set(COMMANDS) == {"crawl", "export", "report", "seeds", "seeds check", "seeds import", "demo",
-                             "demo generate", "demo serve"}  # fmt: skip
+                             "demo generate", "demo serve", "crawls", "diff"}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -46,17 +46,49 @@ def test_demo_runs_the_whole_chain_and_finds_exactly_the_planted_codes(tmp_path:
             for e in truth["edges"]}  # fmt: skip
     assert got == want
 
-    # the same codes through the stable JSON report
-    report = CliRunner().invoke(main, ["report", "--db", str(out / "demo.db"), "--hub", truth["hub"],
-                                       "--format", "json"], catch_exceptions=False)  # fmt: skip
+    # the same codes through the stable JSON report (crawl 1: the web; crawl 2 is its later version)
+    args = ["report", "--db", str(out / "demo.db"), "--hub", truth["hub"], "--crawl", "1", "--format", "json"]
+    report = CliRunner().invoke(main, args, catch_exceptions=False)
     assert report.exit_code == 0
     found = {s["site"]: set(s["flags"]) for s in json.loads(report.output)["sites"]}
     missed, unexpected = compare_codes({k: set(v["codes"]) for k, v in truth["sites"].items()}, found)
     assert (missed, unexpected) == ({}, {})
 
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert html.startswith("<!DOCTYPE html>") and "data:image/png;base64," in html
+    assert html.startswith("<!DOCTYPE html>") and "data:image/svg+xml;base64," in html
     validate_gexf(out / "demo.gexf")
+
+    # crawl 2 is the web's later version: its site graph is that version's truth, and govlinks diff
+    # finds exactly the planted changes (pairs added, removed, changed with weights; codes per site)
+    later = out / "web" / "v2"
+    truth2 = json.loads((later / "truth.json").read_text(encoding="utf-8"))
+    with Store.open(out / "demo.db") as store:
+        edges2 = store.reads.site_edges(2)
+    assert {(r.source, r.target): r.weight for r in edges2.itertuples()} == {
+        (e["source"], e["target"]): e["weight"] for e in truth2["edges"]
+    }
+    expected = json.loads((later / "expected_diff.json").read_text(encoding="utf-8"))
+    found = CliRunner().invoke(main, ["diff", "--db", str(out / "demo.db"), "--format", "json"])
+    assert found.exit_code == 0, found.output
+    doc = json.loads(found.stdout)
+    assert (doc["from"]["id"], doc["to"]["id"]) == (1, 2)
+    for kind in ("edges_added", "edges_removed", "edges_changed"):
+        assert expected[kind] and doc[kind] == expected[kind], kind
+    changed = {s["site"]: (s["codes_added"], s["codes_resolved"]) for s in doc["sites"]
+               if s["codes_added"] or s["codes_resolved"]}  # fmt: skip
+    assert changed == {s["site"]: (s["codes_added"], s["codes_resolved"]) for s in expected["sites"]}
+    planted = expected["planted"]
+    assert changed == {
+        planted["newly_orphaned"]: (["orphan", "no_group_inbound"], []),
+        planted["fixed"]: ([], ["dead_end"]),
+        planted["homepage_fails"]: (["uncrawled"], ["orphan"]),
+    }
+    n = len(expected["edges_added"]), len(expected["edges_removed"]), len(expected["edges_changed"])
+    assert (
+        f"govlinks diff found exactly the planted changes: {n[0]} linked pairs added, {n[1]} removed, "
+        f"{n[2]} changed weight, 3 sites with reason codes added or resolved."
+    ) in result.output
+    assert "Since the previous crawl" in html and "Trends over 2 crawls" in html
 
 
 def test_compare_codes() -> None:

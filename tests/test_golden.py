@@ -137,7 +137,7 @@ def test_html_report_reads_the_same(demo_store: tuple[Path, str]) -> None:
     proc = govlinks([*args, "--db", str(db), "--hub", hub, "-o", str(out)])
     assert proc.returncode == 0, proc.stderr
     page = out.read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == 8
+    assert page.count("data:image/svg+xml;base64,") == 7
     _compare("report.html.txt", _mask(_html_text(page), db.parent))
 
 

@@ -260,6 +260,24 @@ def test_hostile_web_crawl_finishes_and_sums_up_its_problems(hostile: Crawl) -> 
     }  # fmt: skip
 
 
+def test_redirected_output_has_no_traceback_and_no_scrapy_line(hostile: Crawl) -> None:
+    # stdout and stderr are pipes here, as under cron: the start line, the summary, nothing else
+    assert hostile.result.stderr == f"crawl 1 started: 14 sites, store {hostile.db}\n"
+    output = hostile.result.stdout + hostile.result.stderr
+    assert "Traceback" not in output and "[scrapy" not in output and "Failure" not in output
+    # the log file has Scrapy's lines; its network failures say what happened, without a traceback
+    assert "[scrapy.core.engine] INFO: Spider closed (finished)" in hostile.log
+    assert "Traceback" not in hostile.log
+    robots = [
+        line for line in hostile.log.splitlines() if "Error downloading <GET https://injoignable" in line
+    ]
+    assert len(robots) == 1 and robots[0].endswith("answered 502 Bad Gateway to CONNECT)")
+    # every stored reason is a kind and a few words, never a repr
+    assert rows(
+        hostile.db, "SELECT COUNT(*) FROM pages WHERE error LIKE '%<%' OR error LIKE '%Failure%'"
+    ) == [(0,)]
+
+
 def test_infinite_url_spaces_end_at_the_page_budget(hostile: Crawl) -> None:
     calendar_pages = pages_of(hostile.db, "calendrier-demo.gouv.fr")
     assert len(calendar_pages) == BUDGET

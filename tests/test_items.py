@@ -57,7 +57,7 @@ def test_every_column_comes_from_an_item_field(
 def test_page_fields_in_column_order_without_links_and_frontier() -> None:
     assert PAGE_FIELDS == (
         "kind", "site", "url", "norm", "final_url", "final_norm", "status", "content_type", "size",
-        "title", "depth", "fetched_at", "error", "internal_links", "external_links",
+        "title", "depth", "fetched_at", "error", "internal_links", "external_links", "captured_at",
     )  # fmt: skip
     assert LINK_FIELDS == ("href", "target_url", "target_norm", "target_site", "anchor", "rel", "template",
                            "internal")  # fmt: skip

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,18 @@ def test_missing_and_binary_files(tmp_path: Path) -> None:
     bad.write_bytes(b"url\n\xff\xfe\x00")
     with pytest.raises(SeedError, match="not UTF-8"):
         load_seeds(bad)
+
+
+def test_idn_hosts_may_be_written_in_unicode_or_punycode(tmp_path: Path) -> None:
+    path = write(tmp_path, "url\nhttps://Égalité-Handicap.gouv.fr/\nhttps://xn--sant-demo-e4a.gouv.fr/x/\n")
+    seeds = load_seeds(path)
+    assert [s.site for s in seeds] == ["xn--galit-handicap-9jbf.gouv.fr", "xn--sant-demo-e4a.gouv.fr/x"]
+    assert seeds.seeds[0].url == "https://Égalité-Handicap.gouv.fr/"  # as written
+    # one site, whichever way it is written
+    twice = write(
+        tmp_path, "url\nhttps://égalité-handicap.gouv.fr\nhttps://www.xn--galit-handicap-9jbf.gouv.fr/\n"
+    )
+    with pytest.raises(
+        SeedError, match=re.escape("seeds.csv:3: duplicate site 'xn--galit-handicap-9jbf.gouv.fr'")
+    ):
+        load_seeds(twice)

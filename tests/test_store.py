@@ -204,3 +204,101 @@ def test_reads_work_on_a_read_only_connection(store: Store) -> None:
         assert [len(chunk) for chunk in reads.page_links(crawl_id, chunksize=1)] == [1]
     finally:
         conn.close()
+
+
+# -- what comparing crawls reads ------------------------------------------------------------
+
+
+def test_site_links_are_stored_when_a_crawl_finishes(tmp_path: Path) -> None:
+    from crawler.store.summaries import SITE_LINKS
+    from tests.crawlstore import make_store
+    from tests.test_diff import AFTER, BEFORE
+
+    path = make_store(tmp_path / "two.db", [BEFORE, AFTER, {**AFTER, "finish": "interrupted"}])
+    conn = sqlite3.connect(path)
+    stored = conn.execute("SELECT crawl_id, COUNT(*) FROM site_links GROUP BY crawl_id").fetchall()
+    assert stored == [(1, 7), (2, 6)]  # an interrupted crawl stores none
+    with Store.open(path) as store:
+        for crawl_id in (1, 2, 3):
+            fresh = pd.read_sql_query(SITE_LINKS, conn, params={"c": crawl_id})
+            pd.testing.assert_frame_equal(store.reads.site_edges(crawl_id), fresh)
+        edges = store.reads.site_edges(2).set_index(["source", "target"])
+        assert edges.loc[("a.gouv.fr", "c.gouv.fr"), ["weight", "targets", "deep", "broken"]].tolist() == [
+            1,
+            1,
+            1,
+            1,
+        ]
+    conn.close()
+
+
+def test_a_version_1_store_is_migrated_and_aggregated_on_the_fly(tmp_path: Path) -> None:
+    from tests.crawlstore import make_store
+    from tests.test_diff import AFTER, BEFORE
+
+    path = make_store(tmp_path / "old.db", [BEFORE, AFTER])
+    with Store.open(path) as store:
+        want = store.reads.site_edges(2)
+    conn = sqlite3.connect(path)  # the store as govlinks wrote it at schema version 1
+    conn.execute("DROP TABLE site_links")
+    for table, column in (("crawls", "source"), ("crawls", "archive_url"), ("crawls", "archive_at"),
+                          ("pages", "captured_at")):  # fmt: skip
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION == 3
+        pd.testing.assert_frame_equal(store.reads.site_edges(2), want)
+    assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM site_links").fetchone() == (0,)
+
+
+def test_broken_targets_and_retired_candidates(tmp_path: Path) -> None:
+    from tests.crawlstore import make_store
+    from tests.test_diff import AFTER
+
+    checks = {"gone.example.org/": (None, None, None, "DNSLookupError: no such host"),
+              "ok.example.org/": (200, "https://ok.example.org/", None, None),
+              "moved.example.org/": (200, "https://new.example.net/", 301, None)}  # fmt: skip
+    links = [*AFTER["links"], ("b.gouv.fr", 0, "c.gouv.fr/gone", 0), ("b.gouv.fr", 0, "gone.example.org/", 0),
+             ("b.gouv.fr", 0, "ok.example.org/", 0), ("b.gouv.fr", 1, "moved.example.org/", 0)]  # fmt: skip
+    path = make_store(tmp_path / "s.db", [{**AFTER, "links": links, "checks": {**AFTER["checks"], **checks}}])
+    with Store.open(path) as store:
+        broken = store.reads.broken_targets(1)
+        assert broken.to_dict("records") == [{
+            "target_norm": "c.gouv.fr/gone", "target_url": "https://c.gouv.fr/gone",
+            "target_site": "c.gouv.fr", "status": 404, "error": None, "sources": 2, "pages": 2,
+            "example_source": "a.gouv.fr",
+        }]  # fmt: skip
+        candidates = store.reads.retired_candidates(1)
+        rows = [
+            tuple(None if pd.isna(v) else v for v in row)
+            for row in candidates[["source", "target_norm", "redirect_status", "error"]].values.tolist()
+        ]
+        assert rows == [
+            ("a.gouv.fr", "old.example.org/", 301, None),
+            ("b.gouv.fr", "gone.example.org/", None, "DNSLookupError: no such host"),
+            ("b.gouv.fr", "moved.example.org/", 301, None),
+        ]
+        external = store.reads.external_checks(1)
+        assert list(candidates.columns) == list(external.columns)
+        from graphs.retired import retired_links
+
+        pd.testing.assert_frame_equal(retired_links(candidates), retired_links(external))
+
+
+def test_crawl_sources_and_site_counts(tmp_path: Path) -> None:
+    from tests.crawlstore import make_store
+    from tests.test_diff import AFTER, BEFORE
+
+    path = make_store(tmp_path / "s.db", [BEFORE, {**AFTER, "down": ["e.gouv.fr"]}])
+    with Store.open(path) as store:
+        assert store.reads.crawl_sources() == {1: ("live", None), 2: ("live", None)}
+        assert store.reads.site_status_counts_by_crawl() == {1: {"ok": 5}, 2: {"ok": 4, "unreachable": 1}}
+        assert store.reads.link_count(1) == 9
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE crawls SET source = 'archive', archive_at = '2015-06-01' WHERE id = 2")
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        assert store.reads.crawl_sources() == {1: ("live", None), 2: ("archive", "2015-06-01")}

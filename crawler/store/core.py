@@ -91,6 +91,20 @@ class CrawlInfo:
     errors: int
     pid: int | None
     runs: int
+    source: str = "live"  # live | archive
+    archive_url: str | None = None
+    archive_at: str | None = None  # YYYY-MM-DD
+
+    @property
+    def as_of(self) -> str:
+        """When the web this crawl saw was online (UTC ISO-8601): the time to put it at.
+
+        A live crawl is as of its start; an archive crawl as of its ``--at`` date,
+        whenever it ran. Timelines and histories order and place crawls by this.
+        """
+        if self.source == "archive" and self.archive_at:
+            return f"{self.archive_at}T00:00:00+00:00"
+        return self.started_at
 
     @property
     def running(self) -> bool:
@@ -122,7 +136,7 @@ class CrawlInfo:
 
 _CRAWL_SELECT = (
     "SELECT id, started_at, finished_at, updated_at, status, seeds_path, seeds_sha256, "
-    "settings, sites, pages, links, errors, pid, runs FROM crawls"
+    "settings, sites, pages, links, errors, pid, runs, source, archive_url, archive_at FROM crawls"
 )
 
 

@@ -28,7 +28,7 @@ from crawler.items import (
 )
 from crawler.store.core import CrawlInfo, StoreFile, utcnow
 from crawler.store.reads import Reads
-from crawler.store.summaries import summarise_sites
+from crawler.store.summaries import summarise_site_links, summarise_sites
 from crawler.urls import normalize_url
 
 __all__ = ["CHECK_COLUMNS", "FRONTIER_COLUMNS", "LINK_COLUMNS", "PAGE_COLUMNS", "Store"]
@@ -76,16 +76,30 @@ class Store(StoreFile):
                 )
 
     def start_crawl(
-        self, *, seeds_path: str, seeds_sha256: str, settings: dict[str, Any], sites: Iterable[Any]
+        self,
+        *,
+        seeds_path: str,
+        seeds_sha256: str,
+        settings: dict[str, Any],
+        sites: Iterable[Any],
+        archive_url: str | None = None,
+        archive_at: str | None = None,
     ) -> int:
-        """Create a crawl and its site rows, and claim it for this process."""
+        """Create a crawl and its site rows, and claim it for this process.
+
+        ``archive_url`` and ``archive_at`` make it a crawl of the past (source
+        ``archive``): the web as that archive held it around that date.
+        """
         now = utcnow()
+        source = "archive" if archive_url else "live"
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO crawls (started_at, updated_at, status, seeds_path, seeds_sha256, "
-                "settings, pid) VALUES (?, ?, 'running', ?, ?, ?, ?)",
-                (now, now, seeds_path, seeds_sha256, json.dumps(settings, sort_keys=True), os.getpid()),
-            )
+                "settings, pid, source, archive_url, archive_at) "
+                "VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+                (now, now, seeds_path, seeds_sha256, json.dumps(settings, sort_keys=True), os.getpid(),
+                 source, archive_url, archive_at),
+            )  # fmt: skip
             crawl_id = int(cur.lastrowid or 0)
             conn.executemany(
                 "INSERT INTO sites (crawl_id, site, url, home_norm, name, organisation, themes,"
@@ -119,7 +133,8 @@ class Store(StoreFile):
         return None
 
     def finish_crawl(self, crawl_id: int, *, status: str) -> CrawlInfo:
-        """Record per-site statuses and totals, and close the crawl with ``status``."""
+        """Record per-site statuses and totals (and, once finished, the site-pair aggregates),
+        and close the crawl with ``status``."""
         with self.transaction() as conn:
             summarise_sites(conn, crawl_id)
             conn.execute(
@@ -137,6 +152,7 @@ class Store(StoreFile):
                     "CREATE INDEX IF NOT EXISTS links_sites ON links (crawl_id, source_site, target_site)"
                 )
                 conn.execute("CREATE INDEX IF NOT EXISTS links_norm ON links (crawl_id, target_norm)")
+                summarise_site_links(conn, crawl_id)  # walks links_sites: after the indexes
         return self.crawl(crawl_id)
 
     # -- crawl writes ------------------------------------------------------------------

@@ -16,29 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 from crawler.store.core import read_crawl
-from crawler.store.summaries import SITE_FIGURES
+from crawler.store.summaries import BROKEN_TARGETS, SITE_FIGURES, SITE_LINK_COLUMNS, SITE_LINKS
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["BROKEN_TARGETS", "Reads"]
-
-# Two CTEs over crawl :c. ``fetched``: the status of every URL the crawl fetched,
-# under its norm and, when redirected, its final norm. ``broken``: the norms whose
-# every fetch answered >= 400 or not at all, robots-blocked excluded, with a status
-# and an error to show. The one definition of a broken link target.
-BROKEN_TARGETS = """
-fetched AS (
-    SELECT norm, status, error FROM pages WHERE crawl_id = :c
-    UNION ALL
-    SELECT final_norm, status, error FROM pages
-    WHERE crawl_id = :c AND final_norm IS NOT NULL AND final_norm <> norm
-),
-broken AS (
-    SELECT norm, MAX(status) AS status, MAX(error) AS error FROM fetched
-    GROUP BY norm
-    HAVING MIN(CASE WHEN status < 400 OR error = 'robots.txt' THEN 0 ELSE 1 END) = 1
-)"""
 
 
 class Reads:
@@ -83,35 +66,21 @@ class Reads:
         targets (distinct target URLs), deep (distinct targets other than the target
         site's homepage, its seed URL with or without a trailing slash), template_pages,
         content_pages, broken (distinct targets answering >= 400 or unreachable,
-        robots-blocked excluded: :data:`BROKEN_TARGETS`).
+        robots-blocked excluded: :data:`BROKEN_TARGETS`). A finished crawl has them
+        stored (``site_links``); for a crawl still running or interrupted, or finished
+        before the store kept them, they are aggregated on the fly by the same query.
         """
-        sql = f"""
-        WITH home AS (
-            SELECT site, rtrim(home_norm, '/') AS home FROM sites WHERE crawl_id = :c
-        ),
-        {BROKEN_TARGETS},
-        l AS (
-            SELECT l.page_id, l.source_site, l.target_site, l.target_norm, l.template
-            FROM links l
-            WHERE l.crawl_id = :c AND l.internal = 0 AND l.target_site IS NOT NULL
-              AND l.target_site <> l.source_site
-        )
-        SELECT l.source_site AS source, l.target_site AS target,
-               COUNT(DISTINCT l.page_id) AS weight,
-               COUNT(*) AS links,
-               COUNT(DISTINCT l.target_norm) AS targets,
-               COUNT(DISTINCT CASE WHEN rtrim(l.target_norm, '/') <> h.home
-                                   THEN l.target_norm END) AS deep,
-               COUNT(DISTINCT CASE WHEN l.template = 1 THEN l.page_id END) AS template_pages,
-               COUNT(DISTINCT CASE WHEN l.template = 0 THEN l.page_id END) AS content_pages,
-               COUNT(DISTINCT CASE WHEN b.norm IS NOT NULL THEN l.target_norm END) AS broken
-        FROM l
-        JOIN home h ON h.site = l.target_site
-        LEFT JOIN broken b ON b.norm = l.target_norm
-        GROUP BY l.source_site, l.target_site
-        ORDER BY l.source_site, l.target_site
-        """
-        return self._frame(sql, {"c": crawl_id})
+        if self._site_links_stored(crawl_id):
+            columns = ", ".join(SITE_LINK_COLUMNS)
+            sql = f"SELECT {columns} FROM site_links WHERE crawl_id = :c ORDER BY source, target"
+            return self._frame(sql, {"c": crawl_id})
+        return self._frame(SITE_LINKS, {"c": crawl_id})
+
+    def _site_links_stored(self, crawl_id: int) -> bool:
+        if read_crawl(self._conn, self.path, crawl_id).state != "finished":
+            return False
+        row = self._conn.execute("SELECT 1 FROM site_links WHERE crawl_id = ? LIMIT 1", (crawl_id,))
+        return row.fetchone() is not None
 
     def broken_examples(self, crawl_id: int, *, per_site: int = 3) -> pd.DataFrame:
         """A few broken cross-site link targets per source site, as evidence.
@@ -219,6 +188,51 @@ class Reads:
             (crawl_id,),
         )
 
+    def retired_candidates(self, crawl_id: int) -> pd.DataFrame:
+        """The rows of :meth:`external_checks` whose check may mean a retired URL, only.
+
+        A permanent first redirect (301, 308) or no HTTP answer: a superset of what
+        ``graphs.retired.retired_links`` calls retired (it checks the host moved),
+        driven by the few such checks rather than by every outside link, for reads of
+        many crawls (diffs, trends). Same columns as :meth:`external_checks`.
+        """
+        return self._frame(
+            """SELECT l.source_site AS source, l.target_norm, MIN(l.target_url) AS target_url,
+                      COUNT(DISTINCT l.page_id) AS pages,
+                      c.status, c.final_url, c.redirect_status, c.error
+               FROM checks c CROSS JOIN links l
+               WHERE c.crawl_id = :c
+                 AND (c.redirect_status IN (301, 308) OR (c.status IS NULL AND c.error IS NOT NULL))
+                 AND l.crawl_id = c.crawl_id AND l.target_norm = c.norm
+                 AND l.target_site IS NULL AND l.internal = 0
+               GROUP BY l.source_site, l.target_norm, c.status, c.final_url, c.redirect_status, c.error
+               ORDER BY l.source_site, l.target_norm""",
+            {"c": crawl_id},
+        )
+
+    def broken_targets(self, crawl_id: int) -> pd.DataFrame:
+        """Every broken URL of a seed site that another seed site links to, one row per URL.
+
+        Columns: target_norm, target_url (as linked, the smallest), target_site, status,
+        error, sources (distinct linking sites), pages (distinct linking pages),
+        example_source (the first linking site); by target site, then norm. Broken
+        means what it means in :meth:`site_edges` (:data:`BROKEN_TARGETS`). The few
+        broken norms drive the join (``CROSS JOIN`` keeps that order in SQLite: 0.5 s
+        instead of 2 s on 1.2 M links).
+        """
+        return self._frame(
+            f"""WITH {BROKEN_TARGETS}
+               SELECT b.norm AS target_norm, MIN(l.target_url) AS target_url, l.target_site,
+                      b.status, b.error, COUNT(DISTINCT l.source_site) AS sources,
+                      COUNT(DISTINCT l.page_id) AS pages, MIN(l.source_site) AS example_source
+               FROM broken b CROSS JOIN links l
+               WHERE l.crawl_id = :c AND l.target_norm = b.norm AND l.internal = 0
+                 AND l.target_site IS NOT NULL AND l.target_site <> l.source_site
+               GROUP BY b.norm, l.target_site, b.status, b.error
+               ORDER BY l.target_site, b.norm""",
+            {"c": crawl_id},
+        )
+
     @overload
     def page_links(self, crawl_id: int, *, chunksize: None = None) -> pd.DataFrame: ...
 
@@ -267,6 +281,27 @@ class Reads:
         )
 
     # -- the crawl summary -------------------------------------------------------------
+
+    def crawl_sources(self) -> dict[int, tuple[str, str | None]]:
+        """(source, date) of every crawl, by id: ``live`` and None, or ``archive`` and its date."""
+        rows = self._conn.execute("SELECT id, source, archive_at FROM crawls")
+        return {int(i): (str(source or "live"), date or None) for i, source, date in rows}
+
+    def site_status_counts_by_crawl(self) -> dict[int, dict[str, int]]:
+        """Sites of every crawl by status (as stored when each crawl closed), by crawl id."""
+        out: dict[int, dict[str, int]] = {}
+        for crawl_id, status, n in self._conn.execute(
+            "SELECT crawl_id, status, COUNT(*) FROM sites GROUP BY crawl_id, status ORDER BY crawl_id, status"
+        ):
+            out.setdefault(int(crawl_id), {})[str(status)] = int(n)
+        return out
+
+    def link_count(self, crawl_id: int) -> int:
+        """Cross-site links stored so far (``crawls.links`` once the crawl has closed)."""
+        row = self._conn.execute(
+            "SELECT COUNT(*) FROM links WHERE crawl_id=? AND internal=0", (crawl_id,)
+        ).fetchone()
+        return int(row[0])
 
     def page_count(self, crawl_id: int) -> int:
         """Pages of the crawl (link targets not counted)."""

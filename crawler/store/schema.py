@@ -5,7 +5,7 @@ from __future__ import annotations
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -104,7 +104,38 @@ CREATE TABLE checks (
 );
 """
 
+# Version 2: the site-to-site aggregates of a finished crawl, stored when it closes
+# (``summaries.SITE_LINKS``), so that comparing crawls and following trends over
+# many crawls read a few thousand rows per crawl instead of aggregating millions of
+# links each time. Crawls finished before this version are aggregated on the fly.
+_SCHEMA_V2 = """
+CREATE TABLE site_links (
+    crawl_id       INTEGER NOT NULL,
+    source         TEXT NOT NULL,
+    target         TEXT NOT NULL,
+    weight         INTEGER NOT NULL,
+    links          INTEGER NOT NULL,
+    targets        INTEGER NOT NULL,
+    deep           INTEGER NOT NULL,
+    template_pages INTEGER NOT NULL,
+    content_pages  INTEGER NOT NULL,
+    broken         INTEGER NOT NULL,
+    PRIMARY KEY (crawl_id, source, target)
+);
+"""
+
+# Crawls of the past (``crawl --archive``): where a crawl's pages come from, and when
+# the archive captured each page. Existing crawls are live ones.
+_SCHEMA_V3 = """
+ALTER TABLE crawls ADD COLUMN source TEXT NOT NULL DEFAULT 'live';  -- live | archive
+ALTER TABLE crawls ADD COLUMN archive_url TEXT;   -- replay base of the archive
+ALTER TABLE crawls ADD COLUMN archive_at TEXT;    -- YYYY-MM-DD: the date crawled
+ALTER TABLE pages ADD COLUMN captured_at TEXT;    -- UTC ISO-8601: the capture replayed
+"""
+
 MIGRATIONS: dict[int, str] = {
     # version reached -> script; version 1 is the initial schema.
     1: _SCHEMA_V1,
+    2: _SCHEMA_V2,
+    3: _SCHEMA_V3,
 }
