@@ -20,6 +20,7 @@ from cli_common import (
     EXIT_TIME_LIMIT,
     EXIT_USAGE,
     OneLineGroup,
+    analyse_store,
     archive_options,
     by_option,
     crawl_command_options,
@@ -30,8 +31,10 @@ from cli_common import (
     format_option,
     handle_errors,
     hub_option,
+    journeys_options,
     lang_option,
     output_option,
+    recommend_options,
     report_command_options,
     seeds_check_options,
     seeds_import_options,
@@ -158,9 +161,8 @@ def export(**kw: Any) -> None:
     """
     from crawler.store import Store
     from graphs.export import export_crawl
-    from graphs.i18n import using_language
 
-    with using_language(kw.pop("lang")), Store.open(kw.pop("db")) as store:
+    with Store.open(kw.pop("db")) as store:
         message = export_crawl(store, kw.pop("output"), hub=list(kw.pop("hubs")) or None, **kw)
     click.echo(message)
 
@@ -181,11 +183,12 @@ def report(**kw: Any) -> None:
       govlinks report --format html -o report.html
       govlinks report --by life-event --format json -o report.json
       govlinks report --format csv --fail-on orphan,dead_end -o sites.csv
+      govlinks report --format csv --output-dir tables/
       govlinks report --format html --output-dir report/
       govlinks report --site impots.gouv.fr
     """
     from crawler.fileio import write_text_atomic
-    from graphs.report import fail_on_verdict, make_report
+    from graphs.report_command import fail_on_verdict, make_report
 
     analysis, text = make_report(**kw)
     if kw["output_dir"]:
@@ -239,17 +242,58 @@ def diff_command(**kw: Any) -> None:
     from graphs.diff import diff_stores
     from graphs.diff_report import fail_on_new_line, write_diff
     from graphs.findings import parse_fail_on
-    from graphs.i18n import using_language
 
     codes = parse_fail_on(kw["fail_on_new"], option="--fail-on-new")
-    with using_language(kw["lang"]):
-        d = diff_stores(kw["db"], from_db=kw["from_db"], to_id=kw["to_id"], from_id=kw["from_id"],
-                        min_change=kw["min_change"])  # fmt: skip
-        click.echo(write_diff(d, kw["fmt"], kw["output"], top=kw["top"]), nl=False)
+    d = diff_stores(kw["db"], from_db=kw["from_db"], to_id=kw["to_id"], from_id=kw["from_id"],
+                    min_change=kw["min_change"])  # fmt: skip
+    click.echo(write_diff(d, kw["fmt"], kw["output"], top=kw["top"]), nl=False)
     alerts = d.new_codes(codes)
     if alerts:
         click.echo(fail_on_new_line(alerts), err=True)
         sys.exit(EXIT_FINDINGS)
+
+
+@main.command()
+@journeys_options
+@handle_errors
+def journeys(**kw: Any) -> None:
+    """Show how each life event and theme is connected: from the hub, within itself, and its gaps.
+
+    Per journey: members within --max-hops content clicks of the hub, connected
+    parts, density, and gaps (member pairs with no link either way) by evidence.
+
+    \b
+    Example:
+      govlinks journeys --db govlinks.db
+      govlinks journeys --db govlinks.db --group "Je déménage"
+    """
+    from graphs.config import JourneyConfig
+    from graphs.report_journeys import render_journeys
+
+    config = JourneyConfig(max_hops=kw["max_hops"], max_gaps=kw["gaps"])
+    analysis = analyse_store(kw, journey_config=config, link_pages=False)  # gaps name no page
+    click.echo(render_journeys(analysis, group=kw["group"]), nl=False)
+
+
+@main.command()
+@recommend_options
+@handle_errors
+def recommend(**kw: Any) -> None:
+    """Recommend the links each site should add, best first, with evidence an analyst can check.
+
+    Evidence: peers linking to the target, sites linking to both, a shared
+    journey, a link back; each names the page to link. --to: who should link to a site.
+
+    \b
+    Example:
+      govlinks recommend --db govlinks.db --site impots.gouv.fr
+      govlinks recommend --db govlinks.db --to caf.fr --top 3
+    """
+    from graphs.config import JourneyConfig
+    from graphs.report_journeys import render_recommendations
+
+    analysis = analyse_store(kw, journey_config=JourneyConfig(top=kw["top"]))
+    click.echo(render_recommendations(analysis, site=kw["site"], to=kw["to"]), nl=False)
 
 
 @main.group()
@@ -332,7 +376,7 @@ def seeds_import(source: str, suffixes: tuple[str, ...], into: str | None, drop_
 @lang_option
 @click.pass_context
 @handle_errors
-def demo(ctx: click.Context, output: str, sites: int, pages: int, lang: str) -> None:
+def demo(ctx: click.Context, output: str, sites: int, pages: int) -> None:
     """Run the whole chain offline: generate, serve, crawl, report, export.
 
     Without a subcommand, builds a synthetic web of State sites (with planted
@@ -350,14 +394,12 @@ def demo(ctx: click.Context, output: str, sites: int, pages: int, lang: str) -> 
     if ctx.invoked_subcommand is not None:
         return
     from demo.chain import run_demo
-    from graphs.i18n import using_language
 
-    with using_language(lang):
-        result = run_demo(output, sites=sites, pages=pages, echo=click.echo)
-        click.echo()
-        click.echo(result.table)
-        for line in result.lines():
-            click.echo(line)
+    result = run_demo(output, sites=sites, pages=pages, echo=click.echo)
+    click.echo()
+    click.echo(result.table)
+    for line in result.lines():
+        click.echo(line)
 
 
 @demo.command("generate")

@@ -15,7 +15,7 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -29,6 +29,9 @@ from graphs.choices import (
     REPORT_GROUPINGS,
 )
 
+if TYPE_CHECKING:
+    from graphs.analysis import Analysis
+
 __all__ = [
     "CONTEXT_SETTINGS",
     "EXIT_CRASH",
@@ -41,6 +44,7 @@ __all__ = [
     "EXIT_USAGE",
     "Duration",
     "OneLineGroup",
+    "analyse_store",
     "archive_options",
     "by_option",
     "crawl_command_options",
@@ -51,8 +55,10 @@ __all__ = [
     "format_option",
     "handle_errors",
     "hub_option",
+    "journeys_options",
     "lang_option",
     "output_option",
+    "recommend_options",
     "report_command_options",
     "report_thresholds",
     "seeds_check_options",
@@ -224,7 +230,19 @@ def excel_option(f: F) -> F:
 
 
 def lang_option(f: F) -> F:
-    """``--lang``: the language of what people read (texts, numbers, dates); machine keys stay English."""
+    """``--lang``: the language of what people read (texts, numbers, dates); machine keys stay English.
+
+    The command runs inside ``graphs.i18n.using_language(lang)`` and never sees the option:
+    every text it produces, its library's included, follows it.
+    """
+
+    @wraps(f)
+    def speaking(*args: Any, **kwargs: Any) -> Any:
+        from graphs.i18n import using_language
+
+        with using_language(kwargs.pop("lang")):
+            return f(*args, **kwargs)
+
     return click.option(
         "--lang",
         "lang",
@@ -232,7 +250,7 @@ def lang_option(f: F) -> F:
         show_default=True,
         type=click.Choice(list(LANGUAGES)),
         help="Language of the texts, numbers and dates (codes and JSON keys stay English).",
-    )(f)
+    )(speaking)  # type: ignore[return-value]
 
 
 def web_size_options(f: F) -> F:
@@ -532,7 +550,7 @@ def _report_thresholds() -> list[Callable[[F], F]]:
             "--output-dir",
             type=click.Path(file_okay=False),
             default=None,
-            help="html: write a report site here: an index, a page per site, organisation and group.",
+            help="csv: sites, journeys and recommendations tables; html: the report site (a page per site…).",
         ),
         click.option(
             "--site",
@@ -619,6 +637,55 @@ def seeds_check_options(f: F) -> F:
     return f
 
 
+def analyse_store(kw: dict[str, Any], *, history: bool = False, **options: Any) -> Analysis:
+    """Analyse ``--crawl`` of ``--db`` from ``--hub``: what report, journeys and recommend share.
+
+    ``options`` go to :func:`graphs.analysis.analyse_crawl` (``by``, ``config``, ``journey_config``);
+    ``history``: with the crawl's trends over the store's earlier crawls (the report's).
+    """
+    from crawler.store import Store
+    from graphs.analysis import DEFAULT_HUB, analyse_crawl
+    from graphs.trends import analyse_with_history
+
+    analyse = analyse_with_history if history else analyse_crawl
+    with Store.open(kw["db"]) as store:
+        hub = list(kw.get("hubs") or ()) or DEFAULT_HUB
+        return analyse(store, kw["crawl_id"], hub=hub, **options)
+
+
+def journeys_options(f: F) -> F:
+    """``journeys``: --db, --crawl, --hub, --group, --max-hops and --gaps."""
+    options = [
+        db_option(),
+        crawl_option,
+        hub_option,
+        click.option(
+            "--group",
+            default=None,
+            metavar="ID-OR-LABEL",
+            help="One journey in detail: a theme or life-event id or label (case and accents ignored).",
+        ),
+        click.option(
+            "--max-hops",
+            default=3,
+            show_default=True,
+            type=click.IntRange(1),
+            help="Clicks from the hub through content links within which a member is reachable.",
+        ),
+        click.option(
+            "--gaps",
+            default=20,
+            show_default=True,
+            type=click.IntRange(0),
+            help="Gaps listed per journey, best evidenced first (0: all).",
+        ),
+        lang_option,
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 def _seeds_check_options() -> list[Callable[[F], F]]:
     return [
         click.option("--themes", type=click.Path(dir_okay=False), default=None,
@@ -647,3 +714,22 @@ def _seeds_import_options() -> list[Callable[[F], F]]:
         click.option("--drop-vanished", is_flag=True,
                      help="Remove the sites gone from SOURCE (default: keep and list them)."),
     ]  # fmt: skip
+
+
+def recommend_options(f: F) -> F:
+    """``recommend``: --db, --crawl, --site, --to and --top."""
+    options = [
+        db_option(),
+        crawl_option,
+        click.option("--site", default=None, metavar="ID", help="Only the links this site should add."),
+        click.option(
+            "--to", default=None, metavar="ID", help="The sites that should link to this one (reverse view)."
+        ),
+        click.option(
+            "--top", default=5, show_default=True, type=click.IntRange(1), help="Recommendations per site."
+        ),
+        lang_option,
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f

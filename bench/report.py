@@ -11,8 +11,12 @@ links (header/footer, on every page) to popular sites and content links to
 its neighbours, deep or to homepages; a share of the targets answer 404;
 some outside links are checked and retired. The report then runs in a child
 process, so that its peak memory (ru_maxrss from wait4) is the report's
-alone: analysis (with the SQL reads broken down), then each format.
-Target (README, bench/RESULTS.md): under 30 s and 1 GB.
+alone: analysis (with the SQL reads broken down, journeys and link
+recommendations included), then each format; then `govlinks report --format
+json` (which carries journeys and recommendations), `govlinks journeys` and
+`govlinks recommend` end to end, each in its own process.
+Targets (README, bench/RESULTS.md): the report under 30 s and 1 GB; report +
+recommendations + journeys under 15 s and 1 GB (issue 13).
 """
 
 from __future__ import annotations
@@ -175,7 +179,11 @@ def run_report(db: Path, out: Path) -> dict[str, Any]:
     """The report phase (in the child process): analysis, then each format."""
     from graphs.analysis import analyse
     from graphs.build import site_graph
-    from graphs.report import render
+    from graphs.journeys import journeys
+    from graphs.link_targets import load_link_targets
+    from graphs.recommend import LinkEvidence, recommend
+    from graphs.report import render, write_csv_folder
+    from graphs.report_journeys import render_journeys, render_recommendations
 
     timings: dict[str, float] = {}
     t_all = time.perf_counter()
@@ -187,6 +195,10 @@ def run_report(db: Path, out: Path) -> dict[str, Any]:
             ("site_edges", lambda: store.reads.site_edges(info.id)),
             ("external_checks", lambda: store.reads.external_checks(info.id)),
             ("broken_examples", lambda: store.reads.broken_examples(info.id)),
+            (
+                "link_targets",
+                lambda: load_link_targets(store, info.id, sorted(timings["site_table"]["site"])),
+            ),  # type: ignore[index]
         ):
             t = time.perf_counter()
             timings[name] = call()
@@ -195,15 +207,37 @@ def run_report(db: Path, out: Path) -> dict[str, Any]:
     edges = timings.pop("site_edges")
     t = time.perf_counter()
     G = site_graph(sites, edges)  # type: ignore[arg-type]
+    targets = timings.pop("link_targets")
     a = analyse(G, external=timings.pop("external_checks"), crawl=info,  # type: ignore[arg-type]
-                broken_examples=timings.pop("broken_examples"))  # type: ignore[arg-type]  # fmt: skip
+                broken_examples=timings.pop("broken_examples"), link_targets=targets)  # type: ignore[arg-type]  # fmt: skip
     timings["analyse_s"] = round(time.perf_counter() - t, 2)
     timings["analysis_total_s"] = round(time.perf_counter() - t_all, 2)
+    # What analyse() spent on journeys and recommendations, done again on their own
+    t = time.perf_counter()
+    evidence = LinkEvidence(a.graph, a.journey_config)
+    timings["link_evidence_s"] = round(time.perf_counter() - t, 2)
+    t = time.perf_counter()
+    found = journeys(a.graph, hubs=a.hubs, config=a.journey_config, evidence=evidence, labels=a.labels)
+    timings["journeys_s"] = round(time.perf_counter() - t, 2)
+    t = time.perf_counter()
+    recs = recommend(a.graph, config=a.journey_config, evidence=evidence, targets=targets, labels=a.labels)  # type: ignore[arg-type]
+    timings["recommend_s"] = round(time.perf_counter() - t, 2)
+    timings["journeys"], timings["gaps"], timings["recommendations"] = (
+        len(found), sum(j.gap_count for j in found), len(recs))  # fmt: skip
     for fmt in ("table", "json", "csv", "html"):
         t = time.perf_counter()
         text = render(a, fmt)
         (out / f"report.{fmt}").write_text(text, encoding="utf-8")
         timings[f"{fmt}_s"] = round(time.perf_counter() - t, 2)
+    timings["report_json_s"] = round(timings["analysis_total_s"] + timings["json_s"], 2)
+    for name, call in (
+        ("journeys_view", lambda: render_journeys(a)),
+        ("recommend_view", lambda: render_recommendations(a)),
+        ("csv_folder", lambda: write_csv_folder(a, out / "tables")),
+    ):
+        t = time.perf_counter()
+        call()
+        timings[f"{name}_s"] = round(time.perf_counter() - t, 2)
     # Exports of the same analysis, as `govlinks export` writes them.
     from graphs.export import style_graph, write_graphml
     from graphs.gexf import write_gexf
@@ -261,6 +295,22 @@ def run_site(db: Path, out: Path) -> dict[str, Any]:
     return timings
 
 
+def cli_run(args: list[str]) -> dict[str, float]:
+    """Wall time, CPU time (user + system: what a loaded machine does not inflate) and peak RSS
+    of one ``govlinks`` command, in its own process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "cli", *args], stdout=subprocess.DEVNULL,
+                            cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status):
+        sys.exit(f"govlinks {' '.join(args)} failed")
+    return {
+        "wall_s": round(time.perf_counter() - t, 1),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, default=Path("/tmp/govlinks-bench.db"))
@@ -303,10 +353,18 @@ def main() -> None:
         sys.exit(f"report child failed ({proc.returncode})")
     result = json.loads(output)
     result["wall_s_with_imports"] = round(wall, 1)
-    result["peak_rss_mb"] = round(usage.ru_maxrss / 1024)  # Linux: kilobytes
-    # CPU seconds of the child: what the wall time would be on an idle machine (one core busy)
     result["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 1)
+    result["peak_rss_mb"] = round(usage.ru_maxrss / 1024)  # Linux: kilobytes
     print("site:" if args.site else "report:", json.dumps(result))
+    if args.site:
+        return
+    db = str(args.db)
+    for name, cmd in (
+        ("report_json", ["report", "--db", db, "--format", "json", "-o", str(args.out / "cli.json")]),
+        ("journeys", ["journeys", "--db", db]),
+        ("recommend", ["recommend", "--db", db]),
+    ):
+        print(f"govlinks {name}:", json.dumps(cli_run(cmd)))
 
 
 if __name__ == "__main__":

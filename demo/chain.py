@@ -2,8 +2,9 @@
 
 generate a web and its later version → serve each on 127.0.0.1 and crawl it
 through the proxy, into one store → report (terminal and HTML, with what changed
-since the first crawl) → export GEXF → diff the two crawls, then compare the
-findings and the diff with the planted truth. A newcomer sees every output of
+since the first crawl) → export GEXF → diff the two crawls, then compare with the
+planted truth: the reason codes exactly, the diff exactly, and the link
+recommendations against the planted journey gaps (recall@1 and recall@5). A newcomer sees every output of
 govlinks in about a minute without touching a real site.
 
 The crawl runs in a child process (``python -m cli crawl``), exactly as a user
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import GovlinksError
-from graphs.i18n import _, format_number
+from graphs.i18n import _, format_number, ngettext
 
 __all__ = ["DemoResult", "compare_codes", "compare_diff", "crawl_args", "run_demo"]
 
@@ -44,6 +45,8 @@ class DemoResult:
     diff_planted: dict[str, int] = field(default_factory=dict)  # changes of the expected diff, by kind
     hub: str = ""  # the demo web's hub: the report command it suggests names it, for the same findings
     report_site: Path | None = None  # the report site's folder (index.html and a page per site)
+    gaps: int = 0  # planted journey gaps
+    recall: dict[int, float] = field(default_factory=dict)  # k -> share of gaps in the top k
 
     @property
     def exact(self) -> bool:
@@ -79,6 +82,14 @@ class DemoResult:
             )
         else:
             out += [f"diff: {line}" for line in self.diff_mismatches]
+        if self.gaps:
+            found = ", ".join(f"recall@{k} {format_number(r, '.2f')}" for k, r in sorted(self.recall.items()))
+            text = ngettext(
+                "Recommendations against the {n} planted journey gap: {found}.",
+                "Recommendations against the {n} planted journey gaps: {found}.",
+                self.gaps,
+            )
+            out.append(text.format(n=self.gaps, found=found))
         web = self.folder / "web"
         hub = f" --hub {self.hub}" if self.hub else ""
         commands = f"govlinks report --db {self.db}{hub}; govlinks diff --db {self.db}"
@@ -197,6 +208,7 @@ def run_demo(
     """Run generate → serve and crawl both versions → report → export → diff in ``out``."""
     from crawler.store import Store
     from demo.generate import generate
+    from demo.plant_journeys import recommendation_recall
     from demo.server import serve
     from demo.web import load_web
     from graphs.analysis import analyse_crawl
@@ -271,4 +283,6 @@ def run_demo(
         diff_planted={kind: len(expected[kind]) for kind in kinds},
         hub=truth["hub"],
         report_site=site,
+        gaps=len(truth["journey_gaps"]),
+        recall=recommendation_recall(first.recommendations, truth["journey_gaps"]),
     )

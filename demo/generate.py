@@ -38,6 +38,7 @@ from demo.pages import (
     site_paths,
     site_url,
 )
+from demo.plant_journeys import check_journey_gaps, plant_journey_gaps
 from demo.truth import compute_truth, derive_codes
 from demo.vocab import QUALIFIERS, host_words, slugify
 from seeds.vocabulary import load_vocabulary
@@ -246,8 +247,13 @@ def build_spec(
         source = next(s for s in members if s is not target)
         source.required.append([target.index, "private"])
     hub_targets = [[s.index, "any"] for s in linkable]
+    journey_gaps = []
     if planted:
         hub_targets += _plant(b, hub, members, clusters, cluster_themes)
+        # its own random stream: the plant does not move the web's other random choices
+        journey_gaps = plant_journey_gaps(
+            b.sites, clusters, cluster_themes, random.Random(f"{seed}/journeys")
+        )
     hub.partners = hub_targets
     spec = WebSpec(
         seed=seed,
@@ -263,6 +269,7 @@ def build_spec(
         footer_outside=list(_FOOTER_OUTSIDE),
         outside_pool=[f"https://www.textes-officiels-exemple.fr/loi/article-{k}" for k in range(1, 9)]
         + [f"https://{_NEW_HOST}/{w}" for w in ("demarches", "actualites", "contact")],
+        journey_gaps=journey_gaps,
     )
     return spec
 
@@ -370,6 +377,8 @@ def generate(
     wrong = {s: (d["codes"], derived[s]) for s, d in truth["sites"].items() if d["codes"] != derived[s]}
     if wrong:  # a design bug of this module, not a user error
         raise RuntimeError(f"planted codes do not follow from the generated links: {wrong}")
+    if problems := check_journey_gaps(truth):
+        raise RuntimeError(f"planted journey gaps do not hold in the generated links: {problems}")
     _write(folder, spec, truth)
     if evolve:
         from demo.evolve import evolve as evolve_web

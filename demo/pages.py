@@ -101,6 +101,7 @@ class WebSpec:
     outside_hosts: dict[str, dict[str, str]]  # host -> {} or {"moved_to": "https://..."}
     footer_outside: list[str]  # outside URLs in every footer
     outside_pool: list[str]  # outside URLs for content links
+    journey_gaps: list[dict[str, Any]] = field(default_factory=list)  # demo.plant_journeys records
 
     def to_json(self) -> str:
         data = asdict(self)

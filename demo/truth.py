@@ -151,6 +151,7 @@ def compute_truth(spec: WebSpec) -> dict[str, Any]:
         "sites": truth_sites,
         "edges": edge_rows,
         "external": external,
+        "journey_gaps": [dict(g) for g in spec.journey_gaps],
     }
 
 

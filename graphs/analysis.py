@@ -18,12 +18,15 @@ import pandas as pd
 
 from crawler.urls import unicode_host
 from graphs.build import load_site_graph
-from graphs.config import FindingsConfig
+from graphs.config import FindingsConfig, JourneyConfig
 from graphs.coverage import DEFAULT_MIN_COVERAGE
 from graphs.findings import CODES, find
 from graphs.groups import REPORT_GROUPINGS, group_matrix, group_members, group_table, peers
 from graphs.i18n import _, ngettext
+from graphs.journeys import Journey, journeys
+from graphs.link_targets import LinkTargets, load_link_targets
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS, site_metrics
+from graphs.recommend import RECOMMENDATION_COLUMNS, LinkEvidence, recommend
 from graphs.retired import external_checked, retired_links
 from graphs.score import integration_score
 from graphs.status import is_assessed
@@ -63,7 +66,10 @@ class Analysis:
     :func:`graphs.groups.group_matrix` for the grouping ``by``; ``groupings``
     holds both for every grouping. ``crawl``: the crawl analysed, None for a
     graph built by hand (outputs then show "?"). ``assessed``: which sites
-    could be assessed (:mod:`graphs.status`).
+    could be assessed (:mod:`graphs.status`). ``journeys``: one per life event
+    and theme (:func:`graphs.journeys.journeys`); ``recommendations``: the links
+    each site should add (:func:`graphs.recommend.recommend`), both with the
+    settings of ``journey_config``.
     """
 
     crawl: CrawlInfo | None
@@ -84,6 +90,11 @@ class Analysis:
     # The finished crawls before this one and the diff with the previous, when a report asks
     # (graphs.trends.analyse_with_history); None for a single crawl.
     history: History | None = None
+    journey_config: JourneyConfig = field(default_factory=JourneyConfig)
+    journeys: list[Journey] = field(default_factory=list)
+    recommendations: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(RECOMMENDATION_COLUMNS))
+    )
 
     @property
     def assessed(self) -> pd.Series:
@@ -151,6 +162,8 @@ def analyse(
     broken_examples: pd.DataFrame | None = None,
     checked: bool | None = None,
     min_coverage: float = DEFAULT_MIN_COVERAGE,
+    journey_config: JourneyConfig | None = None,
+    link_targets: LinkTargets | None = None,
 ) -> Analysis:
     """Analyse a site graph (pure): metrics, findings, scores, groups.
 
@@ -172,6 +185,11 @@ def analyse(
     min_coverage : float
         Share of sites that must be assessed for the findings to be reliable
         (:mod:`graphs.coverage`).
+    journey_config : JourneyConfig, optional
+        Knobs of journeys and link recommendations.
+    link_targets : LinkTargets, optional
+        Content-link page counts (:func:`graphs.link_targets.load_link_targets`): the
+        page each recommendation names; without them, the target's seed URL.
 
     Examples
     --------
@@ -269,6 +287,11 @@ def analyse(
             )
         )
 
+    journey_config = journey_config or JourneyConfig()
+    evidence = LinkEvidence(G, journey_config)
+    found = journeys(G, hubs=hubs, config=journey_config, evidence=evidence, labels=labels)
+    recommended = recommend(G, config=journey_config, evidence=evidence, targets=link_targets, labels=labels)
+
     table, matrix = groupings[by]
     analysis = Analysis(
         crawl=crawl,
@@ -286,6 +309,9 @@ def analyse(
         groupings=groupings,
         min_coverage=min_coverage,
         retired=retired,
+        journey_config=journey_config,
+        journeys=found,
+        recommendations=recommended,
     )
     not_assessed = int((~analysis.assessed).sum())
     if not_assessed:
@@ -308,10 +334,18 @@ def analyse_crawl(
     config: FindingsConfig | None = None,
     labels: Mapping[str, str] | None = None,
     min_coverage: float = DEFAULT_MIN_COVERAGE,
+    journey_config: JourneyConfig | None = None,
+    link_pages: bool = True,
 ) -> Analysis:
-    """Analyse one crawl of a store (the latest when ``crawl_id`` is None)."""
+    """Analyse one crawl of a store (the latest when ``crawl_id`` is None).
+
+    ``link_pages``: read which pages the sites link to from their content, for the
+    page each recommendation names (one more pass over the links; an export that
+    shows no recommendation skips it).
+    """
     info = store.crawl(crawl_id)
     G = load_site_graph(store, info.id)
+    targets = load_link_targets(store, info.id, sorted(G)) if link_pages else None
     checks_wanted = info.settings.get("check_links", True)
     external = store.reads.external_checks(info.id) if checks_wanted else None
     checked = external_checked(external, info.settings)
@@ -326,4 +360,6 @@ def analyse_crawl(
         broken_examples=store.reads.broken_examples(info.id),
         checked=checked,
         min_coverage=min_coverage,
+        journey_config=journey_config,
+        link_targets=targets,
     )

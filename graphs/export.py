@@ -373,7 +373,7 @@ def export_crawl(
         count = write_history_gexf(
             store,
             out,
-            graph_of=lambda cid: analyse_crawl(store, cid, by=by, hub=hub).graph,
+            graph_of=lambda cid: analyse_crawl(store, cid, by=by, hub=hub, link_pages=False).graph,
             theme_order=order,
         )
         return f"Wrote {out}: {count} crawl(s) as time slices"
@@ -384,7 +384,7 @@ def export_crawl(
         rows = write_page_links(store, info.id, out, fmt, excel=excel)
         return f"Wrote {out}/page_links.{fmt}: {rows} links (crawl {info.id})"
 
-    analysis = analyse_crawl(store, crawl_id, by=by, hub=hub)
+    analysis = analyse_crawl(store, crawl_id, by=by, hub=hub, link_pages=tables)  # tables: recommendations
     crawl = analysis.crawl
     assert crawl is not None  # analyse_crawl always analyses a stored crawl
     cid = crawl.id

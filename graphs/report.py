@@ -2,8 +2,9 @@
 
 The JSON form is the stable, machine-readable one (``schema_version`` says
 which shape; fields are only ever added within a version). The CSV has one row
-per site for spreadsheets; the HTML (:mod:`graphs.report_html`) is for readers
-who are not developers. Everything shown may come from crawled pages (titles,
+per site for spreadsheets (:func:`write_csv_folder` adds a journey and a
+recommendation table beside it); the HTML (:mod:`graphs.report_html`) is for
+readers who are not developers. Everything shown may come from crawled pages (titles,
 URLs) and is treated as hostile: every string goes through :mod:`crawler.text`
 (control characters stripped everywhere, HTML escaped, CSV cells that a
 spreadsheet would run as a formula defused).
@@ -15,10 +16,12 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from crawler.errors import GovlinksError
+from crawler.fileio import write_text_atomic
 from crawler.text import csv_cell, generator, safe_text
 from graphs.analysis import Analysis
 from graphs.choices import REPORT_FORMATS as FORMATS
@@ -27,13 +30,20 @@ from graphs.coverage import coverage, uncertain
 from graphs.findings import CODES
 from graphs.groups import group_members
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS
+from graphs.report_journeys import (
+    journeys_json,
+    recommendations_json,
+    render_journeys_csv,
+    render_recommendations_csv,
+)
 from graphs.report_table import first_notes, render_table
 
 if TYPE_CHECKING:
-    from crawler.store import Store
+    pass
 
 __all__ = [
     "CSV_COLUMNS",
+    "CSV_FILES",
     "FORMATS",
     "JSON_SCHEMA_VERSION",
     "render",
@@ -41,6 +51,8 @@ __all__ = [
     "render_json",
     "render_table",
     "report_dict",
+    "write_csv_folder",
+    "write_report",
 ]
 
 JSON_SCHEMA_VERSION = 1
@@ -141,7 +153,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
         "by": a.by,
         "hubs": list(a.hubs),
         "external_links_checked": a.external_checked,
-        "config": a.config.as_dict(),
+        "config": {**a.config.as_dict(), "journeys": a.journey_config.as_dict()},
         "coverage": coverage(a).as_dict(),
         "notes": [safe_text(n) for n in (*first, *others)],  # an unfinished crawl, then too few sites
         "codes": dict(CODES),
@@ -154,6 +166,8 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
             "links": [[int(v) for v in row] for row in a.matrix.to_numpy().tolist()],
         },
         **history,  # "history" and "since_previous" when the store has earlier finished crawls
+        "journeys": journeys_json(a),
+        "recommendations": recommendations_json(a),
     }
 
 
@@ -195,85 +209,48 @@ def render_csv(a: Analysis, *, excel: bool = False) -> str:
     return buf.getvalue()
 
 
-def make_report(
-    *, db: str, crawl_id: int | None, by: str, hubs: Sequence[str], fmt: str, lang: str,
-    fail_on: Sequence[str], broken_share: float, retired_min: int, min_coverage: int, top: int,
-    excel: bool, site: str | None, output_dir: str | None, **_: Any,
-) -> tuple[Analysis, str]:  # fmt: skip
-    """What ``govlinks report`` does with its options: the analysis, and the text to write.
-
-    The text is the report in ``fmt``, or one site's page (``site``), or, with
-    ``output_dir``, the line that says what the report site holds (the pages are
-    written). Bad combinations of options are GovlinksError, raised before any work.
-    """
-    from crawler.errors import GovlinksError
-    from crawler.store import Store
-    from graphs.analysis import DEFAULT_HUB
-    from graphs.config import FindingsConfig
-    from graphs.findings import parse_fail_on
-    from graphs.i18n import using_language
-    from graphs.trends import analyse_with_history
-
-    parse_fail_on(fail_on)  # an unknown code fails before the analysis
-    if output_dir and fmt != "html":
-        raise GovlinksError("--output-dir writes the HTML report site: use it with --format html")
-    if site and fmt != "table":
-        raise GovlinksError("--site prints one site's page in the terminal: use it with --format table")
-    config = FindingsConfig(broken_share=broken_share, retired_min=retired_min)
-    with using_language(lang), Store.open(db) as store:
-        analysis = analyse_with_history(store, crawl_id, by=by, hub=list(hubs) or DEFAULT_HUB, config=config,
-                                        min_coverage=min_coverage / 100)  # fmt: skip
-        if site:
-            return analysis, render_site_page(store, analysis, site)
-        if output_dir:
-            return analysis, write_report_site(store, analysis, output_dir)
-        options: dict[str, Any] = {"top": top} if fmt == "table" else {"excel": excel} if fmt == "csv" else {}
-        return analysis, render(analysis, fmt, **options)
+# ``report --format csv --output-dir DIR``: file -> its renderer.
+CSV_FILES = {
+    "sites.csv": render_csv,
+    "journeys.csv": render_journeys_csv,
+    "recommendations.csv": render_recommendations_csv,
+}
 
 
-class Verdict(NamedTuple):
-    """What ``--fail-on`` says of a report: a line for stderr, and why it fails."""
+def write_csv_folder(a: Analysis, folder: str | Path) -> list[Path]:
+    """Write ``CSV_FILES`` (sites, journeys, recommendations) into ``folder`` (created
+    if missing; its parent must exist), each file replaced atomically; return them."""
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise GovlinksError(f"{out}: exists and is not a folder")
+    if not out.parent.is_dir():
+        raise GovlinksError(f"{out}: folder {out.parent} does not exist")
+    out.mkdir(exist_ok=True)
+    written = []
+    for name, render_file in CSV_FILES.items():
+        write_text_atomic(out / name, render_file(a), what="report")
+        written.append(out / name)
+    return written
 
-    line: str
-    low_coverage: bool  # too few sites assessed to judge (exit 4), else findings matched (exit 1)
 
-
-def fail_on_verdict(a: Analysis, fail_on: Sequence[str]) -> Verdict | None:
-    """None when ``--fail-on`` passes (or is not asked); else why the report fails (English, for cron)."""
-    from graphs.findings import fail_on_match, parse_fail_on
-
-    codes = parse_fail_on(fail_on)
-    if codes and not coverage(a).reliable:
-        return Verdict(f"report: {coverage(a).line()}: findings not judged (--fail-on)", True)
-    match = fail_on_match(a.findings, codes)
-    if match:
-        return Verdict(f"report: {match.sites} site(s) flagged {', '.join(match.codes)} (--fail-on)", False)
+def write_report(
+    a: Analysis,
+    fmt: str,
+    *,
+    output: str | Path | None = None,
+    output_dir: str | Path | None = None,
+    top: int = 40,
+) -> str | None:
+    """Write the report as ``govlinks report`` asks: the CSV tables into ``output_dir``,
+    else the ``fmt`` report to ``output`` (atomically); the text itself when neither is given."""
+    if output_dir is not None:
+        write_csv_folder(a, output_dir)
+        return None
+    text = render(a, fmt, **({"top": top} if fmt == "table" else {}))
+    if output is None:
+        return text
+    write_text_atomic(output, text, what="report")
     return None
-
-
-def render_site_page(store: Store, a: Analysis, site: str) -> str:
-    """``report --site ID``: the page of one site, as terminal text."""
-    from crawler.errors import GovlinksError
-    from graphs.site_view import load_details, render_site, site_view
-
-    if site not in a.sites.index:
-        known = ", ".join(list(a.sites.index[:10])) + (" …" if len(a.sites) > 10 else "")
-        raise GovlinksError(f"--site: no site {site!r} in this crawl (known: {known})")
-    assert a.crawl is not None
-    return render_site(site_view(a, site, load_details(store, a.crawl.id, site=site)))
-
-
-def write_report_site(store: Store, a: Analysis, out_dir: str) -> str:
-    """``report --format html --output-dir DIR``: the report site; returns what was written."""
-    from graphs.report_site import write_site
-    from graphs.site_view import load_details
-
-    assert a.crawl is not None
-    counts = write_site(a, load_details(store, a.crawl.id), out_dir)
-    return (
-        f"Wrote {out_dir}/index.html and {counts['sites']} site, {counts['organisations']} organisation and "
-        f"{counts['groups']} group pages (crawl {a.crawl.id})"
-    )
 
 
 def render(a: Analysis, fmt: str, **kw: Any) -> str:

@@ -1,7 +1,8 @@
 """Open-data tables of an analysis: CSV or Parquet with a Frictionless data package.
 
-The commitment asks for open, comparable, reusable data: ``nodes``, ``edges``
-and ``findings`` (and, for ``--level page``, every page-level cross-site link)
+The commitment asks for open, comparable, reusable data: ``nodes``, ``edges``,
+``findings`` and ``recommendations`` (the links each site should add, with their
+evidence; and, for ``--level page``, every page-level cross-site link)
 as plain tables whose ``datapackage.json`` says what each column means, its
 type, and how the tables join. Values are sanitised like the graph exports
 (lists ``|``-joined, XML-illegal control characters removed, one type per
@@ -35,6 +36,7 @@ __all__ = [
     "edges_table",
     "findings_table",
     "nodes_table",
+    "recommendations_table",
     "write_page_links",
     "write_tables",
 ]
@@ -110,6 +112,29 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
 }
 
 
+# Columns whose meaning in one table differs from FIELD_DESCRIPTIONS (table -> column -> text).
+TABLE_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "recommendations": {
+        "source": "Site id of the site that should add the link",
+        "target": "Site id of the site it should link to",
+        "rank": "Rank among the source's recommendations, 1 = best",
+        "score": "Recommendation score, 0-1: weighted evidence (see the README: govlinks recommend)",
+        "target_url": "The page to link: the target's page most linked from content by the peers below",
+        "group": "Theme or life-event id of the source where most peers link the target (empty: none)",
+        "peers": "Other assessed sites of that group, the target not counted",
+        "peers_linking": "Of those, the sites linking to the target",
+        "peer_share": "peers_linking / (peers + prior)",
+        "linkers": "Assessed sites linking to the source, the target not counted",
+        "cocited": "Of those, the sites also linking to the target",
+        "cocitation": "cocited / (linkers + prior)",
+        "shared_group": "A theme or life event source and target share (empty: none)",
+        "links_back": "1 when the target already links to the source",
+        "url_peers": "Peers linking target_url from their content (0: the target's homepage, no peer page)",
+        "url_pages": "Their pages linking target_url from content",
+        "evidence": "The evidence in words an analyst can check",
+    }
+}
+
 _PANDAS = {"integer": "Int64", "long": "Int64", "double": "float64", "boolean": "boolean"}
 
 
@@ -177,6 +202,16 @@ def findings_table(findings: pd.DataFrame, sites: Iterable[str] | None = None) -
     return _typed_frame(rows, list(dict.fromkeys(columns)))
 
 
+def recommendations_table(recommendations: pd.DataFrame, sites: Iterable[str] | None = None) -> pd.DataFrame:
+    """The links each site should add (:func:`graphs.recommend.recommend`); between ``sites`` if given."""
+    frame = recommendations
+    if sites is not None:
+        keep = set(sites)
+        frame = frame[frame["source"].isin(keep) & frame["target"].isin(keep)]
+    rows = frame.to_dict("records")
+    return _typed_frame(rows, list(recommendations.columns))
+
+
 def _schema(frame: pd.DataFrame, table: str) -> dict[str, Any]:
     fields = []
     for col in frame.columns:
@@ -190,9 +225,15 @@ def _schema(frame: pd.DataFrame, table: str) -> dict[str, Any]:
             if dtype == "boolean"
             else "string"
         )
-        desc = FIELD_DESCRIPTIONS.get(str(col), f"{col} of each {table} row (see the README)")
+        desc = TABLE_DESCRIPTIONS.get(table, {}).get(str(col)) or FIELD_DESCRIPTIONS.get(
+            str(col), f"{col} of each {table} row (see the README)"
+        )
         fields.append({"name": str(col), "type": kind, "description": desc})
     return {"fields": fields, "missingValues": [""]}
+
+
+# Columns of each table that reference nodes.id.
+_REFERENCES = {"edges": ("source", "target"), "findings": ("site",), "recommendations": ("source", "target")}
 
 
 def datapackage(
@@ -211,9 +252,9 @@ def datapackage(
         schema = _schema(frame, name)
         if name == "nodes":
             schema["primaryKey"] = ["id"]
-        elif name == "edges":
+        elif name in ("edges", "recommendations"):
             schema["primaryKey"] = ["source", "target"]
-        refs = {"edges": ("source", "target"), "findings": ("site",)}.get(name, ())
+        refs = _REFERENCES.get(name, ())
         foreign = [
             {"fields": col, "reference": {"resource": "nodes", "fields": "id"}}
             for col in refs
@@ -239,7 +280,8 @@ def datapackage(
         "title": f"govlinks: hyperlinks between State websites (crawl {cid})",
         "description": (
             "Sites of the seed list (nodes), links between them aggregated per pair of sites "
-            "(edges) and the findings that flag poorly integrated sites. "
+            "(edges), the findings that flag poorly integrated sites and the links each site "
+            "should add (recommendations). "
             f"Crawl started {crawl.started_at if crawl else '?'}, status {crawl.state if crawl else '?'}."
         ),
         "created": created or datetime.now().isoformat(),
@@ -291,7 +333,7 @@ def write_tables(
     graph: nx.Graph | None = None,
     excel: bool = False,
 ) -> dict[str, int]:
-    """Write nodes, edges and findings as CSV or Parquet, with ``datapackage.json``.
+    """Write nodes, edges, findings and recommendations as CSV or Parquet, with ``datapackage.json``.
 
     ``graph`` restricts the export to a subgraph (``--only``); its nodes' rows of
     ``analysis.sites`` and findings are kept. ``excel`` (CSV): semicolons, a UTF-8
@@ -306,6 +348,7 @@ def write_tables(
         "nodes": nodes_table(G, analysis.sites),
         "edges": edges_table(G),
         "findings": findings_table(analysis.findings, G.nodes),
+        "recommendations": recommendations_table(analysis.recommendations, G.nodes),
     }
     for name, frame in tables.items():
         _write_frame(frame, out / f"{name}.{fmt}", fmt, excel=excel)

@@ -131,6 +131,20 @@ BAD_INPUT = {
     "export-newer": (["export", "--db", "{d}/newer.db", "--format", "csv", "-o", "{d}/out"], ["is newer"]),
     "export-no-format": (["export", "--db", "{d}/g.db", "-o", "{d}/x.gexf"], ["Missing option '--format'"]),
     "export-no-output": (["export", "--db", "{d}/g.db", "--format", "gexf"], ["Missing option '-o'"]),
+    "report-output-dir-json": (["report", "--db", "{d}/g.db", "--format", "json", "--output-dir", "{d}/t"],
+                               ["--output-dir writes the CSV tables: use it with --format csv, without -o"]),
+    "report-output-dir-file": (["report", "--db", "{d}/g.db", "--format", "csv",
+                                "--output-dir", "{d}/ok.csv"], ["'--output-dir'", "is a file"]),
+    "journeys-missing": (["journeys", "--db", "{d}/missing.db"], ["missing.db: no such store"]),
+    "journeys-unknown-crawl": (["journeys", "--db", "{d}/g.db", "--crawl", "4"],
+                               ["g.db: no crawl 4 (known: 1)"]),
+    "journeys-zero-hops": (["journeys", "--db", "{d}/g.db", "--max-hops", "0"], ["'--max-hops'"]),
+    "journeys-unknown-group": (["journeys", "--db", "{d}/g.db", "--group", "Je déménage"],
+                               ["--group 'Je déménage': no theme or life event with at least 2 assessed"]),
+    "recommend-missing": (["recommend", "--db", "{d}/missing.db"], ["missing.db: no such store"]),
+    "recommend-zero-top": (["recommend", "--db", "{d}/g.db", "--top", "0"], ["'--top'"]),
+    "recommend-unknown-site": (["recommend", "--db", "{d}/g.db", "--site", "c-demo.gouv.fr"],
+                               ["--site 'c-demo.gouv.fr': not a seed site of this crawl"]),
     # seed files
     "seeds-missing": (["crawl", "--seeds", "{d}/missing.csv", "--db", "{d}/g.db"],
                       ["missing.csv: seed file not found"]),
@@ -276,7 +290,8 @@ COMMANDS = dict(commands())
 
 def test_every_command_is_listed() -> None:
     assert set(COMMANDS) == {"crawl", "export", "report", "seeds", "seeds check", "seeds import", "demo",
-                             "demo generate", "demo serve", "crawls", "diff"}  # fmt: skip
+                             "demo generate", "demo serve", "crawls", "diff", "journeys",
+                             "recommend"}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

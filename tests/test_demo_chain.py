@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from cli import main
 from crawler.store import Store
+from crawler.urls import normalize_url
 from demo.chain import compare_codes
 from tests.conftest import validate_gexf
 
@@ -50,9 +51,26 @@ def test_demo_runs_the_whole_chain_and_finds_exactly_the_planted_codes(tmp_path:
     args = ["report", "--db", str(out / "demo.db"), "--hub", truth["hub"], "--crawl", "1", "--format", "json"]
     report = CliRunner().invoke(main, args, catch_exceptions=False)
     assert report.exit_code == 0
-    found = {s["site"]: set(s["flags"]) for s in json.loads(report.output)["sites"]}
+    doc = json.loads(report.output)
+    found = {s["site"]: set(s["flags"]) for s in doc["sites"]}
     missed, unexpected = compare_codes({k: set(v["codes"]) for k, v in truth["sites"].items()}, found)
     assert (missed, unexpected) == ({}, {})
+
+    # the planted journey gaps: the key site among the member's first 5 recommendations (first for
+    # at least 90%), with the key page as the page to link; nothing already linked, nothing uncrawled
+    gaps = truth["journey_gaps"]
+    assert len(gaps) == 1
+    assert "Recommendations against the 1 planted journey gap: recall@1 1.00, recall@5 1.00." in result.output
+    recs = {(r["source"], r["target"]): r for r in doc["recommendations"]}
+    ranks = [recs[(g["member"], g["key"])]["rank"] for g in gaps if (g["member"], g["key"]) in recs]
+    assert len(ranks) == len(gaps) and max(ranks) <= 5 and sum(r == 1 for r in ranks) >= 0.9 * len(gaps)
+    for g in gaps:
+        assert normalize_url(recs[(g["member"], g["key"])]["target_url"]) == normalize_url(g["key_url"])
+    linked = set(want)
+    for source, target in recs:
+        assert (source, target) not in linked and truth["sites"][target]["status"] == "ok"
+    (journey,) = [j for j in doc["journeys"] if j["group"] == gaps[0]["group"]]
+    assert {(x["source"], x["target"]) for x in journey["gaps"]} >= {(gaps[0]["member"], gaps[0]["key"])}
 
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "data:image/svg+xml;base64," in html

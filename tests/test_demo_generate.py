@@ -22,6 +22,7 @@ from crawler.store import Store
 from crawler.urls import SiteIndex, normalize_url
 from demo.generate import PLANTED, build_spec, generate
 from demo.pages import INTERNAL, OUTSIDE, WebSpec, page_links, render_page, tree_depths
+from demo.plant_journeys import check_journey_gaps, recommendation_recall
 from demo.protocol import Request
 from demo.server import serve
 from demo.truth import CODES, derive_codes
@@ -291,3 +292,50 @@ def test_crawl_of_generated_web_equals_truth(web_dir: Path, truth: dict[str, Any
     for site in spec.sites:
         if site.private:
             assert (site.host, spec.paths(site)[-1]) not in requested
+
+
+# -- planted journey gaps ----------------------------------------------------------------
+
+
+def test_journey_gaps_are_planted(truth: dict[str, Any]) -> None:
+    assert check_journey_gaps(truth) == []
+    (gap,) = truth["journey_gaps"]  # the default web has one cluster that can host a gap
+    sites, edges = truth["sites"], {(e["source"], e["target"]): e for e in truth["edges"]}
+    u, k = gap["member"], gap["key"]
+    assert (gap["by"], sites[u]["role"], sites[k]["role"]) == ("theme", "ordinary", "ordinary")
+    assert gap["group"] in sites[u]["themes"] and gap["group"] in sites[k]["themes"]
+    assert (u, k) not in edges and (k, u) not in edges
+    ordinary = [s for s, d in sites.items() if gap["group"] in d["themes"] and d["role"] == "ordinary"]
+    assert len(ordinary) >= 4
+    for s in ordinary:
+        if s not in (u, k):
+            assert edges[(s, k)]["content_pages"] == sites[s]["pages"]  # every page links the key page
+            assert (u, s) in edges  # the member links every other member but the key site
+    assert normalize_url(gap["key_url"]).startswith(k + "/")
+
+
+def truth_graph(truth: dict[str, Any]) -> Any:
+    import pandas as pd
+
+    from graphs.build import site_graph
+
+    rows = [{"site": s, **{c: d[c] for c in ("status", "pages", "themes", "life_events", "url")}}
+            for s, d in truth["sites"].items()]  # fmt: skip
+    return site_graph(pd.DataFrame(rows), pd.DataFrame(truth["edges"]))
+
+
+@pytest.mark.parametrize(("sites", "seed"), [(24, 2), (40, 1), (60, 3), (120, 2)])
+def test_recommendations_find_the_planted_gaps(tmp_path: Path, sites: int, seed: int) -> None:
+    """On the truth of webs of several sizes: recall@5 = 1, recall@1 >= 0.9, nothing linked or uncrawled."""
+    from graphs.analysis import analyse
+
+    truth = generate(tmp_path, sites=sites, seed=seed)
+    G = truth_graph(truth)
+    recs = analyse(G, hub=truth["hub"]).recommendations
+    gaps = truth["journey_gaps"]
+    assert len(gaps) >= {24: 1, 40: 3, 60: 5, 120: 10}[sites]
+    recall = recommendation_recall(recs, gaps)
+    assert recall[5] == 1.0 and recall[1] >= 0.9, recall
+    for source, target in recs[["source", "target"]].itertuples(index=False):
+        assert not G.has_edge(source, target) and source != target
+        assert truth["sites"][target]["status"] == "ok" and truth["sites"][source]["status"] == "ok"

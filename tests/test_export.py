@@ -312,7 +312,9 @@ def test_csv_tables_and_datapackage_are_valid(db: Path, tmp_path: Path) -> None:
     out = tmp_path / "csv"
     result = export(db, "--format", "csv", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert result.output == f"Wrote {out}/ (csv, datapackage.json): 4 nodes, 4 edges, 8 findings (crawl 2)\n"
+    assert result.output == (
+        f"Wrote {out}/ (csv, datapackage.json): 4 nodes, 4 edges, 8 findings, 3 recommendations (crawl 2)\n"
+    )
     report = validate(str(out / "datapackage.json"))
     assert report.valid, report.flatten(["type", "note"])
     nodes = pd.read_csv(out / "nodes.csv", keep_default_na=False)

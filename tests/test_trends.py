@@ -129,8 +129,6 @@ def test_archive_crawls_count_at_their_archive_date() -> None:
 def test_crawls_sorted_in_time_by_the_report(tmp_path: Path) -> None:
     db = make_store(tmp_path / "s.db", [AFTER, BEFORE])
     conn = sqlite3.connect(db)
-    conn.execute("ALTER TABLE crawls ADD COLUMN source TEXT")
-    conn.execute("ALTER TABLE crawls ADD COLUMN archive_at TEXT")
     conn.execute("UPDATE crawls SET source='archive', archive_at='2015-06-01' WHERE id=2")
     conn.commit()
     conn.close()

@@ -169,6 +169,50 @@ class Reads:
             {"c": crawl_id, "s": source, "k": per_site},
         )
 
+    @overload
+    def link_targets(self, crawl_id: int, *, chunksize: None = None) -> pd.DataFrame: ...
+
+    @overload
+    def link_targets(self, crawl_id: int, *, chunksize: int) -> Iterator[pd.DataFrame]: ...
+
+    def link_targets(
+        self, crawl_id: int, *, chunksize: int | None = None
+    ) -> pd.DataFrame | Iterator[pd.DataFrame]:
+        """Which pages of other seed sites each site links to from its content, one row per
+        (source site, target URL), in one pass over the crawl's links.
+
+        Columns: source, target (site ids), target_norm, target_url (where the page
+        answered, after redirects, when the crawl fetched it; else the smallest URL
+        the source wrote for it), pages (distinct source pages linking it from their
+        content, not from header, navigation or footer), broken (1 when the target is
+        broken as in :meth:`site_edges`: :data:`BROKEN_TARGETS`). Link recommendations
+        pick from it the page most linked by a site's peers. Rows are aggregated
+        before the URL and status lookups (one per row, not per link); in no
+        particular order; an iterator of frames of ``chunksize`` rows, so that a
+        large crawl is encoded chunk by chunk.
+        """
+        import pandas as pd
+
+        sql = f"""
+        WITH {BROKEN_TARGETS},
+        agg AS (
+            SELECT l.source_site AS source, l.target_site AS target, l.target_norm,
+                   MIN(l.target_url) AS written, COUNT(DISTINCT l.page_id) AS pages
+            FROM links l
+            WHERE l.crawl_id = :c AND l.internal = 0 AND l.template = 0
+              AND l.target_site IS NOT NULL AND l.target_site <> l.source_site
+            GROUP BY l.source_site, l.target_site, l.target_norm
+        )
+        SELECT a.source, a.target, a.target_norm,
+               CASE WHEN p.status < 400 AND p.final_url IS NOT NULL THEN p.final_url
+                    ELSE a.written END AS target_url,
+               a.pages, CASE WHEN b.norm IS NULL THEN 0 ELSE 1 END AS broken
+        FROM agg a
+        LEFT JOIN broken b ON b.norm = a.target_norm
+        LEFT JOIN pages p ON p.crawl_id = :c AND p.norm = a.target_norm
+        """
+        return pd.read_sql_query(sql, self._conn, params={"c": crawl_id}, chunksize=chunksize)
+
     def external_checks(self, crawl_id: int) -> pd.DataFrame:
         """Links to URLs outside the seed sites with their check result.
 
