@@ -11,17 +11,29 @@ Every cell from a crawled page goes through :func:`crawler.text.csv_cell` there 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.text import csv_cell
 from graphs.i18n import N_, _, current_language
 
-__all__ = ["COLUMN_LABELS", "EXCEL_DELIMITER", "column_label", "excel_value"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "COLUMN_LABELS",
+    "EXCEL_DELIMITER",
+    "column_label",
+    "csv_options",
+    "defused",
+    "excel_package",
+    "excel_value",
+]
 
 EXCEL_DELIMITER = ";"
 COLUMN_LABELS = {
     "rank": N_("rank"),
     "site": N_("site"),
+    "host_unicode": N_("host (Unicode)"),
     "name": N_("name"),
     "organisation": N_("organisation"),
     "url": N_("URL"),
@@ -86,3 +98,32 @@ def excel_value(value: Any) -> Any:
             return ""
         return repr(value).replace(".", ",") if current_language() == "fr" else value
     return csv_cell(value)
+
+
+def defused(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with every cell a spreadsheet would run as a formula defused (:func:`csv_cell`)."""
+    frame = frame.copy()
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].map(lambda v: csv_cell(v) if isinstance(v, str) else v)
+    return frame
+
+
+def csv_options(excel: bool) -> dict[str, Any]:
+    """pandas ``to_csv`` options: plain CSV, or a spreadsheet's (``;``, BOM, decimal comma in French)."""
+    if not excel:
+        return {"encoding": "utf-8", "lineterminator": "\n"}
+
+    decimal = "," if current_language() == "fr" else "."
+    return {"encoding": "utf-8-sig", "lineterminator": "\n", "sep": ";", "decimal": decimal}
+
+
+def excel_package(package: dict[str, Any]) -> None:
+    """Declare the spreadsheet dialect of ``--excel`` tables in their data package."""
+    options = csv_options(True)
+    for resource in package["resources"]:
+        resource["encoding"] = options["encoding"]
+        resource["dialect"] = {"delimiter": options["sep"]}
+        for field in resource["schema"]["fields"]:
+            if field["type"] == "number" and options["decimal"] != ".":
+                field["decimalChar"] = options["decimal"]

@@ -45,8 +45,8 @@ def make_report(
     parse_fail_on(fail_on)  # an unknown code fails before the analysis
     if output_dir and (fmt not in ("csv", "html") or output):
         raise GovlinksError(
-            "--output-dir writes the CSV tables (--format csv) or the HTML report site (--format html), "
-            "without -o"
+            "--output-dir writes the CSV tables: use it with --format csv, without -o "
+            "(or the HTML report site, with --format html)"
         )
     if site and fmt != "table":
         raise GovlinksError("--site prints one site's page in the terminal: use it with --format table")

@@ -23,7 +23,8 @@ import networkx as nx
 import pandas as pd
 
 from crawler.errors import GovlinksError
-from crawler.text import csv_cell, xml_text
+from crawler.text import xml_text
+from graphs.columns import csv_options, defused, excel_package
 from graphs.gexf import is_missing, sanitize_value, value_type
 
 if TYPE_CHECKING:
@@ -289,28 +290,9 @@ def datapackage(
     }
 
 
-def _defused(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns with every cell a spreadsheet would run as a formula defused (:func:`csv_cell`)."""
-    frame = frame.copy()
-    for col in frame.columns:
-        if frame[col].dtype == object:
-            frame[col] = frame[col].map(lambda v: csv_cell(v) if isinstance(v, str) else v)
-    return frame
-
-
-def _csv_options(excel: bool) -> dict[str, Any]:
-    """pandas ``to_csv`` options: plain CSV, or a spreadsheet's (``;``, BOM, decimal comma in French)."""
-    if not excel:
-        return {"encoding": "utf-8", "lineterminator": "\n"}
-    from graphs.i18n import current_language
-
-    decimal = "," if current_language() == "fr" else "."
-    return {"encoding": "utf-8-sig", "lineterminator": "\n", "sep": ";", "decimal": decimal}
-
-
 def _write_frame(frame: pd.DataFrame, path: Path, fmt: str, *, excel: bool = False) -> None:
     if fmt == "csv":
-        _defused(frame).to_csv(path, index=False, **_csv_options(excel))
+        defused(frame).to_csv(path, index=False, **csv_options(excel))
     else:
         frame.to_parquet(path, index=False)
 
@@ -354,7 +336,7 @@ def write_tables(
         _write_frame(frame, out / f"{name}.{fmt}", fmt, excel=excel)
     package = datapackage(tables, fmt, crawl=analysis.crawl)
     if excel and fmt == "csv":
-        _excel_package(package)
+        excel_package(package)
     (out / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
     return {name: len(frame) for name, frame in tables.items()}
 
@@ -362,17 +344,6 @@ def write_tables(
 _PAGE_COLUMNS = (
     "source_site", "source_url", "target_site", "target_url", "href", "anchor", "rel", "template",
 )  # fmt: skip
-
-
-def _excel_package(package: dict[str, Any]) -> None:
-    """Declare the spreadsheet dialect of ``--excel`` tables in their data package."""
-    options = _csv_options(True)
-    for resource in package["resources"]:
-        resource["encoding"] = options["encoding"]
-        resource["dialect"] = {"delimiter": options["sep"]}
-        for field in resource["schema"]["fields"]:
-            if field["type"] == "number" and options["decimal"] != ".":
-                field["decimalChar"] = options["decimal"]
 
 
 def write_page_links(
@@ -406,11 +377,11 @@ def write_page_links(
             chunk["template"] = chunk["template"].astype("int64")
             rows += len(chunk)
             if fmt == "csv":
-                options = _csv_options(excel)
+                options = csv_options(excel)
                 if i:  # one byte-order mark, at the start of the file
                     options["encoding"] = "utf-8"
                 mode = "w" if i == 0 else "a"
-                _defused(chunk).to_csv(path, mode=mode, header=i == 0, index=False, **options)
+                defused(chunk).to_csv(path, mode=mode, header=i == 0, index=False, **options)
                 continue
             import pyarrow.parquet as pq
 
@@ -452,6 +423,6 @@ def write_page_links(
         ],
     }
     if excel and fmt == "csv":
-        _excel_package(package)
+        excel_package(package)
     (out / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
     return rows
