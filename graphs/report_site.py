@@ -32,7 +32,7 @@ from crawler.fileio import write_text_atomic
 from graphs.analysis import Analysis
 from graphs.coverage import coverage_notes
 from graphs.groups import group_members
-from graphs.i18n import current_language, using_language
+from graphs.i18n import _, current_language, ngettext, using_language
 from graphs.report_html import Links, environment, grouping_texts, report_context, site_cell
 from graphs.site_view import SiteDetails, SitePages
 
@@ -111,6 +111,42 @@ class SiteLinks(Links):
 
     def down(self) -> SiteLinks:
         return SiteLinks(self.sites, self.groups, self.organisations, depth=1)
+
+
+def _section(
+    title: str, intro: str, columns: list[tuple[str, bool]], rows: list[list[Any]]
+) -> dict[str, Any]:
+    return {"title": title, "intro": intro, "columns": columns, "rows": rows}
+
+
+def recommendation_sections(a: Analysis) -> dict[str, dict[str, Any]]:
+    """The links each site should add (:mod:`graphs.recommend`), as its page's optional section."""
+    rows: dict[str, list[list[Any]]] = {}
+    recommendations = getattr(a, "recommendations", None)
+    for r in recommendations.itertuples(index=False) if recommendations is not None else ():
+        rows.setdefault(str(r.source), []).append([int(r.rank), r.target, r.target_url or "", r.evidence])
+    columns = [
+        (_("rank"), True),
+        (_("site to link to"), False),
+        (_("page to link"), False),
+        (_("evidence"), False),
+    ]
+    intro = _("Links this site should add, best first, with the evidence an analyst can check.")
+    return {site: _section(_("Recommended links"), intro, columns, r) for site, r in rows.items()}
+
+
+def gap_sections(a: Analysis) -> dict[str, dict[str, Any]]:
+    """The journey gaps of each theme and life event (:mod:`graphs.journeys`), for its page."""
+    out = {}
+    columns = [(_("site"), False), (_("should link to"), False), (_("evidence"), False)]
+    for journey in getattr(a, "journeys", None) or ():
+        if journey.gaps:
+            rows = [[g["source"], g["target"], g["evidence"]] for g in journey.gaps]
+            intro = ngettext("{n} pair of members with no link either way; the best evidenced:",
+                             "{n} pairs of members with no link either way; the best evidenced:",
+                             journey.gap_count).format(n=journey.gap_count)  # fmt: skip
+            out[journey.group] = _section(_("Journey gaps"), intro, columns, rows)
+    return out
 
 
 def _prepare(out_dir: str | Path) -> Path:
@@ -238,14 +274,15 @@ def write_site(
 
     work: list[tuple[Path, str, dict[str, Any]]] = []
     pages = SitePages(a, details)
-    extras = dict(site_extras or {})
+    extras = {"recommendations": recommendation_sections(a), **(site_extras or {})}
+    group_extras = {"journey_gaps": gap_sections(a), **(group_extras or {})}
     for site, name in sites.items():
         view = pages.view(site, below, {key: extra.get(site) for key, extra in extras.items()})
         work.append((out / "sites" / f"{name}.html", "site.html", {**common, "site": view}))
     written = {"index": 1, "sites": len(sites), "groups": 0, "organisations": 0}
     for by, names, folder in (("theme", groups, "groups"), ("life-event", groups, "groups"),
                               ("organisation", organisations, "organisations")):  # fmt: skip
-        for name, page in _group_pages(a, by, names, below, group_extras or {}):
+        for name, page in _group_pages(a, by, names, below, group_extras):
             work.append((out / folder / f"{name}.html", "group.html", {**common, **page}))
             written[folder] += 1
 
