@@ -31,7 +31,7 @@ def test_demo_runs_the_whole_chain_and_finds_exactly_the_planted_codes(tmp_path:
     found = f"The report found exactly the {planted} problems built into the demo web, and no other."
     assert found in result.output
     # the report the demo suggests is the demo's own: same hub, so the same findings
-    assert f"(govlinks report --db {out / 'demo.db'} --hub {truth['hub']})" in result.output
+    assert f"(govlinks report --db {out / 'demo.db'} --hub {truth['hub']}; govlinks diff" in result.output
     for line in ("report   ", "graph    ", "store    ", "site     "):
         assert line in result.output
     assert (out / "report" / "index.html").is_file() and len(list((out / "report" / "sites").iterdir())) == 24
