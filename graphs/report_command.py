@@ -11,6 +11,7 @@ this one but ``cli.py``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from graphs.analysis import Analysis
@@ -19,6 +20,7 @@ from graphs.report import render, write_csv_folder
 
 if TYPE_CHECKING:
     from crawler.store import Store
+    from graphs.site_view import SiteDetails
 
 __all__ = ["Verdict", "fail_on_verdict", "make_report", "render_site_page", "write_report_site"]
 
@@ -51,14 +53,18 @@ def make_report(
     if site and fmt != "table":
         raise GovlinksError("--site prints one site's page in the terminal: use it with --format table")
     config = FindingsConfig(broken_share=broken_share, retired_min=retired_min)
-    with Store.open(db) as store:
+    with Store.open(db) as store, ThreadPoolExecutor(1) as reader:
+        # the report site's own reads (SQL: SQLite lets go of the GIL) run beside the analysis
+        details = (
+            reader.submit(_details, db, store.crawl(crawl_id).id) if output_dir and fmt == "html" else None
+        )
         pages = fmt == "json" or bool(output_dir)  # the outputs that name the page to link
         analysis = analyse_with_history(store, crawl_id, by=by, hub=list(hubs) or DEFAULT_HUB, config=config,
                                         min_coverage=min_coverage / 100, link_pages=pages)  # fmt: skip
         if site:
             return analysis, render_site_page(store, analysis, site)
-        if output_dir and fmt == "html":
-            return analysis, write_report_site(store, analysis, output_dir)
+        if details is not None:
+            return analysis, write_report_site(analysis, details.result(), output_dir)  # type: ignore[arg-type]
         if output_dir:
             written = write_csv_folder(analysis, output_dir)
             return analysis, f"Wrote {', '.join(str(p) for p in written)} (crawl {analysis.crawl.id})"  # type: ignore[union-attr]
@@ -98,13 +104,21 @@ def render_site_page(store: Store, a: Analysis, site: str) -> str:
     return render_site(site_view(a, site, load_details(store, a.crawl.id, site=site)))
 
 
-def write_report_site(store: Store, a: Analysis, out_dir: str) -> str:
-    """``report --format html --output-dir DIR``: the report site; returns what was written."""
-    from graphs.report_site import write_site
+def _details(db: str, crawl_id: int) -> SiteDetails:
+    """The site pages' reads, on a connection of their own (this runs in a thread)."""
+    from crawler.store import Store
     from graphs.site_view import load_details
 
+    with Store.open(db) as store:
+        return load_details(store, crawl_id)
+
+
+def write_report_site(a: Analysis, details: SiteDetails, out_dir: str) -> str:
+    """``report --format html --output-dir DIR``: the report site; returns what was written."""
+    from graphs.report_site import write_site
+
     assert a.crawl is not None
-    counts = write_site(a, load_details(store, a.crawl.id), out_dir)
+    counts = write_site(a, details, out_dir)
     return (
         f"Wrote {out_dir}/index.html and {counts['sites']} site, {counts['organisations']} organisation and "
         f"{counts['groups']} group pages (crawl {a.crawl.id})"
