@@ -97,6 +97,7 @@ def crawl(**kw: Any) -> None:
         obey_robots=not kw["ignore_robots"],
         check_links=kw["check_links"],
         keep_internal=kw["keep_internal"],
+        text=not kw["no_text"],
         timeout=kw["timeout"],
         dns_timeout=kw["dns_timeout"],
         dns_servers=list(kw["dns_servers"]),

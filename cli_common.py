@@ -380,6 +380,11 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
             help="Also check link targets outside the seed sites (HEAD, then GET).",
         ),
         click.option("--keep-internal", is_flag=True, help="Store internal links too, not only counts."),
+        click.option(
+            "--no-text",
+            is_flag=True,
+            help="Keep no page text (profiles, text around links): no link relevance in reports.",
+        ),
         click.option("--resume", is_flag=True, help="Continue the last interrupted crawl of --db."),
         *_archive_options(),
         click.option(

@@ -79,14 +79,29 @@ def timed(name: str, cmd: list[str], env: dict[str, str], log: Path, start: int)
     return Run(name, seconds, pages, requests, usage.ru_maxrss / 1024, returncode), lines
 
 
-def govlinks_crawl(folder: Path, db: Path, *, pages: int = 100000, delay: float = 0) -> list[str]:
-    """The ``govlinks crawl`` command line of a benchmark, on a fresh store."""
+def govlinks_crawl(
+    folder: Path, db: Path, *, pages: int = 100000, delay: float = 0, extra: tuple[str, ...] = ()
+) -> list[str]:
+    """The ``govlinks crawl`` command line of a benchmark, on a fresh store (``extra``: more options)."""
     for suffix in ("", "-wal", "-shm", ".lock"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     return [
         sys.executable, "-m", "cli", "crawl", "--seeds", str(folder / "seeds.csv"), "--db", str(db),
-        "--delay", str(delay), "--max-pages-per-site", str(pages), "--max-depth", "100", "-q",
+        "--delay", str(delay), "--max-pages-per-site", str(pages), "--max-depth", "100", "-q", *extra,
     ]  # fmt: skip
+
+
+def store_size(db: Path) -> tuple[int, int]:
+    """(bytes on disk with the WAL, pages of the latest crawl) of a store written by a benchmark."""
+    import sqlite3
+
+    size = sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db}{s}").exists())
+    conn = sqlite3.connect(db)
+    try:
+        pages = conn.execute("SELECT pages FROM crawls ORDER BY id DESC LIMIT 1").fetchone()[0]
+    finally:
+        conn.close()
+    return size, int(pages)
 
 
 def server(folder: Path, log: Path):  # type: ignore[no-untyped-def]

@@ -66,6 +66,7 @@ class Link(NamedTuple):
     rel: str
     template: int  # 1 in header/nav/footer, 0 in content
     internal: int  # 1 when the target is on the page's own site (kept with --keep-internal)
+    context: str | None = None  # text around a content link to another seed site (crawler/profile.py)
 
 
 class FrontierRow(NamedTuple):
@@ -81,8 +82,8 @@ class FrontierRow(NamedTuple):
 class Page:
     """One fetch of a page, answered or not: a row of ``pages``, with what it led to.
 
-    ``links`` and ``frontier`` go to their own tables in the same transaction as the
-    page, so that a page is stored if and only if its links and the pages it planned
+    ``links``, ``frontier`` and ``profile`` go to their own tables in the same transaction
+    as the page, so that a page is stored if and only if its links and the pages it planned
     are (what makes ``--resume`` exact).
     """
 
@@ -104,6 +105,8 @@ class Page:
     captured_at: str | None = None  # archive crawls: when the archive captured the answer
     links: list[Link] = field(default_factory=list, metadata=_NOT_A_COLUMN)
     frontier: list[FrontierRow] = field(default_factory=list, metadata=_NOT_A_COLUMN)
+    # The page's text profile (crawler/profile.py), a row of ``page_texts``; None with --no-text.
+    profile: str | None = field(default=None, metadata=_NOT_A_COLUMN)
 
 
 @dataclass(slots=True, kw_only=True)

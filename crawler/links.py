@@ -22,14 +22,27 @@ from lxml import etree
 from crawler.text import crawled_text
 from crawler.urls import SIMPLE_URL
 
-__all__ = ["RawLink", "anchor_text", "base_url", "extract_links", "page_title"]
+__all__ = [
+    "TEMPLATE_REGION",
+    "TEMPLATE_ROLES",
+    "TEMPLATE_TAGS",
+    "RawLink",
+    "anchor_text",
+    "base_url",
+    "extract_links",
+    "page_title",
+]
+
+# The template regions: site-wide header, menus and footer (crawler/profile.py leaves them out too).
+TEMPLATE_TAGS = frozenset({"header", "nav", "footer"})
+TEMPLATE_ROLES = frozenset({"banner", "navigation", "contentinfo"})
+# XPath predicate of an element that is a template region.
+TEMPLATE_REGION = " or ".join(
+    [*(f"self::{t}" for t in sorted(TEMPLATE_TAGS)), *(f"@role='{r}'" for r in sorted(TEMPLATE_ROLES))]
+)
 
 _ANCHORS = etree.XPath("//a[@href] | //area[@href]")
-_TEMPLATE_ANCHORS = etree.XPath(
-    "//*[self::header or self::nav or self::footer"
-    " or @role='banner' or @role='navigation' or @role='contentinfo']"
-    "//*[(self::a or self::area) and @href]"
-)
+_TEMPLATE_ANCHORS = etree.XPath(f"//*[{TEMPLATE_REGION}]//*[(self::a or self::area) and @href]")
 _BASE = etree.XPath("//base[@href][1]/@href")
 _TITLE = etree.XPath("//title[1]")
 _SKIP_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "sms:", "ftp:", "file:", "#")

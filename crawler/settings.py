@@ -79,6 +79,7 @@ class CrawlOptions:
     obey_robots: bool = True
     check_links: bool = False
     keep_internal: bool = False
+    text: bool = True  # keep each page's text profile and the text around links (not with --no-text)
     max_targets_per_site: int = 500
     max_links_per_page: int = 10000
     max_page_bytes: int = 10 * 1024 * 1024
@@ -105,7 +106,7 @@ class CrawlOptions:
     CRAWL_KEYS = (
         "max_pages_per_site", "max_depth", "delay", "concurrency", "per_site_concurrency",
         "sites", "user_agent", "obey_robots", "check_links", "keep_internal",
-        "max_targets_per_site", "max_links_per_page", "max_page_bytes", "timeout", "retries",
+        "text", "max_targets_per_site", "max_links_per_page", "max_page_bytes", "timeout", "retries",
         "dns_timeout",
         "archive_url", "archive_at", "archive_window", "archive_rate",
     )  # fmt: skip
@@ -218,5 +219,6 @@ def _live_settings(opts: CrawlOptions, *, crawl_id: int, n_sites: int) -> dict[s
         "GOVLINKS_MAX_LINKS_PER_PAGE": opts.max_links_per_page,
         "GOVLINKS_KEEP_INTERNAL": opts.keep_internal,
         "GOVLINKS_CHECK_LINKS": opts.check_links,
+        "GOVLINKS_TEXT": opts.text,
         "GOVLINKS_PROGRESS": opts.progress,
     }

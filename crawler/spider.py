@@ -36,6 +36,7 @@ from crawler.charsets import redecoded
 from crawler.failures import ROBOTS, describe_failure
 from crawler.items import FrontierRow, Link, LinkCheck, Page
 from crawler.links import anchor_text, extract_links, page_title
+from crawler.profile import link_context, page_profile
 from crawler.proxy import REFUSED as PROXY_REFUSED
 from crawler.signals import store_flush
 from crawler.store import Store, utcnow
@@ -65,6 +66,7 @@ class GovlinksSpider(scrapy.Spider):
     max_links: int
     keep_internal: bool
     check_links: bool
+    text: bool  # keep page profiles and link contexts (crawler/profile.py)
     limits: dict[str, Any]  # timeout, max_bytes, max_redirects for describe_failure
 
     def __init__(self, *, sites: Iterable[str], selected: Iterable[str] = (), **kwargs: Any) -> None:
@@ -91,6 +93,7 @@ class GovlinksSpider(scrapy.Spider):
         spider.max_links = settings.getint("GOVLINKS_MAX_LINKS_PER_PAGE")
         spider.keep_internal = settings.getbool("GOVLINKS_KEEP_INTERNAL")
         spider.check_links = settings.getbool("GOVLINKS_CHECK_LINKS")
+        spider.text = settings.getbool("GOVLINKS_TEXT", True)
         spider.limits = {
             "timeout": settings.getfloat("DOWNLOAD_TIMEOUT"),
             "max_bytes": settings.getint("DOWNLOAD_MAXSIZE"),
@@ -282,6 +285,8 @@ class GovlinksSpider(scrapy.Spider):
             yield item
             return
         item.title = page_title(root)
+        if self.text:
+            item.profile = page_profile(root, item.title)
         requests = []
         links: list[Link] = []
         frontier: list[FrontierRow] = []
@@ -310,7 +315,11 @@ class GovlinksSpider(scrapy.Spider):
                     frontier.append(FrontierRow(norm, url, site, depth + 1))
                     requests.append(self._request(url, site, norm, depth + 1, "page"))
             else:
-                links.append(Link(href, url, norm, target_site, anchor_text(element), rel, int(template), 0))
+                anchor = anchor_text(element)
+                # The words around a content link to another seed site, for its relevance.
+                wanted = self.text and target_site and not template
+                context = link_context(element, anchor) if wanted else None
+                links.append(Link(href, url, norm, target_site, anchor, rel, int(template), 0, context))
         item.internal_links = internal
         item.external_links = len(links) - (internal if self.keep_internal else 0)
         item.links = links
@@ -325,7 +334,10 @@ class GovlinksSpider(scrapy.Spider):
         item = self._page_item(response, "target")
         if isinstance(response, HtmlResponse) and response.status < 300:
             with contextlib.suppress(Exception):
-                item.title = page_title(redecoded(response).selector.root)
+                root = redecoded(response).selector.root
+                item.title = page_title(root)
+                if self.text:
+                    item.profile = page_profile(root, item.title)
         self.stats.inc_value("govlinks/targets")
         yield item
 

@@ -27,7 +27,7 @@ from typing import Any
 from crawler.errors import GovlinksError
 from graphs.i18n import _, format_number, ngettext
 
-__all__ = ["DemoResult", "compare_codes", "compare_diff", "crawl_args", "run_demo"]
+__all__ = ["DemoResult", "compare_codes", "compare_diff", "crawl_args", "relevance_words", "run_demo"]
 
 
 @dataclass
@@ -47,6 +47,7 @@ class DemoResult:
     report_site: Path | None = None  # the report site's folder (index.html and a page per site)
     gaps: int = 0  # planted journey gaps
     recall: dict[int, float] = field(default_factory=dict)  # k -> share of gaps in the top k
+    relevance: dict[str, float] | None = None  # demo.offtopic.relevance_check; None: not assessed
 
     @property
     def exact(self) -> bool:
@@ -90,6 +91,8 @@ class DemoResult:
                 self.gaps,
             )
             out.append(text.format(n=self.gaps, found=found))
+        if self.relevance is not None:
+            out.append(relevance_words(self.relevance))
         web = self.folder / "web"
         hub = f" --hub {self.hub}" if self.hub else ""
         commands = f"govlinks report --db {self.db}{hub}; govlinks diff --db {self.db}"
@@ -105,6 +108,18 @@ class DemoResult:
             _("  web      {path}   ({command})").format(path=web, command=f"govlinks demo serve {web}"),
             _("  later    {path}   (the same web with planted changes)").format(path=web / "v2"),
         ]
+
+
+def relevance_words(check: dict[str, float]) -> str:
+    """What the demo says of the relevance of links against the planted off-topic ones.
+
+    >>> relevance_words({"planted": 279, "found": 283, "hits": 272, "precision": 0.961, "recall": 0.975})
+    'Off-topic links: 272 of the 279 planted found (recall 97.5%), 283 flagged (precision 96.1%).'
+    """
+    return _(
+        "Off-topic links: {hits} of the {planted} planted found (recall {recall:.1%}), "
+        "{found} flagged (precision {precision:.1%})."
+    ).format(**check)
 
 
 def compare_codes(
@@ -208,6 +223,7 @@ def run_demo(
     """Run generate → serve and crawl both versions → report → export → diff in ``out``."""
     from crawler.store import Store
     from demo.generate import generate
+    from demo.offtopic import relevance_check
     from demo.plant_journeys import recommendation_recall
     from demo.server import serve
     from demo.web import load_web
@@ -285,4 +301,5 @@ def run_demo(
         report_site=site,
         gaps=len(truth["journey_gaps"]),
         recall=recommendation_recall(first.recommendations, truth["journey_gaps"]),
+        relevance=relevance_check(truth, first.relevance.links) if first.relevance else None,
     )

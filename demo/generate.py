@@ -10,7 +10,8 @@
   per site its crawl status, page count and reason codes, and every site-to-site
   edge with the columns of ``store.reads.site_edges`` (weight, links, targets, deep,
   template_pages, content_pages, broken), plus the outside links and whether
-  each is retired.
+  each is retired, and the relevance of content links (``demo/offtopic.py``: per
+  site the links a crawl can score and those planted off-topic).
 
 Ordinary sites are grouped in clusters, one theme each; within a cluster every
 site links in content, deep, to the next one (a ring), so each has a peer
@@ -30,6 +31,7 @@ from typing import Any
 
 from crawler.errors import GovlinksError
 from crawler.urls import site_id
+from demo.offtopic import OFF_TOPIC_ROLE, OFF_TOPIC_THEME, plant_off_topic, relevance_truth
 from demo.pages import (
     MAX_DEPTH,
     SiteSpec,
@@ -61,6 +63,7 @@ PLANTED: dict[str, tuple[str, ...]] = {
     "template_only": ("template_only",),
     "broken_outlinks": ("broken_outlinks",),
     "links_to_retired": ("links_to_retired",),
+    OFF_TOPIC_ROLE: (OFF_TOPIC_ROLE,),  # its content links speak of other topics than their targets'
 }
 
 
@@ -299,6 +302,7 @@ def _plant(
         "orphan_themed": themes[0],
         "no_group_inbound": themes[0],
         "no_group_outbound": themes[1],
+        OFF_TOPIC_ROLE: OFF_TOPIC_THEME,
     }
     for role in PLANTED:
         theme = theme_of.get(role)
@@ -346,6 +350,9 @@ def _plant(
     links_out(retired, members)
     links_in(retired, members)
     retired.outside = [f"http://{_MOVED_HOST}/demarches", _GONE_URL]
+    links_out(planted[OFF_TOPIC_ROLE], members)
+    links_in(planted[OFF_TOPIC_ROLE], members)
+    plant_off_topic(b.sites, hub.index, b.rng.randrange(1 << 30))
     linked = ("dead_end", "no_group_inbound", "no_group_outbound", "broken_outlinks", "links_to_retired")
     return [*([planted[r].index, "any"] for r in linked), [homepage_only.index, "home"]]
 
@@ -373,6 +380,7 @@ def generate(
         sites=sites, pages=pages_per_site, page_kb=page_kb, links=links, seed=seed, planted=planted
     )
     truth = compute_truth(spec)
+    truth["relevance"] = relevance_truth(spec, {s: d["status"] for s, d in truth["sites"].items()})
     derived = derive_codes(truth)
     wrong = {s: (d["codes"], derived[s]) for s, d in truth["sites"].items() if d["codes"] != derived[s]}
     if wrong:  # a design bug of this module, not a user error

@@ -24,7 +24,8 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from demo.vocab import DEEP_WORDS, sentences, slugify
+from demo.topics import lead_in, off_topic_anchor, paragraphs
+from demo.vocab import DEEP_WORDS, slugify
 
 __all__ = [
     "INTERNAL",
@@ -53,6 +54,7 @@ class Link(NamedTuple):
     text: str
     target: int  # site index, INTERNAL or OUTSIDE
     region: str  # header, nav, crumb (breadcrumb nav), main or footer
+    off_topic: bool = False  # planted: anchor and words about another topic than the target's
 
     @property
     def template(self) -> bool:
@@ -87,6 +89,7 @@ class SiteSpec:
     nav: list[int] = field(default_factory=list)  # header links to these sites' homepages
     fixed: list[list[Any]] = field(default_factory=list)  # [site, path]: every page's content
     outside: list[str] = field(default_factory=list)  # outside URLs: homepage, some pages
+    off_topic: list[int] = field(default_factory=list)  # content links to these sites: off-topic
 
 
 @dataclass
@@ -148,15 +151,6 @@ class WebSpec:
         if found is None:
             found = self._titles[site.index] = [page_title(site, i) for i in range(site.pages)]
         return found
-
-    @cached_property
-    def paragraphs(self) -> list[str]:
-        """A pool of HTML-escaped paragraphs the pages draw their text from."""
-        pool = []
-        for k in range(64):
-            text = " ".join(sentences(4 + k % 4, self.seed * 1000 + k * 13))
-            pool.append(html.escape(text, quote=False))
-        return pool
 
 
 @lru_cache(maxsize=256)
@@ -323,16 +317,14 @@ def _content_links(spec: WebSpec, site: SiteSpec, i: int, frame: Frame) -> tuple
         main += [internal(j, "main") for j in children(parent(i, b), b, n) if j != i][:3]
     if i == 0:
         for t, mode in site.required:
-            url, text = _cross(spec, sites[t], mode, rng)
-            main.append(Link(url, url, text, t, "main"))
+            main.append(_cross_link(spec, site, t, mode, rng))
     for t, path in site.fixed:
         url = site_url(sites[t], path)
         main.append(Link(url, url, f"{sites[t].name} : {path}", t, "main"))
     if site.partners:
         for _ in range(max(1, spec.links // 6)):
             t, mode = rng.choice(site.partners)
-            url, text = _cross(spec, sites[t], mode, rng)
-            main.append(Link(url, url, text, t, "main"))
+            main.append(_cross_link(spec, site, t, mode, rng))
     if site.outside and (i == 0 or rng.random() < 0.3):
         for url in site.outside if i == 0 else [rng.choice(site.outside)]:
             main.append(Link(url, url, "Ressource externe", OUTSIDE, "main"))
@@ -344,6 +336,14 @@ def _content_links(spec: WebSpec, site: SiteSpec, i: int, frame: Frame) -> tuple
     shared = len(frame.header) + len(frame.nav) + len(frame.footer) + len(crumbs)
     main += [internal(upper[k % len(upper)], "main") for k in range(spec.links - shared - len(main))]
     return crumbs, main
+
+
+def _cross_link(spec: WebSpec, site: SiteSpec, t: int, mode: str, rng: random.Random) -> Link:
+    """A content link of ``site`` to site ``t``: off-topic when planted so (same URL, other words)."""
+    url, text = _cross(spec, spec.sites[t], mode, rng)
+    if t in site.off_topic:
+        return Link(url, url, off_topic_anchor(spec, site, url), t, "main", True)
+    return Link(url, url, text, t, "main")
 
 
 def page_links(spec: WebSpec, site: SiteSpec, i: int) -> list[Link]:
@@ -415,9 +415,9 @@ def render_page(spec: WebSpec, site: SiteSpec, i: int) -> bytes:
         parts.extend(f"<li>{_a(link, 'fr-breadcrumb__link')}</li>" for link in crumbs)
         parts.append(f'<li><a class="fr-breadcrumb__link" aria-current="page">{title}</a></li></ol></nav>\n')
     parts.append(f"<h1>{title}</h1>\n")
-    rendered = [f"<li>{_a(link)}</li>" for link in main]
+    rendered = [f"<li>{lead_in(spec, site, link)}{_a(link)}</li>" for link in main]
     size = sum(map(len, parts)) + len(frame.bottom) + sum(map(len, rendered)) + 200
-    pool = spec.paragraphs
+    pool = paragraphs(spec, site)
     rng = random.Random(f"{spec.seed}/{site.id}/{i}/text")
     groups = max(1, (len(rendered) + 7) // 8)  # a paragraph, then a list of up to 8 links
     paras: list[str] = []

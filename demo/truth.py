@@ -19,12 +19,14 @@ from typing import Any
 import pandas as pd
 
 from crawler.urls import normalize_url
+from demo.offtopic import site_relevance_rows
 from demo.pages import INTERNAL, MAX_DEPTH, OUTSIDE, SiteSpec, WebSpec, page_links
 from demo.web import GeneratedWeb
 from graphs.build import site_graph
 from graphs.findings import CODES as REPORT_CODES
 from graphs.findings import find
 from graphs.metrics import site_metrics
+from graphs.relevance import site_figures
 
 __all__ = ["CODES", "compute_truth", "derive_codes"]
 
@@ -160,7 +162,8 @@ def derive_codes(truth: dict[str, Any]) -> dict[str, list[str]]:
 
     The truth's site graph is built as the report builds the crawled one
     (``graphs.build.site_graph``) and every registered rule runs on it with the
-    default thresholds; retired outside links count for ``links_to_retired``.
+    default thresholds; retired outside links count for ``links_to_retired``, and the
+    planted off-topic links (``truth["relevance"]``) for ``off_topic_links``.
     """
     sites = pd.DataFrame(
         [
@@ -179,7 +182,9 @@ def derive_codes(truth: dict[str, Any]) -> dict[str, list[str]]:
         ],
         columns=["source", "target_url", "target_norm", "pages", "reason"],
     )
+    relevance = site_figures(site_relevance_rows(truth, truth["sites"])) if "relevance" in truth else None
     codes: dict[str, list[str]] = {s: [] for s in truth["sites"]}
-    for site, code in find(G, site_metrics(G), retired=retired)[["site", "code"]].itertuples(index=False):
+    found = find(G, site_metrics(G), retired=retired, relevance=relevance)
+    for site, code in found[["site", "code"]].itertuples(index=False):
         codes[site].append(code)
     return codes

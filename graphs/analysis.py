@@ -27,6 +27,7 @@ from graphs.journeys import Journey, journeys
 from graphs.link_targets import LinkTargets, load_link_targets
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS, site_metrics
 from graphs.recommend import RECOMMENDATION_COLUMNS, LinkEvidence, recommend
+from graphs.relevance import RELEVANCE_COLUMNS, Relevance, load_relevance
 from graphs.retired import external_checked, retired_links
 from graphs.score import integration_score
 from graphs.status import is_assessed
@@ -59,7 +60,8 @@ class Analysis:
     metric of ``METRIC_COLUMNS`` (flat scalars, NaN when undefined), ``flags``
     (list of reason codes) and ``score`` (NaN when not assessed).
     ``sites``: one row per site, index = site id, columns ``SITE_COLUMNS`` +
-    ``METRIC_COLUMNS`` + ``flags``, ``score``, ``rank``; sorted worst first
+    ``METRIC_COLUMNS`` + ``flags``, ``score``, ``rank`` + ``RELEVANCE_COLUMNS``
+    (NaN when the crawl kept no page text); sorted worst first
     (lowest score; sites not assessed last). ``findings``: site, code,
     evidence, details. ``groups`` and ``matrix``: :func:`graphs.groups.group_table`
     (plus ``mean_score``, ``flagged``, ``flagged_share``) and
@@ -69,7 +71,9 @@ class Analysis:
     could be assessed (:mod:`graphs.status`). ``journeys``: one per life event
     and theme (:func:`graphs.journeys.journeys`); ``recommendations``: the links
     each site should add (:func:`graphs.recommend.recommend`), both with the
-    settings of ``journey_config``.
+    settings of ``journey_config``;
+    ``relevance``: the relevance of content links (:mod:`graphs.relevance`), None
+    when the crawl kept no page text.
     """
 
     crawl: CrawlInfo | None
@@ -95,11 +99,21 @@ class Analysis:
     recommendations: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(RECOMMENDATION_COLUMNS))
     )
+    relevance: Relevance | None = None
 
     @property
     def assessed(self) -> pd.Series:
         """Boolean Series over ``sites``: True for the sites that could be assessed."""
         return self.sites["status"].map(is_assessed).astype(bool)
+
+    def not_assessed(self) -> dict[str, str]:
+        """Reason codes this analysis could not assess, with the words that say so."""
+        missing = {}
+        if not self.external_checked:
+            missing["links_to_retired"] = _("not checked")
+        if self.relevance is None:
+            missing["off_topic_links"] = _("not assessed")
+        return missing
 
     def flag_counts(self) -> dict[str, int]:
         """Sites per reason code, every code present (0 when none)."""
@@ -150,6 +164,18 @@ def _group_figures(
     return table
 
 
+def _add_relevance(sites: pd.DataFrame, relevance: Relevance | None) -> None:
+    """The per-site relevance figures as columns of ``sites``: counts 0 and shares NaN for
+    sites without scored links; every figure NaN when relevance was not assessed."""
+    for column in RELEVANCE_COLUMNS:
+        if relevance is None:
+            sites[column] = math.nan
+        elif column.endswith("_share"):
+            sites[column] = relevance.sites[column].reindex(sites.index).astype(float)
+        else:
+            sites[column] = relevance.sites[column].reindex(sites.index).fillna(0).astype(int)
+
+
 def analyse(
     G: nx.DiGraph,
     *,
@@ -164,6 +190,7 @@ def analyse(
     min_coverage: float = DEFAULT_MIN_COVERAGE,
     journey_config: JourneyConfig | None = None,
     link_targets: LinkTargets | None = None,
+    relevance: Relevance | None = None,
 ) -> Analysis:
     """Analyse a site graph (pure): metrics, findings, scores, groups.
 
@@ -190,6 +217,8 @@ def analyse(
     link_targets : LinkTargets, optional
         Content-link page counts (:func:`graphs.link_targets.load_link_targets`): the
         page each recommendation names; without them, the target's seed URL.
+    relevance : Relevance, optional
+        :func:`graphs.relevance.load_relevance` of the crawl; None: not assessed.
 
     Examples
     --------
@@ -219,6 +248,7 @@ def analyse(
         labels=labels,
         retired=retired,
         broken_examples=broken_examples,
+        relevance=relevance.sites if relevance is not None else None,
     )
     score = integration_score(G, metrics, findings, config=config, peers=peer_sets)
     flags: dict[str, list[str]] = {n: [] for n in G}
@@ -250,6 +280,7 @@ def analyse(
         )
         sites = sites.loc[order]
     sites["rank"] = range(1, len(sites) + 1)
+    _add_relevance(sites, relevance)
 
     for n, row in sites.iterrows():
         attrs = G.nodes[n]
@@ -277,6 +308,13 @@ def analyse(
         notes.append(
             _("Hub site {sites} is not a seed site: hops from it are not counted.").format(
                 sites=", ".join(missing)
+            )
+        )
+    if relevance is None and crawl is not None:
+        notes.append(
+            _(
+                "The crawl kept no page text (--no-text, or a store of an older govlinks): "
+                "the relevance of links is not assessed."
             )
         )
     if not checked:
@@ -312,6 +350,7 @@ def analyse(
         journey_config=journey_config,
         journeys=found,
         recommendations=recommended,
+        relevance=relevance,
     )
     not_assessed = int((~analysis.assessed).sum())
     if not_assessed:
@@ -344,6 +383,7 @@ def analyse_crawl(
     shows no recommendation skips it).
     """
     info = store.crawl(crawl_id)
+    config = config or FindingsConfig()
     G = load_site_graph(store, info.id)
     targets = load_link_targets(store, info.id, sorted(G)) if link_pages else None
     checks_wanted = info.settings.get("check_links", True)
@@ -362,4 +402,5 @@ def analyse_crawl(
         min_coverage=min_coverage,
         journey_config=journey_config,
         link_targets=targets,
+        relevance=load_relevance(store, info.id, threshold=config.relevance_threshold),
     )

@@ -23,12 +23,20 @@ class FindingsConfig:
     ``broken_share``: share of broken distinct URLs (inside other seed sites)
     from which ``broken_outlinks`` is raised. ``retired_min``: number of
     distinct retired outside URLs from which ``links_to_retired`` is raised.
+    ``relevance_threshold``: similarity from which a content link is relevant to
+    its target (:mod:`graphs.relevance`; validated on the demo's planted
+    off-topic links); ``off_topic_share`` and ``off_topic_min``: a site is
+    ``off_topic_links`` when more than that share of at least that many scored
+    content links to other seed sites are not relevant.
     ``weights``: weight of each score component; ``penalties``: points taken
     off the score per reason code (see :func:`graphs.score.integration_score`).
     """
 
     broken_share: float = 0.10
     retired_min: int = 1
+    relevance_threshold: float = 0.10
+    off_topic_share: float = 0.5
+    off_topic_min: int = 5
     weights: dict[str, float] = field(
         default_factory=lambda: {
             "in_reach": 0.25,
@@ -47,6 +55,9 @@ class FindingsConfig:
         return {
             "broken_share": self.broken_share,
             "retired_min": self.retired_min,
+            "relevance_threshold": self.relevance_threshold,
+            "off_topic_share": self.off_topic_share,
+            "off_topic_min": self.off_topic_min,
             "weights": dict(self.weights),
             "penalties": dict(self.penalties),
         }

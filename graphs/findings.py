@@ -73,6 +73,7 @@ class RuleContext:
     labels: Mapping[str, str] = field(default_factory=dict)
     retired: pd.DataFrame | None = None  # graphs.retired.retired_links(); None: not checked
     broken_examples: pd.DataFrame | None = None  # store.reads.broken_examples()
+    relevance: pd.DataFrame | None = None  # graphs.relevance.Relevance.sites; None: no page text
 
 
 Check = Callable[[nx.DiGraph, pd.DataFrame, RuleContext], Iterable[Flag]]
@@ -305,6 +306,37 @@ def links_to_retired(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> 
         yield str(site), text, {"retired_urls": len(rows), "pages": int(rows["pages"].sum())}
 
 
+@rule("off_topic_links", "most of its content links to other seed sites are about other topics")
+def off_topic_links(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
+    """Most of its scored content links to other seed sites are not relevant to their target.
+
+    Relevance is :mod:`graphs.relevance` (``relevance_threshold``); a site is flagged
+    from ``off_topic_min`` scored links when more than ``off_topic_share`` of them are
+    not relevant. Not assessed (no site flagged) when the crawl kept no page text.
+    """
+    rel = ctx.relevance
+    if rel is None or not len(rel):
+        return
+    for n in assessed_sites(G):
+        if n not in rel.index:
+            continue
+        scored, relevant = int(rel.at[n, "out_scored"]), int(rel.at[n, "out_relevant"])
+        off = scored - relevant
+        if scored < ctx.config.off_topic_min or off <= ctx.config.off_topic_share * scored:
+            continue
+        text = ngettext(
+            "{off} of its {n} content link to other seed sites ({share:.0%}) is about another topic "
+            "than the page it points to",
+            "{off} of its {n} content links to other seed sites ({share:.0%}) are about other topics "
+            "than the pages they point to",
+            scored,
+        ).format(off=off, n=scored, share=off / scored)
+        examples = rel.at[n, "examples"] if "examples" in rel.columns else None
+        if examples:
+            text += _(", e.g. {examples}").format(examples="; ".join(examples))
+        yield n, text, {"out_scored": scored, "out_relevant": relevant, "out_off_topic_share": off / scored}
+
+
 # -- all rules -------------------------------------------------------------------------
 
 
@@ -317,11 +349,13 @@ def find(
     labels: Mapping[str, str] | None = None,
     retired: pd.DataFrame | None = None,
     broken_examples: pd.DataFrame | None = None,
+    relevance: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Run every rule; one row per (site, code): columns site, code, evidence, details.
 
     ``retired`` is :func:`graphs.retired.retired_links` of the crawl, or None when outside links
-    were not checked. Rows are ordered by site, then by code in registration
+    were not checked; ``relevance`` is :attr:`graphs.relevance.Relevance.sites`, or None
+    when the crawl kept no page text. Rows are ordered by site, then by code in registration
     (``CODES``) order.
 
     Examples
@@ -341,6 +375,7 @@ def find(
         labels=labels or {},
         retired=retired,
         broken_examples=broken_examples,
+        relevance=relevance,
     )
     found = [
         Finding(site, r.code, evidence, details)

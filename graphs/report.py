@@ -30,6 +30,7 @@ from graphs.coverage import coverage, uncertain
 from graphs.findings import CODES
 from graphs.groups import group_members
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS
+from graphs.relevance import RELEVANCE_COLUMNS, RELEVANCE_FLOATS, relevance_dict
 from graphs.report_journeys import (
     journeys_json,
     recommendations_json,
@@ -60,7 +61,7 @@ JSON_SCHEMA_VERSION = 1
 CSV_COLUMNS = (
     "rank", "site", "host_unicode", "name", "organisation", "url", "title", "status", "themes", "life_events",
     "score", "flags", "pages", "html_pages", "errors", "robots_blocked", "homepage_status",
-    *METRIC_COLUMNS, "evidence", "uncertain",
+    *METRIC_COLUMNS, *RELEVANCE_COLUMNS, "evidence", "uncertain",
 )  # fmt: skip
 # Crawl figures, whole numbers (stored as floats where one is missing): 200, not 200.0.
 _CRAWL_FIGURES = ("pages", "html_pages", "errors", "robots_blocked", "homepage_status")
@@ -84,7 +85,12 @@ def _metric(name: str, value: Any) -> Any:
     value = _scalar(value)
     if value is None:
         return None
-    return float(value) if name in FLOAT_METRICS else int(value)
+    return float(value) if name in FLOAT_METRICS or name in RELEVANCE_FLOATS else int(value)
+
+
+def _site_relevance(row: Any) -> dict[str, Any]:
+    """A site's relevance figures (null when the crawl kept no page text)."""
+    return {c: _metric(c, row[c]) for c in RELEVANCE_COLUMNS}
 
 
 def _integer(value: Any) -> int | None:
@@ -126,6 +132,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
                 "life_events": [safe_text(t) for t in row["life_events"] or ()],
                 "crawl": {c: _integer(row[c]) for c in _CRAWL_FIGURES},
                 "metrics": {c: _metric(c, row[c]) for c in METRIC_COLUMNS},
+                "relevance": _site_relevance(row),
                 "flags": list(row["flags"]),
                 "findings": evidence.get(site, []),
                 "score": _scalar(row["score"]),
@@ -168,6 +175,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
         **history,  # "history" and "since_previous" when the store has earlier finished crawls
         "journeys": journeys_json(a),
         "recommendations": recommendations_json(a),
+        "relevance": relevance_dict(a.relevance),
     }
 
 
@@ -202,6 +210,7 @@ def render_csv(a: Analysis, *, excel: bool = False) -> str:
         values["uncertain"] = "|".join(e["code"] for e in found if e["uncertain"])
         for c in METRIC_COLUMNS:
             values[c] = _metric(c, row[c])
+        values.update(_site_relevance(row))
         values["score"] = _scalar(row["score"])
         for c in _INTEGERS:
             values[c] = _integer(row[c])

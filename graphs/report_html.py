@@ -43,6 +43,7 @@ from graphs.explorer import explorer_context
 from graphs.findings import CODES
 from graphs.groups import group_members
 from graphs.i18n import N_, _, current_language, format_number, format_time, ngettext
+from graphs.relevance import relevance_line
 from graphs.report_table import STATES
 
 if TYPE_CHECKING:
@@ -55,8 +56,10 @@ __all__ = ["Links", "environment", "render_html", "report_context"]
 # Columns of the "all sites" table, besides the site id.
 _ALL_SITES = (
     "rank", "name", "status", "score", "in_sites", "out_sites", "in_peer_sites", "out_peer_sites",
-    "in_deep_share", "in_template_share", "pagerank", "hub_hops", "out_broken", "flags",
+    "in_deep_share", "in_template_share", "pagerank", "hub_hops", "out_broken", "out_relevant_share",
+    "in_relevant_share", "flags",
 )  # fmt: skip
+_RELEVANCE_SHOWN = 20  # sites in the relevance table, least relevant first
 
 # How each grouping is named in whole sentences (translated where shown).
 _GROUPING_TEXT = {
@@ -211,8 +214,33 @@ def site_cell(site: str, row: Mapping[str, Any], links: Links) -> dict[str, Any]
 
 
 def _codes(a: Analysis, flags: Mapping[str, int]) -> list[dict[str, Any]]:
-    checked = {code: code != "links_to_retired" or a.external_checked for code in flags}
-    return [{"code": c, "rule": CODES[c], "sites": n, "checked": checked[c]} for c, n in flags.items()]
+    missing = a.not_assessed()
+    return [
+        {"code": c, "rule": CODES[c], "sites": n, "checked": c not in missing, "missing": missing.get(c, "")}
+        for c, n in flags.items()
+    ]
+
+
+def _relevance(a: Analysis, links: Links) -> dict[str, Any]:
+    """The relevance section: one sentence, and the sites whose links are least relevant."""
+    rows = []
+    if a.relevance is not None:
+        scored = a.sites[a.assessed & (a.sites["out_scored"] > 0)]
+        order = scored.sort_values(["out_relevant_share", "out_scored"], ascending=[True, False])
+        examples = a.relevance.sites["examples"]
+        for site, row in order.head(_RELEVANCE_SHOWN).iterrows():
+            rows.append(
+                {
+                    "site": site_cell(site, row, links),
+                    "out_scored": row["out_scored"],
+                    "out_share": row["out_relevant_share"],
+                    "in_scored": row["in_scored"],
+                    "in_share": row["in_relevant_share"],
+                    "examples": list(examples.get(site, [])),
+                }
+            )
+    return {"line": relevance_line(a.relevance), "rows": rows, "shown": _RELEVANCE_SHOWN,
+            "threshold": a.config.relevance_threshold}  # fmt: skip
 
 
 def evidence_by_site(a: Analysis) -> dict[str, list[tuple[str, str, bool]]]:
@@ -316,6 +344,7 @@ def report_context(
         "penalties": a.config.penalties,
         "flagged": _flagged(a, links),
         "uncrawled": _uncrawled(a, links),
+        "relevance": _relevance(a, links),
         "groupings": [_grouping(a, by, images, links) for by in _order(a)],
         "network": _network(a) if images else None,
         "explorer": explorer,

@@ -17,6 +17,7 @@ from graphs.analysis import Analysis
 from graphs.coverage import coverage_notes
 from graphs.findings import CODES
 from graphs.i18n import N_, _, format_number, format_time
+from graphs.relevance import relevance_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -105,15 +106,16 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
         out.print(Text(_("note: {text}").format(text=safe_text(note))))
     for line in a.history.table_lines() if a.history is not None else ():
         out.print(Text(safe_text(line)))
+    out.print(Text(relevance_line(a.relevance)))
     out.print()
 
     codes = Table(title=_("Reason codes"), title_justify="left", box=None, pad_edge=False)
     codes.add_column(_("code"))
     codes.add_column(_("sites"), justify="right")
     codes.add_column(_("rule"))
+    missing = a.not_assessed()
     for code, n in s["flags"].items():
-        shown = _("not checked") if code == "links_to_retired" and not a.external_checked else number(n)
-        codes.add_row(Text(code), Text(shown), Text(CODES[code]))
+        codes.add_row(Text(code), Text(missing.get(code, number(n))), Text(CODES[code]))
     out.print(codes)
     out.print()
 
@@ -121,7 +123,8 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
     shown_sites = flagged if not top else flagged.head(top)
     table = Table(title=_("Flagged sites, worst first"), title_justify="left", box=None, pad_edge=False)
     for name, justify in ((_("#"), "right"), (_("site"), "left"), (_("score"), "right"), (_("in"), "right"),
-                          (_("out"), "right"), (_("deep"), "right"), (_("flags"), "left")):  # fmt: skip
+                          (_("out"), "right"), (_("deep"), "right"), (_("rel"), "right"),
+                          (_("flags"), "left")):  # fmt: skip
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for site, row in shown_sites.iterrows():
         table.add_row(
@@ -131,6 +134,7 @@ def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
             Text(number(int(row["in_sites"]), "d")),
             Text(number(int(row["out_sites"]), "d")),
             Text(number(row["in_deep_share"], ".0%")),
+            Text(number(row["out_relevant_share"], ".0%")),
             Text(", ".join(row["flags"])),
         )
     out.print(table)

@@ -395,7 +395,7 @@ def test_demo_serve_prints_the_demo_crawl_command(tmp_path: Path, monkeypatch: p
     from demo.generate import generate
 
     web = tmp_path / "web"
-    generate(web, sites=20, pages_per_site=5, page_kb=1, links=5)
+    generate(web, sites=21, pages_per_site=5, page_kb=1, links=5)
 
     def serve_forever(web: Any, port: int, *, log_path: str | None, ready: Any) -> None:
         ready(type("Server", (), {"proxy_url": "http://127.0.0.1:9"})())

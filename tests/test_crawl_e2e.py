@@ -3,6 +3,7 @@ a multi-site local web served on 127.0.0.1 with real-looking host names."""
 
 from __future__ import annotations
 
+import re
 import signal
 from pathlib import Path
 from typing import Any
@@ -297,3 +298,30 @@ def test_second_crawl_on_same_store_is_refused(tmp_path: Path) -> None:
     assert second.returncode == 3
     assert "another crawl is writing this store" in second.stderr
     assert len(second.stderr.strip().splitlines()) == 1
+
+
+def test_text_profiles_and_no_text(web_server: DemoServer, tmp_path: Path) -> None:
+    """Every HTML page fetched keeps its profile (link targets too); --no-text keeps none."""
+    result, db = crawl(web_server, tmp_path, "--max-depth", "4")
+    assert result.returncode == 0, result.stderr
+    html_pages = "FROM pages WHERE status < 300 AND content_type = 'text/html' AND error IS NULL"
+    html = set(rows(db, f"SELECT id, kind {html_pages}"))
+    unredirected = set(rows(db, f"SELECT id, kind {html_pages} AND final_norm = norm"))
+    profiled = set(rows(db, "SELECT p.id, p.kind FROM page_texts t JOIN pages p ON p.id = t.page_id"))
+    assert unredirected <= profiled <= html  # redirected pages are parsed when their URL is new
+    assert {kind for _, kind in profiled} == {"page", "target"}
+    assert rows(db, "SELECT profile FROM page_texts t JOIN pages p ON p.id = t.page_id "
+                    "WHERE p.norm = 'ferme-demo.gouv.fr/'") == []  # robots: never fetched  # fmt: skip
+    report = govlinks(["report", "--db", str(db)])
+    assert re.search(r"^Relevance of links: \d+ content links between seed sites scored", report.stdout,
+                     re.MULTILINE), report.stdout  # fmt: skip
+    assert re.search(r"^off_topic_links +0 ", report.stdout, re.MULTILINE), report.stdout
+
+    result, bare = crawl(web_server, tmp_path, "--max-depth", "4", "--no-text", db="bare.db")
+    assert result.returncode == 0, result.stderr
+    assert rows(bare, "SELECT COUNT(*) FROM page_texts") == [(0,)]
+    assert rows(bare, "SELECT COUNT(*) FROM links WHERE context IS NOT NULL") == [(0,)]
+    assert rows(bare, "SELECT COUNT(*) FROM links") == rows(db, "SELECT COUNT(*) FROM links")
+    report = govlinks(["report", "--db", str(bare)])
+    assert "Relevance of links: not assessed (the crawl kept no page text)." in report.stdout
+    assert re.search(r"^off_topic_links +not assessed ", report.stdout, re.MULTILINE), report.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from cli import main
 from crawler.store import Store
 from crawler.urls import normalize_url
 from demo.chain import compare_codes
+from demo.offtopic import relevance_check
+from graphs.analysis import analyse_crawl
 from tests.conftest import validate_gexf
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +29,7 @@ def test_demo_runs_the_whole_chain_and_finds_exactly_the_planted_codes(tmp_path:
     assert planted >= 9  # every reason code at least once
     assert {c for s in truth["sites"].values() for c in s["codes"]} == {
         "uncrawled", "orphan", "dead_end", "no_group_inbound", "no_group_outbound",
-        "homepage_only", "template_only", "broken_outlinks", "links_to_retired",
+        "homepage_only", "template_only", "broken_outlinks", "links_to_retired", "off_topic_links",
     }  # fmt: skip
     found = f"The report found exactly the {planted} problems built into the demo web, and no other."
     assert found in result.output
@@ -71,6 +74,19 @@ def test_demo_runs_the_whole_chain_and_finds_exactly_the_planted_codes(tmp_path:
         assert (source, target) not in linked and truth["sites"][target]["status"] == "ok"
     (journey,) = [j for j in doc["journeys"] if j["group"] == gaps[0]["group"]]
     assert {(x["source"], x["target"]) for x in journey["gaps"]} >= {(gaps[0]["member"], gaps[0]["key"])}
+    # the relevance of links against the planted off-topic ones, as the demo words it
+    line = next(x for x in result.output.splitlines() if x.startswith("Off-topic links: "))
+    recall, precision = (float(v) / 100 for v in re.findall(r"(?:recall|precision) ([\d.]+)%", line))
+    assert recall >= 0.9 and precision >= 0.9, line
+    with Store.open(out / "demo.db") as store:
+        analysis = analyse_crawl(store, 1, hub=truth["hub"])
+    assert analysis.relevance is not None
+    check = relevance_check(truth, analysis.relevance.links)
+    assert (check["recall"], check["precision"]) == pytest.approx((recall, precision), abs=0.0006)
+    scored = {s: (int(r.out_scored), int(r.in_scored)) for s, r in analysis.sites.iterrows()}
+    assert scored == {s: (c["out_scored"], c["in_scored"]) for s, c in truth["relevance"]["sites"].items()}
+    rel = json.loads(report.output)["relevance"]
+    assert rel["scored"] == len(analysis.relevance.links) and rel["threshold"] == 0.1
 
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "data:image/svg+xml;base64," in html

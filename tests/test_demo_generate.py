@@ -87,7 +87,7 @@ def test_every_reason_code_is_planted(truth: dict[str, Any]) -> None:
     assert planted == {role: list(codes) for role, codes in PLANTED.items()}
     assert {c for d in sites.values() for c in d["codes"]} == set(CODES)
     ordinary = [d for d in sites.values() if d["role"] not in PLANTED]
-    assert len(ordinary) == 10 and all(d["codes"] == [] and d["status"] == "ok" for d in ordinary)
+    assert len(ordinary) == 9 and all(d["codes"] == [] and d["status"] == "ok" for d in ordinary)
     statuses = {d["role"]: d["status"] for d in sites.values() if "uncrawled" in d["codes"]}
     assert statuses == {
         "unreachable": "unreachable",
@@ -225,7 +225,7 @@ def test_bad_sizes_are_one_line_errors(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["demo", "generate", str(tmp_path / "w"), "--sites", "12"])
     assert result.exit_code == 2
-    assert result.output == "Error: --sites 12: need at least 20 sites with planted cases (or --no-planted)\n"
+    assert result.output == "Error: --sites 12: need at least 21 sites with planted cases (or --no-planted)\n"
     with pytest.raises(GovlinksError, match="--pages 3"):
         build_spec(pages=3)
     result = runner.invoke(main, ["demo", "serve", str(tmp_path / "nothing")])
@@ -240,7 +240,7 @@ def test_cli_generate_and_bare_group(tmp_path: Path) -> None:
     folder = tmp_path / "web"
     result = runner.invoke(main, ["demo", "generate", str(folder), "--pages", "6", "--page-kb", "2"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"{folder}: 24 sites (14 planted with reason codes), ")
+    assert result.output.startswith(f"{folder}: 24 sites (15 planted with reason codes), ")
     assert sorted(p.name for p in folder.iterdir()) == ["seeds.csv", "truth.json", "web.json"]
 
 

@@ -278,7 +278,7 @@ def no_title(registry: None) -> str:
 def test_the_registry_lists_the_codes_in_report_order() -> None:
     assert list(CODES) == list(RULES) == [
         "uncrawled", "orphan", "dead_end", "no_group_inbound", "no_group_outbound", "homepage_only",
-        "template_only", "broken_outlinks", "links_to_retired",
+        "template_only", "broken_outlinks", "links_to_retired", "off_topic_links",
     ]  # fmt: skip
     assert CODES["orphan"] == "no other seed site links to it" == RULES["orphan"].text
     assert dict(CODES)["dead_end"] == "it links to no other seed site"
@@ -313,7 +313,8 @@ def test_fail_on_policy() -> None:
         parse_fail_on(["orphan,Orphan"])
     assert str(err.value) == (
         "--fail-on: unknown reason code 'Orphan' (known: uncrawled, orphan, dead_end, no_group_inbound, "
-        "no_group_outbound, homepage_only, template_only, broken_outlinks, links_to_retired, any)"
+        "no_group_outbound, homepage_only, template_only, broken_outlinks, links_to_retired, "
+        "off_topic_links, any)"
     )
     codes = ["orphan", "orphan", "dead_end", "uncrawled"]
     found = pd.DataFrame({"site": ["b", "a", "a", "c"], "code": codes})

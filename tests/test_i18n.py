@@ -15,6 +15,7 @@ from graphs.analysis import analyse
 from graphs.catalogs import check, compile_catalogs
 from graphs.findings import CODES
 from graphs.i18n import LOCALE_DIR, _, format_number, format_time, ngettext, using_language
+from graphs.relevance import Relevance
 from tests.test_cli import make_store
 
 
@@ -104,6 +105,18 @@ EXTERNAL = pd.DataFrame({
     "error": [None, "connection: DownloadFailedError: [<twisted.python.failure.Failure "
                     "twisted.internet.error.ConnectionDone>]"],
 })  # fmt: skip
+
+
+def _relevance() -> Relevance:
+    """e.fr: 5 of its 6 scored content links are about another topic than their target."""
+    figures = {"out_scored": 6, "out_relevant": 1, "out_relevant_share": 1 / 6,
+               "in_scored": 0, "in_relevant": 0,
+               "in_relevant_share": float("nan"), "examples": [["https://a.fr/ (impôts)"]]}  # fmt: skip
+
+    sites = pd.DataFrame(figures, index=pd.Index(["e.fr"], name="site"))
+    return Relevance(links=pd.DataFrame(), edges=pd.DataFrame(), sites=sites, threshold=0.1)
+
+
 BROKEN = pd.DataFrame({"source": ["d.fr"], "target_url": ["https://a.fr/gone"], "status": [None],
                        "error": ["timeout: no answer within 30s"]})  # fmt: skip
 
@@ -136,6 +149,10 @@ EVIDENCE = {
             "https://a.fr/gone (timeout)"
         ),
         ("e.fr", "orphan"): "none of the 4 other crawled sites links to it",
+        ("e.fr", "off_topic_links"): (
+            "5 of its 6 content links to other seed sites (83%) are about other topics than the pages they "
+            "point to, e.g. https://a.fr/ (impôts)"
+        ),
         ("u1.fr", "uncrawled"): "the homepage did not answer",
         ("u2.fr", "uncrawled"): "robots.txt forbids crawling the homepage",
         ("u3.fr", "uncrawled"): "the homepage answered HTTP 500",
@@ -176,6 +193,10 @@ EVIDENCE = {
             "par exemple https://a.fr/gone (délai dépassé)"
         ),
         ("e.fr", "orphan"): "aucun des 4 autres sites explorés ne pointe vers lui",
+        ("e.fr", "off_topic_links"): (
+            "5 de ses 6 liens de contenu vers d'autres sites de la liste (83%) portent sur d'autres sujets "
+            "que les pages visées, par exemple https://a.fr/ (impôts)"
+        ),
         ("u1.fr", "uncrawled"): "la page d'accueil n'a pas répondu",
         ("u2.fr", "uncrawled"): "robots.txt interdit d'explorer la page d'accueil",
         ("u3.fr", "uncrawled"): "la page d'accueil a répondu HTTP 500",
@@ -189,7 +210,7 @@ EVIDENCE = {
 def test_evidence_of_every_reason_code(lang: str) -> None:
     with using_language(lang):
         a = analyse(_graph(), hub="a.fr", external=EXTERNAL, broken_examples=BROKEN, labels={"T1": "Travail"},
-                    checked=True)  # fmt: skip
+                    checked=True, relevance=_relevance())  # fmt: skip
     got = {(r.site, r.code): r.evidence for r in a.findings.itertuples()}
     assert got == EVIDENCE[lang]
     assert {code for _, code in got} == set(CODES)  # every reason code is shown

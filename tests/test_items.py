@@ -60,7 +60,7 @@ def test_page_fields_in_column_order_without_links_and_frontier() -> None:
         "title", "depth", "fetched_at", "error", "internal_links", "external_links", "captured_at",
     )  # fmt: skip
     assert LINK_FIELDS == ("href", "target_url", "target_norm", "target_site", "anchor", "rel", "template",
-                           "internal")  # fmt: skip
+                           "internal", "context")  # fmt: skip
     assert FRONTIER_FIELDS == ("norm", "url", "site", "depth")
 
 
@@ -73,7 +73,7 @@ def test_items_refuse_missing_and_unknown_fields() -> None:
         LinkCheck(norm="n", url="u", method="HEAD", checked_at="t").stauts = 404  # type: ignore[attr-defined]
     page = Page(kind="target", site="a.gouv.fr", url="u", norm="n", depth=None, fetched_at="t")
     assert (page.title, page.status, page.links, page.frontier) == ("", None, [], [])
-    assert Link("h", "u", "n", None, "", "", 0, 0) == ("h", "u", "n", None, "", "", 0, 0)
+    assert Link("h", "u", "n", None, "", "", 0, 0) == ("h", "u", "n", None, "", "", 0, 0, None)
     assert FrontierRow("n", "u", "s", 1).depth == 1
 
 

@@ -196,3 +196,29 @@ def test_accented_and_escaped_links_are_one_page() -> None:
     assert [r.url for r in requests] == ["https://a.gouv.fr/d%C3%A9marches"]
     assert item.frontier[0][0] == "a.gouv.fr/d%C3%A9marches"
     assert item.internal_links == 2
+
+
+TEXT_PAGE = """<html><head><title>Impôts</title><meta name="description" content="Payer ses impôts."></head>
+<body><nav><a href="https://b.gouv.fr/menu">Menu B</a></nav><main><h1>Le prélèvement</h1>
+<p>Pour le calcul, voyez <a href="https://b.gouv.fr/simulateur">le simulateur</a> du taux.</p>
+<p>Texte officiel : <a href="https://legifrance.gouv.fr/code">le code</a>.</p>
+<p>Autre page : <a href="/p1">p1</a>.</p></main></body></html>"""
+
+
+@pytest.mark.parametrize("text", [True, False])
+def test_page_profile_and_link_context_unless_no_text(text: bool) -> None:
+    spider = make_spider(GOVLINKS_TEXT=text)
+    (item,), _ = run(spider, response("https://a.gouv.fr/", TEXT_PAGE, site="a.gouv.fr"))
+    links = {link.target_url: link for link in item.links}
+    if not text:
+        assert item.profile is None and {link.context for link in item.links} == {None}
+        return
+    assert item.profile == (
+        "Impôts\nPayer ses impôts.\nLe prélèvement\n"
+        "Le prélèvement Pour le calcul, voyez le simulateur du taux. Texte officiel : le code . "
+        "Autre page : p1 ."
+    )
+    # Only content links to another seed site carry their context: not template links, not outside ones.
+    assert links["https://b.gouv.fr/simulateur"].context == "Pour le calcul, voyez … du taux."
+    assert links["https://b.gouv.fr/menu"].context is None
+    assert links["https://legifrance.gouv.fr/code"].context is None

@@ -49,6 +49,7 @@ _PAGE_SQL = _insert("INSERT OR IGNORE", "pages", PAGE_COLUMNS)
 _LINK_SQL = _insert("INSERT", "links", LINK_COLUMNS)
 _FRONTIER_SQL = _insert("INSERT OR IGNORE", "frontier", FRONTIER_COLUMNS)
 _CHECK_SQL = _insert("INSERT OR REPLACE", "checks", CHECK_COLUMNS)
+_TEXT_SQL = _insert("INSERT", "page_texts", ("page_id", "profile"))
 _page_values = attrgetter(*PAGE_FIELDS)
 _check_values = attrgetter(*CHECK_FIELDS)
 
@@ -163,7 +164,7 @@ class Store(StoreFile):
             conn.executemany(_FRONTIER_SQL, [(crawl_id, *row) for row in rows])
 
     def write_batch(self, crawl_id: int, pages: Sequence[Page], checks: Sequence[LinkCheck] = ()) -> int:
-        """Write page items (each with its ``links`` and ``frontier``) and checks in one transaction.
+        """Write page items (each with its ``links``, ``frontier`` and ``profile``) and checks at once.
 
         Returns the number of link rows written. A page item carries the frontier
         entries it discovered, so that a page is stored if and only if the pages it
@@ -174,14 +175,19 @@ class Store(StoreFile):
             if frontier:
                 conn.executemany(_FRONTIER_SQL, frontier)
             link_rows: list[tuple[Any, ...]] = []
+            texts: list[tuple[Any, str]] = []
             for item in pages:
                 cur = conn.execute(_PAGE_SQL, (crawl_id, *_page_values(item)))
                 if not cur.rowcount:
                     continue  # already stored (a duplicate fetch): keep the first
                 page_id, site = cur.lastrowid, item.site
                 link_rows.extend((crawl_id, page_id, site, *link) for link in item.links)
+                if item.profile:
+                    texts.append((page_id, item.profile))
             if link_rows:
                 conn.executemany(_LINK_SQL, link_rows)
+            if texts:
+                conn.executemany(_TEXT_SQL, texts)
             if checks:
                 conn.executemany(_CHECK_SQL, [(crawl_id, *_check_values(c)) for c in checks])
             conn.execute("UPDATE crawls SET updated_at=? WHERE id=?", (utcnow(), crawl_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -133,9 +133,21 @@ ALTER TABLE crawls ADD COLUMN archive_at TEXT;    -- YYYY-MM-DD: the date crawle
 ALTER TABLE pages ADD COLUMN captured_at TEXT;    -- UTC ISO-8601: the capture replayed
 """
 
+# Version 4: the text of pages and links that relevance is computed from (crawler/profile.py).
+# Profiles have a table of their own, not a column of ``pages``, so that the queries
+# that scan pages (summaries, resume) do not read 1.5 KB of text per row.
+_SCHEMA_V4 = """
+CREATE TABLE page_texts (
+    page_id INTEGER PRIMARY KEY REFERENCES pages(id),
+    profile TEXT NOT NULL                      -- title, description, headings, first words
+);
+ALTER TABLE links ADD COLUMN context TEXT;     -- text around a content link to another seed site
+"""
+
 MIGRATIONS: dict[int, str] = {
     # version reached -> script; version 1 is the initial schema.
     1: _SCHEMA_V1,
     2: _SCHEMA_V2,
     3: _SCHEMA_V3,
+    4: _SCHEMA_V4,
 }
