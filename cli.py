@@ -16,6 +16,7 @@ import click
 from cli_common import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
+    EXIT_LOW_COVERAGE,
     EXIT_TIME_LIMIT,
     EXIT_USAGE,
     OneLineGroup,
@@ -26,19 +27,21 @@ from cli_common import (
     crawl_option,
     db_option,
     diff_command_options,
+    excel_option,
     format_option,
     handle_errors,
     hub_option,
     journeys_options,
+    lang_option,
     output_option,
     recommend_options,
-    report_thresholds,
+    report_command_options,
     seeds_check_options,
     seeds_import_options,
     web_size_options,
 )
 from crawler.errors import GovlinksError
-from graphs.choices import CRAWLS_FORMATS, EXPORT_FORMATS, EXPORT_LEVELS, REPORT_FORMATS
+from graphs.choices import CRAWLS_FORMATS, EXPORT_FORMATS, EXPORT_LEVELS
 from seeds import default_seeds
 
 
@@ -132,11 +135,15 @@ def crawl(**kw: Any) -> None:
     help="site graph, or the page-level cross-site link table (csv, parquet).",
 )
 @by_option("Grouping for --only and --bipartite.", alias="--group")
-@click.option("--only", metavar="GROUP", default=None, help="Only the sites of this theme or life event.")
+@click.option(
+    "--only", metavar="GROUP", default=None, help="Only the sites of this theme or life event (id or label)."
+)
 @click.option("--bipartite", is_flag=True, help="The site-group bipartite graph (gexf, graphml).")
 @click.option("--history", is_flag=True, help="Every finished crawl as time slices of one dynamic GEXF.")
 @hub_option
 @output_option("Output file (folder: csv, parquet).", required=True, type=click.Path())
+@excel_option
+@lang_option
 @handle_errors
 def export(**kw: Any) -> None:
     """Export the site graph for Gephi (GEXF), other graph tools (GraphML) or as open data.
@@ -163,18 +170,7 @@ def export(**kw: Any) -> None:
 
 
 @main.command()
-@db_option()
-@crawl_option
-@by_option("Grouping of the group figures and matrix.")
-@format_option(
-    REPORT_FORMATS,
-    "table for a terminal, json for programs, csv for spreadsheets, html for readers.",
-    default="table",
-    show_default=True,
-)
-@output_option("Write to this file.", type=click.Path(dir_okay=False), default=None)
-@hub_option
-@report_thresholds
+@report_command_options
 @handle_errors
 def report(**kw: Any) -> None:
     """Report how well the sites link to each other, and flag the poorly integrated ones.
@@ -190,24 +186,23 @@ def report(**kw: Any) -> None:
       govlinks report --by life-event --format json -o report.json
       govlinks report --format csv --fail-on orphan,dead_end -o sites.csv
       govlinks report --format csv --output-dir tables/
+      govlinks report --format html --output-dir report/
+      govlinks report --site impots.gouv.fr
     """
-    from graphs.config import FindingsConfig
-    from graphs.findings import fail_on_match, parse_fail_on
-    from graphs.report import write_report
+    from crawler.fileio import write_text_atomic
+    from graphs.report_command import fail_on_verdict, make_report
 
-    fail_on = parse_fail_on(kw["fail_on"])
-    if kw["output_dir"] and (kw["fmt"] != "csv" or kw["output"]):
-        raise GovlinksError("--output-dir writes the CSV tables: use it with --format csv, without -o")
-    config = FindingsConfig(broken_share=kw["broken_share"], retired_min=kw["retired_min"])
-    pages = kw["fmt"] == "json" or bool(kw["output_dir"])  # the outputs that name the page to link
-    analysis = analyse_store(kw, by=kw["by"], config=config, link_pages=pages, history=True)
-    text = write_report(analysis, kw["fmt"], output=kw["output"], output_dir=kw["output_dir"], top=kw["top"])
-    if text is not None:
+    analysis, text = make_report(**kw)
+    if kw["output_dir"]:
+        click.echo(text, err=True)
+    elif kw["output"]:
+        write_text_atomic(kw["output"], text, what="report")
+    else:
         click.echo(text, nl=False)
-    match = fail_on_match(analysis.findings, fail_on)
-    if match:
-        click.echo(f"report: {match.sites} site(s) flagged {', '.join(match.codes)} (--fail-on)", err=True)
-        sys.exit(EXIT_FINDINGS)
+    verdict = fail_on_verdict(analysis, kw["fail_on"])
+    if verdict:
+        click.echo(verdict.line, err=True)
+        sys.exit(EXIT_LOW_COVERAGE if verdict.low_coverage else EXIT_FINDINGS)
 
 
 @main.command("crawls")
@@ -380,6 +375,7 @@ def seeds_import(source: str, suffixes: tuple[str, ...], into: str | None, drop_
     type=click.Path(file_okay=False),
 )
 @web_size_options
+@lang_option
 @click.pass_context
 @handle_errors
 def demo(ctx: click.Context, output: str, sites: int, pages: int) -> None:

@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from crawler.errors import GovlinksError
-from graphs.choices import DIFF_FORMATS, GROUPINGS
+from graphs.choices import (
+    DEFAULT_LANGUAGE,
+    DIFF_FORMATS,
+    GROUPINGS,
+    LANGUAGES,
+    REPORT_FORMATS,
+    REPORT_GROUPINGS,
+)
 
 if TYPE_CHECKING:
     from graphs.analysis import Analysis
@@ -31,6 +38,7 @@ __all__ = [
     "EXIT_FINDINGS",
     "EXIT_INTERRUPTED",
     "EXIT_LOCKED",
+    "EXIT_LOW_COVERAGE",
     "EXIT_OK",
     "EXIT_TIME_LIMIT",
     "EXIT_USAGE",
@@ -43,12 +51,15 @@ __all__ = [
     "crawl_option",
     "db_option",
     "diff_command_options",
+    "excel_option",
     "format_option",
     "handle_errors",
     "hub_option",
     "journeys_options",
+    "lang_option",
     "output_option",
     "recommend_options",
+    "report_command_options",
     "report_thresholds",
     "seeds_check_options",
     "seeds_import_options",
@@ -64,6 +75,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1  # report --fail-on matched, crawl --fail-on-site-errors matched
 EXIT_USAGE = 2  # bad option, bad input file, bad store
 EXIT_LOCKED = 3  # another crawl holds the store
+EXIT_LOW_COVERAGE = 4  # report --fail-on on a crawl that assessed too few sites to judge (--min-coverage)
 EXIT_TIME_LIMIT = 124  # crawl stopped by --max-time (as timeout(1) says); resume with --resume
 EXIT_CRASH = 70  # a bug of govlinks (EX_SOFTWARE): one line naming the file with the traceback
 EXIT_INTERRUPTED = 130  # crawl stopped by Ctrl-C or a signal; resume with --resume
@@ -176,15 +188,18 @@ def output_option(help: str, *, alias: str | None = None, **kwargs: Any) -> Call
     return _option("-o", "--output", "output", aliases=(alias,) if alias else (), help=help, **kwargs)
 
 
-def by_option(help: str, *, alias: str | None = None) -> Callable[[F], F]:
-    """``--by``: group the sites by theme or by life event (``graphs.choices.GROUPINGS``)."""
+def by_option(
+    help: str, *, alias: str | None = None, choices: Sequence[str] = tuple(GROUPINGS)
+) -> Callable[[F], F]:
+    """``--by``: group the sites by theme or by life event (``graphs.choices.GROUPINGS``), or by
+    organisation too where ``choices`` says so (``REPORT_GROUPINGS``)."""
     return _option(
         "--by",
         "by",
         aliases=(alias,) if alias else (),
         default="theme",
         show_default=True,
-        type=click.Choice(list(GROUPINGS)),
+        type=click.Choice(list(choices)),
         help=help,
     )
 
@@ -203,6 +218,39 @@ def hub_option(f: F) -> F:
         metavar="ID",
         help="Hub site for hop counts (hub_hops; repeatable; default: service-public.fr).",
     )(f)
+
+
+def excel_option(f: F) -> F:
+    """``--excel``: CSV for a spreadsheet (semicolons, byte-order mark, decimal comma in French)."""
+    return click.option(
+        "--excel",
+        is_flag=True,
+        help="CSV for a spreadsheet: semicolons, UTF-8 byte-order mark, decimal comma in French.",
+    )(f)
+
+
+def lang_option(f: F) -> F:
+    """``--lang``: the language of what people read (texts, numbers, dates); machine keys stay English.
+
+    The command runs inside ``graphs.i18n.using_language(lang)`` and never sees the option:
+    every text it produces, its library's included, follows it.
+    """
+
+    @wraps(f)
+    def speaking(*args: Any, **kwargs: Any) -> Any:
+        from graphs.i18n import using_language
+
+        with using_language(kwargs.pop("lang")):
+            return f(*args, **kwargs)
+
+    return click.option(
+        "--lang",
+        "lang",
+        default=DEFAULT_LANGUAGE,
+        show_default=True,
+        type=click.Choice(list(LANGUAGES)),
+        help="Language of the texts, numbers and dates (codes and JSON keys stay English).",
+    )(speaking)  # type: ignore[return-value]
 
 
 def web_size_options(f: F) -> F:
@@ -485,8 +533,24 @@ def archive_options(kw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def report_command_options(f: F) -> F:
+    """The options of ``govlinks report``, in help order."""
+    by = by_option("Grouping of the group figures and matrix (organisation: a scorecard per ministry).",
+                   choices=tuple(REPORT_GROUPINGS))  # fmt: skip
+    formats = "table for a terminal, json for programs, csv for spreadsheets, html for readers."
+    stack = [
+        db_option(), crawl_option, by,
+        format_option(REPORT_FORMATS, formats, default="table", show_default=True),
+        output_option("Write to this file.", type=click.Path(dir_okay=False), default=None),
+        hub_option, report_thresholds, lang_option,
+    ]  # fmt: skip
+    for option in reversed(stack):
+        f = option(f)
+    return f
+
+
 def report_thresholds(f: F) -> F:
-    """``report``: --output-dir, --fail-on, the thresholds of the rules and --top."""
+    """``report``: --output-dir, --site, --fail-on, the thresholds of the rules, --top and --excel."""
     for option in reversed(_report_thresholds()):
         f = option(f)
     return f
@@ -498,14 +562,30 @@ def _report_thresholds() -> list[Callable[[F], F]]:
             "--output-dir",
             type=click.Path(file_okay=False),
             default=None,
-            help="csv: write sites.csv, journeys.csv and recommendations.csv in this folder.",
+            help="csv: sites, journeys and recommendations tables; html: the report site (a page per site…).",
+        ),
+        click.option(
+            "--site",
+            "site",
+            metavar="ID",
+            default=None,
+            help="table: the page of one site (who links to it).",
         ),
         click.option(
             "--fail-on",
             "fail_on",
             multiple=True,
             metavar="CODE[,CODE…]",
-            help="Exit 1 when some site has one of these reason codes ('any': every code).",
+            help="Exit 1 when some site has one of these reason codes ('any': every code); "
+            "exit 4 when too few sites were assessed to judge (--min-coverage).",
+        ),
+        click.option(
+            "--min-coverage",
+            default=80,
+            show_default=True,
+            type=click.IntRange(0, 100),
+            metavar="PERCENT",
+            help="Under this share of seed sites assessed, say first that the findings are not reliable.",
         ),
         click.option(
             "--broken-share",
@@ -529,6 +609,7 @@ def _report_thresholds() -> list[Callable[[F], F]]:
             type=click.IntRange(0),
             help="table: flagged sites shown (0: all).",
         ),
+        excel_option,
     ]
 
 
@@ -557,6 +638,7 @@ def _diff_command_options() -> list[Callable[[F], F]]:
                      help="Exit 1 when some site gained one of these reason codes ('any': every code)."),
         click.option("--top", default=20, show_default=True, type=click.IntRange(0),
                      help="table, html: rows shown per kind of change (0: all)."),
+        lang_option,
     ]  # fmt: skip
 
 
@@ -609,6 +691,7 @@ def journeys_options(f: F) -> F:
             type=click.IntRange(0),
             help="Gaps listed per journey, best evidenced first (0: all).",
         ),
+        lang_option,
     ]
     for option in reversed(options):
         f = option(f)
@@ -657,6 +740,7 @@ def recommend_options(f: F) -> F:
         click.option(
             "--top", default=5, show_default=True, type=click.IntRange(1), help="Recommendations per site."
         ),
+        lang_option,
     ]
     for option in reversed(options):
         f = option(f)

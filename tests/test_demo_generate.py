@@ -235,7 +235,7 @@ def test_bad_sizes_are_one_line_errors(tmp_path: Path) -> None:
 def test_cli_generate_and_bare_group(tmp_path: Path) -> None:
     runner = CliRunner()
     with runner.isolated_filesystem(temp_dir=tmp_path):  # the bare demo writes ./govlinks-demo
-        result = runner.invoke(main, ["demo"], catch_exceptions=False)
+        result = runner.invoke(main, ["demo", "--lang", "en"], catch_exceptions=False)
     assert result.exit_code == 0 and "generate" in result.output and "serve" in result.output
     folder = tmp_path / "web"
     result = runner.invoke(main, ["demo", "generate", str(folder), "--pages", "6", "--page-kb", "2"])
