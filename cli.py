@@ -21,27 +21,26 @@ from cli_common import (
     EXIT_USAGE,
     OneLineGroup,
     analyse_store,
-    archive_options,
-    by_option,
-    crawl_command_options,
-    crawl_option,
     db_option,
-    diff_command_options,
-    excel_option,
     format_option,
     handle_errors,
-    hub_option,
-    journeys_options,
     lang_option,
     output_option,
+    web_size_options,
+)
+from cli_options import (
+    crawl_command_options,
+    crawl_options_from,
+    diff_command_options,
+    export_options,
+    journeys_options,
     recommend_options,
     report_command_options,
     seeds_check_options,
     seeds_import_options,
-    web_size_options,
 )
 from crawler.errors import GovlinksError
-from graphs.choices import CRAWLS_FORMATS, EXPORT_FORMATS, EXPORT_LEVELS
+from graphs.choices import CRAWLS_FORMATS
 from seeds import default_seeds
 
 
@@ -79,37 +78,8 @@ def crawl(**kw: Any) -> None:
       govlinks crawl --archive --at 2015-06-01 --db govlinks-2015.db
     """
     from crawler.run import run_crawl
-    from crawler.settings import DEFAULT_USER_AGENT, CrawlOptions
 
-    fail_on_site_errors = kw.pop("fail_on_site_errors")
-    resume = kw.pop("resume")
-    archive = archive_options(kw)
-    opts = CrawlOptions(
-        seeds=kw["seeds"] or default_seeds(),
-        db=kw["db"],
-        max_pages_per_site=kw["max_pages_per_site"],
-        max_depth=kw["max_depth"],
-        delay=kw["delay"],
-        concurrency=kw["concurrency"],
-        per_site_concurrency=kw["per_site_concurrency"],
-        sites=list(kw["sites"]),
-        user_agent=kw["user_agent"] or DEFAULT_USER_AGENT,
-        obey_robots=not kw["ignore_robots"],
-        check_links=kw["check_links"],
-        keep_internal=kw["keep_internal"],
-        text=not kw["no_text"],
-        timeout=kw["timeout"],
-        dns_timeout=kw["dns_timeout"],
-        dns_servers=list(kw["dns_servers"]),
-        max_time=kw["max_time"] or 0.0,
-        retries=kw["retries"],
-        max_page_bytes=kw["max_page_bytes"],
-        quiet=kw["quiet"],
-        progress=sys.stderr.isatty() and not kw["quiet"],
-        progress_every=kw["progress_every"],
-        log_file=kw["log_file"],
-        **archive,
-    )
+    opts, resume, fail_on_site_errors = crawl_options_from(kw)
     result = run_crawl(opts, resume=resume)
     if not opts.quiet:
         click.echo(result.summary())
@@ -122,28 +92,7 @@ def crawl(**kw: Any) -> None:
 
 
 @main.command()
-@db_option()
-@crawl_option
-@format_option(
-    EXPORT_FORMATS, "gexf/graphml write a file; csv/parquet a folder with datapackage.json.", required=True
-)
-@click.option(
-    "--level",
-    default="site",
-    show_default=True,
-    type=click.Choice(list(EXPORT_LEVELS)),
-    help="site graph, or the page-level cross-site link table (csv, parquet).",
-)
-@by_option("Grouping for --only and --bipartite.", alias="--group")
-@click.option(
-    "--only", metavar="GROUP", default=None, help="Only the sites of this theme or life event (id or label)."
-)
-@click.option("--bipartite", is_flag=True, help="The site-group bipartite graph (gexf, graphml).")
-@click.option("--history", is_flag=True, help="Every finished crawl as time slices of one dynamic GEXF.")
-@hub_option
-@output_option("Output file (folder: csv, parquet).", required=True, type=click.Path())
-@excel_option
-@lang_option
+@export_options
 @handle_errors
 def export(**kw: Any) -> None:
     """Export the site graph for Gephi (GEXF), other graph tools (GraphML) or as open data.
