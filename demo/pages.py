@@ -248,11 +248,11 @@ def _cross(spec: WebSpec, site: SiteSpec, mode: str, rng: random.Random) -> tupl
         return site_url(site, home_path(site), variant), site.name
     if mode == "private":
         return site_url(site, paths[-1], variant), f"{site.name} : espace agents"
-    last = site.pages - (2 if site.private else 1)
-    j = rng.randint(1, last)
-    path = paths[j]
-    if site.moved and j == site.pages - 2 and rng.random() < 0.5:
-        path = moved_path(site)
+    # The same draws whatever the target's quirks (robots-blocked or moved page): a link moved
+    # to another site (demo.evolve) leaves every other random choice of the page as it was.
+    j = 1 + int(rng.random() * (site.pages - (2 if site.private else 1)))
+    new_address = rng.random() < 0.5
+    path = moved_path(site) if site.moved and j == site.pages - 2 and new_address else paths[j]
     return site_url(site, path, variant), f"{spec.titles(site)[j]} - {site.name}"
 
 
