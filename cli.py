@@ -99,6 +99,7 @@ def crawl(**kw: Any) -> None:
         dns_timeout=kw["dns_timeout"],
         dns_servers=list(kw["dns_servers"]),
         max_time=kw["max_time"] or 0.0,
+        retries=kw["retries"],
         max_page_bytes=kw["max_page_bytes"],
         quiet=kw["quiet"],
         progress=sys.stderr.isatty() and not kw["quiet"],

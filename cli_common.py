@@ -369,6 +369,13 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
             help="Stop after this long (90m, 2h, 3600s), resumable with --resume; exit 124.",
         ),
         click.option(
+            "--retries",
+            default=2,
+            show_default=True,
+            type=click.IntRange(0),
+            help="Times a request is asked again after a timeout, a dropped connection, 429 or 5xx.",
+        ),
+        click.option(
             "--max-page-bytes",
             default=10 * 1024 * 1024,
             show_default=True,

@@ -6,7 +6,9 @@ middleware, placed before it, widens the site's download-slot delay to the
 ``Retry-After`` the server asked for (or doubles it, when none was given, on 429,
 503, timeouts and refused connections), retries through Scrapy's own ``get_retry_request``,
 and halves the delay again on each success until it is back to
-``DOWNLOAD_DELAY``.
+``DOWNLOAD_DELAY``. A timeout once the answer had begun (a body trickling in, a page
+cut at ``--max-page-bytes``) is not retried: the same slow answer would come again.
+Retries are bounded by ``--retries`` (``RETRY_TIMES``).
 """
 
 from __future__ import annotations
@@ -23,20 +25,24 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from twisted.internet.error import ConnectionRefusedError, TCPTimedOutError, TimeoutError
 
-__all__ = ["BackoffMiddleware", "retry_after_seconds"]
+__all__ = ["OVERLOAD_EXCEPTIONS", "TIMEOUT_EXCEPTIONS", "BackoffMiddleware", "retry_after_seconds"]
 
 logger = logging.getLogger(__name__)
 
 BACKOFF_STATUSES = (429, 503)
 # Signs of an overloaded server; not DNS failures, robots.txt refusals and the like.
 # Scrapy >= 2.14 wraps Twisted's timeouts and refusals in exceptions of its own.
-OVERLOAD_EXCEPTIONS: tuple[type[BaseException], ...] = (
+TIMEOUT_EXCEPTIONS: tuple[type[BaseException], ...] = (
     TimeoutError,
     TCPTimedOutError,
+    *(getattr(scrapy.exceptions, n) for n in ("DownloadTimeoutError",) if hasattr(scrapy.exceptions, n)),
+)
+OVERLOAD_EXCEPTIONS: tuple[type[BaseException], ...] = (
+    *TIMEOUT_EXCEPTIONS,
     ConnectionRefusedError,
     *(
         getattr(scrapy.exceptions, name)
-        for name in ("DownloadTimeoutError", "DownloadConnectionRefusedError")
+        for name in ("DownloadConnectionRefusedError",)
         if hasattr(scrapy.exceptions, name)
     ),
 )
@@ -75,6 +81,7 @@ class BackoffMiddleware:
         self.base_delay = settings.getfloat("DOWNLOAD_DELAY")
         self.max_delay = settings.getfloat("GOVLINKS_MAX_BACKOFF", 120.0)
         self.widened: dict[int, float] = {}  # id(slot) -> time.time() it was last widened
+        self.max_retries = settings.getint("RETRY_TIMES")
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> BackoffMiddleware:
@@ -98,6 +105,7 @@ class BackoffMiddleware:
         return slot.delay
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
+        request.meta.pop("gl_partial", None)  # answered in full: a retry starts afresh
         if response.status in BACKOFF_STATUSES and not request.meta.get("dont_retry"):
             wait = retry_after_seconds(response.headers.get(b"Retry-After"))
             if wait is not None and wait > self.max_delay:
@@ -133,6 +141,17 @@ class BackoffMiddleware:
         return sent >= self.widened.get(id(slot), 0.0)
 
     def process_exception(self, request: Request, exception: Exception) -> None:
+        meta = request.meta
+        if isinstance(exception, TIMEOUT_EXCEPTIONS) and meta.pop("gl_partial", False):
+            # The answer had begun: asking again would only download it slowly once more.
+            meta["dont_retry"] = True
+            self.crawler.stats.inc_value("govlinks/retries_refused_partial")
         if isinstance(exception, OVERLOAD_EXCEPTIONS):
             self._widen(request, None)
+            tries = meta.get("retry_times", 0)
+            if not meta.get("dont_retry") and tries < meta.get("max_retry_times", self.max_retries):
+                # Named, so that a request asked twice can be told from one asked again.
+                logger.info("%s %s: %s, asking again", request.method, request.url,
+                            "no answer in time" if isinstance(exception, TIMEOUT_EXCEPTIONS)
+                            else "connection refused")  # fmt: skip
         return None  # RetryMiddleware decides whether to retry

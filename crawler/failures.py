@@ -106,6 +106,8 @@ def describe_failure(exc: BaseException, *, timeout: float, max_bytes: int, max_
     if "IgnoreRequest" in names:
         if "robots" in text.lower():
             return ROBOTS
+        if text.startswith("redirect loop:"):  # crawler/redirects.py: a URL of its own chain
+            return text
         if "redirection" in text.lower():
             return f"redirect loop: more than {max_redirects} redirects"
         return f"ignored: {text}"[:MAX_MESSAGE]

@@ -121,6 +121,10 @@ class LinkCheck:
     redirect_status: int | None = None  # the first redirect's HTTP status, if any
     error: str | None = None
     checked_at: str
+    # None when this URL was asked; else the norm whose answer it took: the page of a seed
+    # site or the other outside URL its redirect landed on, or the check whose redirect
+    # chain went through it
+    resolved_from: str | None = None
 
 
 def _columns(cls: Any) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = ["crawl_stop", "store_flush"]
 
 # Sent by the spider when it needs every buffered item in the store, before it
-# reads the store (at each phase change); the store pipeline writes its batch.
+# reads the store (the answer of a page fetched a while ago); the pipeline writes its batch.
 store_flush = object()
 
 # Sent to stop the crawl before its work is done, with ``reason`` (``signal``,

@@ -7,14 +7,33 @@ page item carries the frontier entries it added, and the store writes them in th
 same transaction as the page, so that ``--resume`` can rebuild exactly the
 requests still owed after a ``kill -9``.
 
-The crawl runs in three phases, each started when Scrapy goes idle:
+Three kinds of fetch, all running at once, each site and outside host in its own
+download slot (so a slow site delays only itself):
 
-1. the sites themselves, breadth first, from their seed URL;
-2. link targets inside seed sites that phase 1 did not reach, fetched once as
-   pages of their site (``kind='target'``, not followed) so every cross-site link
-   ends with a known status;
-3. with ``--check-links``, link targets outside the seed sites (HEAD, then GET
-   when HEAD is refused), which reveals links to retired sites.
+1. *pages* of each site, breadth first from its seed URL;
+2. *link targets*: pages of a seed site that other sites link to and its own crawl
+   did not reach, fetched once as pages of that site (``kind='target'``, not
+   followed, in its slot, within ``GOVLINKS_MAX_TARGETS_PER_SITE``), so that every
+   cross-site link ends with a known status;
+3. with ``--check-links``, *link checks*: each outside URL once (HEAD, then GET when
+   HEAD is refused), as soon as a page linking to it is parsed.
+
+Invariants (``crawler/schedule.py`` keeps the books):
+
+- A site is *finished* when none of its own page requests is outstanding: its crawl
+  can plan nothing more. Its link targets are fetched then, and only then: a target
+  is never a page its own crawl will reach. A link into a finished site found later
+  (on a slow site's page) is fetched at once, if the site's budget allows.
+- One answer per norm and world (pages by GET, link checks by HEAD): a norm is claimed
+  when planned, scheduled as a target or check, or reached by a redirect chain. A
+  redirect onto a claimed norm is not followed: the fetch takes that norm's answer
+  when it comes. A redirect of a page or a check onto a page of a site still
+  crawling waits until that site is finished (its crawl may reach the page), then
+  takes the page's answer or follows. A redirect back to a URL of its own chain is a
+  loop, recorded at once (``crawler/redirects.py``).
+- The store after a crawl is the same whatever the order of answers, as long as no
+  site exceeds its target budget (then the first targets found are fetched) and no
+  page of one site redirects to a page of another that a third links to.
 """
 
 from __future__ import annotations
@@ -22,7 +41,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import scrapy
@@ -38,20 +57,23 @@ from crawler.items import FrontierRow, Link, LinkCheck, Page
 from crawler.links import anchor_text, extract_links, page_title
 from crawler.profile import link_context, page_profile
 from crawler.proxy import REFUSED as PROXY_REFUSED
+from crawler.records import check_record, is_html_type, page_item, page_record
+from crawler.schedule import Answer, Fetch, Schedule, Stopped
 from crawler.signals import store_flush
-from crawler.store import Store, utcnow
+from crawler.store import Store
 from crawler.urls import SiteIndex, normalize_url
 
 __all__ = ["GovlinksSpider"]
 
 logger = logging.getLogger(__name__)
 
-_HTML_TYPES = (b"html", b"xml")
-
-
-def _is_html_type(content_type: bytes) -> bool:
-    ctype = content_type.lower()
-    return not ctype or any(t in ctype for t in _HTML_TYPES)
+# What each govlinks/dedup/* count saved, for the log's line at the end of the crawl.
+_SAVED = {
+    "redirects_resolved": "redirects onto pages fetched anyway",
+    "targets_resolved": "link targets another target's redirect answered",
+    "checks_resolved": "link checks answered by another fetch",
+    "redirect_loops": "redirect loops cut short",
+}
 
 
 class GovlinksSpider(scrapy.Spider):
@@ -62,7 +84,6 @@ class GovlinksSpider(scrapy.Spider):
     crawl_id: int
     max_pages: int
     max_depth: int
-    max_targets: int
     max_links: int
     keep_internal: bool
     check_links: bool
@@ -74,12 +95,11 @@ class GovlinksSpider(scrapy.Spider):
         all_sites = list(sites)
         self.index = SiteIndex(all_sites)  # every seed site, for link attribution
         self.sites = sorted(selected or all_sites)  # the sites this run crawls
-        self.seen: set[str] = set()
         self.planned: Counter[str] = Counter()  # frontier entries per site (the budget)
-        self.pending: Counter[str] = Counter()  # requests scheduled, not answered yet
-        self.targets_planned: Counter[str] = Counter()
-        self.phase = 1
-        self.done = 0  # responses and failures handled (any phase)
+        self.pending: Counter[str] = Counter()  # requests scheduled, not answered yet (any kind)
+        self.done = 0  # responses and failures handled (any kind)
+        self.schedule = Schedule(self.index, set(self.sites), 0, False, lookup=self._stored_answer)
+        self._store: Store | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> GovlinksSpider:
@@ -89,11 +109,12 @@ class GovlinksSpider(scrapy.Spider):
         spider.crawl_id = settings.getint("GOVLINKS_CRAWL_ID")
         spider.max_pages = settings.getint("GOVLINKS_MAX_PAGES_PER_SITE")
         spider.max_depth = settings.getint("GOVLINKS_MAX_DEPTH")
-        spider.max_targets = settings.getint("GOVLINKS_MAX_TARGETS_PER_SITE")
         spider.max_links = settings.getint("GOVLINKS_MAX_LINKS_PER_PAGE")
         spider.keep_internal = settings.getbool("GOVLINKS_KEEP_INTERNAL")
         spider.check_links = settings.getbool("GOVLINKS_CHECK_LINKS")
         spider.text = settings.getbool("GOVLINKS_TEXT", True)
+        spider.schedule.max_targets = settings.getint("GOVLINKS_MAX_TARGETS_PER_SITE")
+        spider.schedule.check_links = spider.check_links
         spider.limits = {
             "timeout": settings.getfloat("DOWNLOAD_TIMEOUT"),
             "max_bytes": settings.getint("DOWNLOAD_MAXSIZE"),
@@ -108,7 +129,24 @@ class GovlinksSpider(scrapy.Spider):
     def stats(self) -> Any:
         return self.crawler.stats
 
+    @property
+    def seen(self) -> set[str]:
+        """Norms planned, scheduled or reached by a page fetch: never fetched again."""
+        return self.schedule.seen
+
+    @property
+    def targets_planned(self) -> Counter[str]:
+        return self.schedule.targets_planned
+
+    @property
+    def phase(self) -> int:
+        """1 while some site's own crawl runs, 2 while link targets remain, then 3 (checks)."""
+        if any(s not in self.schedule.finished for s in self.sites):
+            return 1
+        return 2 if any(self.pending[s] > 0 for s in self.sites) else 3
+
     def _connect_idle(self, spider: scrapy.Spider) -> None:
+        self.schedule.stats = self.crawler.stats  # set when the crawl starts
         self.crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
 
     # -- scheduling --------------------------------------------------------------------
@@ -116,6 +154,9 @@ class GovlinksSpider(scrapy.Spider):
     def _request(self, url: str, site: str, norm: str, depth: int | None, kind: str) -> scrapy.Request:
         callback = self.parse if kind == "page" else self.parse_target
         self.pending[site] += 1
+        if kind == "page":
+            self.schedule.crawling[site] += 1
+            self.schedule.unanswered.add(norm)
         return scrapy.Request(
             url,
             callback=callback,
@@ -133,57 +174,6 @@ class GovlinksSpider(scrapy.Spider):
             },
         )
 
-    async def start(self) -> AsyncIterator[Any]:
-        """Pending frontier of the crawl: seed pages for a new crawl, the rest on resume."""
-        with Store.open(self.db) as store:
-            self.seen.update(store.known_norms(self.crawl_id))
-            self.planned.update(store.frontier_counts(self.crawl_id))
-            self.targets_planned.update(store.target_counts(self.crawl_id))
-            pending = store.pending_frontier(self.crawl_id)
-        wanted = set(self.sites)
-        pending = [p for p in pending if p.site in wanted]
-        self.stats.set_value("govlinks/resumed_requests", len(pending))
-        for p in pending:
-            yield self._request(p.url, p.site, p.norm, p.depth, "page")
-
-    def _on_idle(self) -> None:
-        """Move to the next phase when the current one has nothing left to fetch."""
-        while self.phase < 3:
-            self.crawler.signals.send_catch_log(store_flush)
-            self.phase += 1
-            if self.phase == 2:
-                requests = self._target_requests()
-            else:
-                requests = self._check_requests() if self.check_links else []
-            if requests:
-                logger.info("phase %d: %d requests", self.phase, len(requests))
-                for request in requests:
-                    self.crawler.engine.crawl(request)
-                raise DontCloseSpider
-
-    def _target_requests(self) -> list[scrapy.Request]:
-        with Store.open(self.db) as store:
-            unknown = store.unknown_targets(self.crawl_id)
-        requests = []
-        wanted = set(self.sites)
-        for norm, url, site in unknown:
-            if site not in wanted or norm in self.seen:
-                continue
-            if self.targets_planned[site] >= self.max_targets:
-                self.stats.inc_value("govlinks/targets_over_budget")
-                continue
-            self.targets_planned[site] += 1
-            self.seen.add(norm)
-            requests.append(self._request(url, site, norm, None, "target"))
-        self.stats.inc_value("govlinks/targets_scheduled", len(requests))
-        return requests
-
-    def _check_requests(self) -> list[scrapy.Request]:
-        with Store.open(self.db) as store:
-            unchecked = store.unchecked_external(self.crawl_id)
-        self.stats.inc_value("govlinks/checks_scheduled", len(unchecked))
-        return [self._check_request(url, norm, "HEAD") for norm, url in unchecked]
-
     def _check_request(self, url: str, norm: str, method: str) -> scrapy.Request:
         host = norm.split("/", 1)[0]
         self.pending[host] += 1
@@ -196,66 +186,128 @@ class GovlinksSpider(scrapy.Spider):
             meta={"gl_kind": "check", "gl_site": host, "gl_norm": norm, "download_slot": host},
         )
 
+    def _out(self, actions: Iterable[Any]) -> Iterator[Any]:
+        """Records as they are; fetches and redirects to follow as requests."""
+        for action in actions:
+            if isinstance(action, Fetch):
+                if action.kind == "target":
+                    yield self._request(action.url, action.site, action.norm, None, "target")
+                else:
+                    yield self._check_request(action.url, action.norm, "HEAD")
+            elif isinstance(action, scrapy.Request):  # a redirect followed after all
+                self.pending[action.meta["gl_site"]] += 1
+                yield action
+            else:
+                yield action
+
+    async def start(self) -> AsyncIterator[Any]:
+        """What the crawl still owes: seed pages for a new crawl, the rest on resume."""
+        schedule = self.schedule
+        with Store.open(self.db) as store:
+            pending, unchecked = schedule.resume(store, self.crawl_id)
+            self.planned.update(store.frontier_counts(self.crawl_id))
+        self.stats.set_value("govlinks/resumed_requests", len(pending))
+        for p in pending:
+            yield self._request(p.url, p.site, p.norm, p.depth, "page")
+        for site in self.sites:  # nothing owed (resumed): finished from the start
+            if schedule.crawling[site] <= 0 and site not in schedule.finished:
+                for action in self._out(schedule.finish(site)):
+                    yield action
+        for norm, url in unchecked:
+            for action in self._out(schedule.check(norm, url)):
+                yield action
+
+    def _on_idle(self) -> None:
+        """Nothing left to fetch: send as is what still waits on another answer (a cycle)."""
+        self.crawler.signals.send_catch_log(store_flush)
+        requests = []
+        for stop in self.schedule.leftovers():
+            if stop.follow is not None:  # a redirect not followed: follow it now
+                request = stop.follow
+                request.meta.setdefault("gl_parked", True)
+                self.pending[request.meta["gl_site"]] += 1
+            elif stop.kind == "check":  # a check that waited for a chain: ask it
+                request = self._check_request(stop.url, stop.meta["gl_norm"], "HEAD")
+            else:
+                request = self._request(stop.url, stop.meta["gl_site"], stop.meta["gl_norm"], None, "target")
+            request.meta["gl_nostop"] = True
+            requests.append(request)
+        if requests:
+            self.stats.inc_value("govlinks/dedup/cycles", len(requests))
+            logger.info("%d fetches waited on each other: sent as they are", len(requests))
+            for request in requests:
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
+
+    def _stored_answer(self, norm: str) -> Answer | None:
+        """The answer for a norm fetched a while ago, from the store (after a flush)."""
+        self.crawler.signals.send_catch_log(store_flush)
+        if self._store is None:
+            self._store = Store.open(self.db)
+        self.stats.inc_value("govlinks/dedup/store_lookups")
+        row = self._store.page_answer(self.crawl_id, norm)
+        return Answer(*row) if row is not None else None
+
+    def follow_redirect(self, redirected: scrapy.Request) -> bool:
+        """Whether a redirect is followed (``crawler/redirects.py`` asks); see the invariants."""
+        meta = redirected.meta
+        return self.schedule.follow(meta["gl_kind"], meta, normalize_url(redirected.url))
+
+    def closed(self, reason: str) -> None:
+        if self._store is not None:
+            self._store.close()
+        stats = self.stats
+        saved = {k: stats.get_value(f"govlinks/dedup/{k}", 0) for k in _SAVED}
+        if sum(saved.values()):
+            logger.info(
+                "requests not sent twice: %d (%s)",
+                sum(saved.values()),
+                ", ".join(f"{text} {saved[k]}" for k, text in _SAVED.items() if saved[k]),
+            )
+
     # -- responses -----------------------------------------------------------------------
 
     def _on_headers(self, headers: Any, body_length: int, request: scrapy.Request, spider: Any) -> None:
         """Stop downloading bodies we will not parse (PDFs, images, link checks)."""
         kind = request.meta.get("gl_kind")
-        if kind == "check" or (kind and not _is_html_type(headers.get(b"Content-Type") or b"")):
+        request.meta["gl_partial"] = True  # a timeout from now on is not retried (crawler/backoff.py)
+        if kind == "check" or (kind and not is_html_type(headers.get(b"Content-Type") or b"")):
             self.stats.inc_value("govlinks/bodies_skipped")
             raise StopDownload(fail=False)
 
-    def _settle(self, meta: dict[str, Any]) -> None:
-        self.pending[meta["gl_site"]] -= 1
+    def _settle(self, meta: dict[str, Any]) -> list[Any]:
+        """One request answered; when it was its site's last own page, what that releases."""
+        site = meta["gl_site"]
+        self.pending[site] -= 1
         self.done += 1
+        if meta["gl_kind"] == "page" and not meta.get("gl_parked"):
+            return self.schedule.settle_page(site)
+        return []
 
-    @staticmethod
-    def _page_record(meta: dict[str, Any], url: str, kind: str, **fields: Any) -> Page:
-        """A ``pages`` row: what every fetch records, answered or not."""
-        return Page(
-            kind=kind,
-            site=meta["gl_site"],
-            url=meta.get("redirect_urls", [url])[0],  # the URL planned, before redirects
-            norm=meta["gl_norm"],
-            depth=meta["gl_depth"],
-            fetched_at=utcnow(),
-            captured_at=meta.get("gl_captured_at"),  # set by crawler/archive.py
-            **fields,
-        )
+    def _stopped(self, response: Response) -> list[Any] | None:
+        """A redirect not followed (the downloader stopped it): what it waits for, or its record."""
+        follow = response.meta.get("gl_stopped")
+        if follow is None:
+            return None
+        meta = response.meta
+        first = (meta.get("redirect_reasons") or [response.status])[0]
+        url = meta.get("redirect_urls", [response.url])[0]
+        stop = Stopped(meta["gl_kind"], meta, url, first, normalize_url(follow.url) or "", follow)
+        return self.schedule.stopped(stop)
 
-    @staticmethod
-    def _check_record(meta: dict[str, Any], url: str, method: str, **fields: Any) -> LinkCheck:
-        """A ``checks`` row: what every link check records, answered or not."""
-        return LinkCheck(
-            norm=meta["gl_norm"],
-            url=url,
-            method=method,
-            checked_at=utcnow(),
-            **fields,
-        )
-
-    def _page_item(self, response: Response, kind: str) -> Page:
-        ctype = response.headers.get(b"Content-Type") or b""
-        size = len(response.body)
-        if "download_stopped" in response.flags:
-            size = int(response.headers.get(b"Content-Length") or 0) or size
-        final_url = response.url
-        return self._page_record(
-            response.meta,
-            response.request.url if response.request else final_url,
-            kind,
-            final_url=final_url,
-            final_norm=normalize_url(final_url),
-            status=response.status,
-            content_type=ctype.decode("latin-1").split(";", 1)[0].strip().lower()[:100],
-            size=size,
-        )
+    def _emit(self, record: Page | LinkCheck, meta: dict[str, Any], last_url: str) -> list[Any]:
+        history = ([*meta.get("redirect_urls", ()), last_url], meta.get("redirect_reasons", ()))
+        return self.schedule.emit(record, meta, history)
 
     def parse(self, response: Response) -> Iterable[Any]:
         meta = response.meta
-        self._settle(meta)
+        stopped = self._stopped(response)
+        if stopped is not None:
+            self.stats.inc_value("govlinks/pages")
+            yield from self._out(self._settle(meta) + stopped)
+            return
         site, depth = meta["gl_site"], meta["gl_depth"]
-        item = self._page_item(response, "page")
+        item = page_item(response, "page")
         self.stats.inc_value("govlinks/pages")
         if response.status >= 400:
             self.stats.inc_value("govlinks/http_errors")
@@ -264,16 +316,18 @@ class GovlinksSpider(scrapy.Spider):
             or not isinstance(response, HtmlResponse)
             or "download_stopped" in response.flags
         ):
-            yield item
+            yield from self._out(self._emit(item, meta, response.url) + self._settle(meta))
             return
         final_norm = item.final_norm
         if final_norm != meta["gl_norm"]:
             final_site, in_scope = self.index.attribute(final_norm) if final_norm else (None, False)
-            if not final_norm or final_site != site or not in_scope or final_norm in self.seen:
+            # Its own when this chain claimed it (crawler/redirects.py), or nobody did yet.
+            own = final_norm in meta.get("gl_claims", ()) or final_norm not in self.seen
+            if not final_norm or final_site != site or not in_scope or not own:
                 # Redirected off the site (or to no URL we can attribute), or onto a page
                 # planned anyway: its links belong to that page, not to this URL.
                 self.stats.inc_value("govlinks/redirects_not_parsed")
-                yield item
+                yield from self._out(self._emit(item, meta, response.url) + self._settle(meta))
                 return
             self.seen.add(final_norm)
         try:
@@ -282,7 +336,7 @@ class GovlinksSpider(scrapy.Spider):
             root = None
         if root is None or not hasattr(root, "xpath"):
             item.error = "unparsable HTML"
-            yield item
+            yield from self._out(self._emit(item, meta, response.url) + self._settle(meta))
             return
         item.title = page_title(root)
         if self.text:
@@ -325,13 +379,22 @@ class GovlinksSpider(scrapy.Spider):
         item.links = links
         item.frontier = frontier
         self.stats.inc_value("govlinks/links_external", item.external_links)
-        # The item first: the store must hold this page before any page it led to.
-        yield item
+        # The item first: the store must hold this page before any page it led to. Its own
+        # page requests count before it is settled, so that its site is not finished early.
+        released = self._emit(item, meta, response.url)
+        later = self.schedule.links_found(site, links) + self._settle(meta)
+        yield from self._out(released)
         yield from requests
+        yield from self._out(later)
 
     def parse_target(self, response: Response) -> Iterable[Any]:
-        self._settle(response.meta)
-        item = self._page_item(response, "target")
+        meta = response.meta
+        stopped = self._stopped(response)
+        if stopped is not None:
+            self.stats.inc_value("govlinks/targets")
+            yield from self._out(self._settle(meta) + stopped)
+            return
+        item = page_item(response, "target")
         if isinstance(response, HtmlResponse) and response.status < 300:
             with contextlib.suppress(Exception):
                 root = redecoded(response).selector.root
@@ -339,20 +402,29 @@ class GovlinksSpider(scrapy.Spider):
                 if self.text:
                     item.profile = page_profile(root, item.title)
         self.stats.inc_value("govlinks/targets")
-        yield item
+        yield from self._out(self._emit(item, meta, response.url) + self._settle(meta))
 
     def parse_check(self, response: Response) -> Iterable[Any]:
         meta = response.meta
-        self._settle(meta)
+        settled = self._settle(meta)
+        stopped = self._stopped(response)
+        if stopped is not None:
+            self.stats.inc_value("govlinks/checks")
+            yield from self._out(settled + stopped)
+            return
         if response.request is not None and response.request.method == "HEAD" and response.status >= 400:
             # Many servers refuse or mishandle HEAD: ask once more with GET.
             self.stats.inc_value("govlinks/checks_get_fallback")
             original = meta.get("redirect_urls", [response.url])[0]
-            yield self._check_request(original, meta["gl_norm"], "GET")
+            fallback = self._check_request(original, meta["gl_norm"], "GET")
+            if meta.get("gl_nostop"):
+                fallback.meta["gl_nostop"] = True
+            yield from self._out(settled)
+            yield fallback
             return
         reasons = meta.get("redirect_reasons") or [None]
         self.stats.inc_value("govlinks/checks")
-        yield self._check_record(
+        record = check_record(
             meta,
             meta.get("redirect_urls", [response.url])[0],  # the URL checked, before redirects
             response.request.method if response.request else "GET",
@@ -360,13 +432,13 @@ class GovlinksSpider(scrapy.Spider):
             final_url=response.url,
             redirect_status=reasons[0] if isinstance(reasons[0], int) else None,
         )
+        yield from self._out(self._emit(record, meta, response.url) + settled)
 
     def on_error(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]
         meta = request.meta
         if meta.get(PROXY_REFUSED):
             return  # the proxy refused the crawl, not this page: it stays owed (crawler/proxy.py)
-        self._settle(meta)
         status = None
         error: str | None
         if failure.check(HttpError):  # not raised with HTTPERROR_ALLOW_ALL; kept as a status
@@ -377,7 +449,10 @@ class GovlinksSpider(scrapy.Spider):
             if error == ROBOTS:
                 self.stats.inc_value("govlinks/robots_blocked")
         self.stats.inc_value(f"govlinks/errors/{meta['gl_kind']}")
+        record: Page | LinkCheck
         if meta["gl_kind"] == "check":
-            yield self._check_record(meta, request.url, request.method, status=status, error=error)
-            return
-        yield self._page_record(meta, request.url, meta["gl_kind"], status=status, error=error)
+            first = meta.get("redirect_urls", [request.url])[0]
+            record = check_record(meta, first, request.method, status=status, error=error)
+        else:
+            record = page_record(meta, request.url, meta["gl_kind"], status=status, error=error)
+        yield from self._out(self._emit(record, meta, request.url) + self._settle(meta))

@@ -123,8 +123,10 @@ def normalize_url(url: str) -> str | None:
     if not url.isascii():
         # What Scrapy sends (and what response.url says) is the escaped form:
         # ``/démarches`` and ``/d%C3%A9marches`` are one page, an IDN host is punycode.
+        # Fragment, session ids and trailing white space go first, as for ASCII URLs:
+        # escaped, a space before ``?`` or ``#`` would become a ``%20`` no norm has.
         try:
-            url = safe_url_string(url)
+            url = safe_url_string(_tail(url))
         except (ValueError, UnicodeError):
             return None
     match = SIMPLE_URL.match(url)

@@ -63,6 +63,11 @@ class Response:
     chunk_delay: float = 0.0
     close: bool = False
 
+    def seconds(self, head_only: bool = False) -> float:
+        """The least time this answer takes to send: its delay, and its chunks' delays."""
+        chunks = 0 if head_only or self.chunks is None else len(self.chunks)
+        return self.delay + self.chunk_delay * chunks
+
     @classmethod
     def html(cls, body: str | bytes, status: int = 200, **kw: Any) -> Response:
         data = body.encode("utf-8") if isinstance(body, str) else body
@@ -95,7 +100,12 @@ class Web(Protocol):
 
 
 class LogEntry(NamedTuple):
-    """One request received; ``status`` None when the connection was dropped."""
+    """One request received; ``status`` None when the connection was dropped.
+
+    ``seconds`` is the least time the answer takes to send (its ``delay``, plus
+    ``chunk_delay`` per chunk of a body): with the client's timeout, it tells a
+    request asked again after a timeout from one asked twice.
+    """
 
     method: str
     scheme: str
@@ -103,6 +113,7 @@ class LogEntry(NamedTuple):
     path: str
     time: float  # time.monotonic() on arrival
     status: int | None
+    seconds: float = 0.0
 
 
 class RequestLog:

@@ -176,7 +176,8 @@ class _Connection:
                 response = Response.text("demo web error\n", 500)
                 response.close = True
             status = response.status if response is not None else 0
-            log.append(LogEntry(method, req_scheme, request.host, path, arrived, status or None))
+            seconds = response.seconds(method == "HEAD") if response is not None else 0.0
+            log.append(LogEntry(method, req_scheme, request.host, path, arrived, status or None, seconds))
             if response is None or not status:
                 return
             if response.delay:

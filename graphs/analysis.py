@@ -22,7 +22,8 @@ from graphs.config import FindingsConfig, JourneyConfig
 from graphs.findings import CODES, find
 from graphs.groups import GROUPINGS, group_matrix, group_members, group_table, peers
 from graphs.i18n import _
-from graphs.journeys import Journey, journeys
+from graphs.journeys import Journey
+from graphs.journeys import journeys as all_journeys
 from graphs.link_targets import LinkTargets, load_link_targets
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS, site_metrics
 from graphs.recommend import RECOMMENDATION_COLUMNS, LinkEvidence, recommend
@@ -187,8 +188,9 @@ def analyse(
     journey_config: JourneyConfig | None = None,
     link_targets: LinkTargets | None = None,
     relevance: Relevance | None = None,
+    journeys: bool = True,
 ) -> Analysis:
-    """Analyse a site graph (pure): metrics, findings, scores, groups.
+    """Analyse a site graph (pure): metrics, findings, scores, groups, journeys, recommendations.
 
     Parameters
     ----------
@@ -212,6 +214,10 @@ def analyse(
         page each recommendation names; without them, the target's seed URL.
     relevance : Relevance, optional
         :func:`graphs.relevance.load_relevance` of the crawl; None: not assessed.
+    journeys : bool
+        False: no journeys and no recommendations (``Analysis.journeys`` and
+        ``recommendations`` empty). A crawl's history needs neither, and they cost
+        more than the rest of the analysis (:mod:`graphs.trends`).
 
     Examples
     --------
@@ -309,9 +315,14 @@ def analyse(
         )
 
     journey_config = journey_config or JourneyConfig()
-    evidence = LinkEvidence(G, journey_config)
-    found = journeys(G, hubs=hubs, config=journey_config, evidence=evidence, labels=labels)
-    recommended = recommend(G, config=journey_config, evidence=evidence, targets=link_targets, labels=labels)
+    found: list[Journey] = []
+    recommended = pd.DataFrame(columns=list(RECOMMENDATION_COLUMNS))
+    if journeys:
+        evidence = LinkEvidence(G, journey_config)
+        found = all_journeys(G, hubs=hubs, config=journey_config, evidence=evidence, labels=labels)
+        recommended = recommend(
+            G, config=journey_config, evidence=evidence, targets=link_targets, labels=labels
+        )
 
     table, matrix = groupings[by]
     analysis = Analysis(

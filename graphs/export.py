@@ -150,22 +150,29 @@ def bipartite_graph(G: nx.DiGraph, by: str = "theme", labels: Mapping[str, str] 
 
 
 def crawl_slices(crawls: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """The time slice of each crawl: from its start to just before the next one.
+    """The time slice of each crawl: from when it shows the web to just before the next one.
 
-    GEXF 1.3 intervals are closed, so a slice ends one second before the next
-    crawl starts; the last slice ends when its crawl finished.
+    ``crawls``: ``CrawlInfo.as_dict()`` (with its ``as_of``), in time order
+    (:func:`graphs.history.finished_crawls`). A slice starts at the crawl's ``as_of``,
+    so a crawl of the 2015 archive run in 2026 is a 2015 slice. GEXF 1.3 intervals
+    are closed, so a slice ends one second before the next crawl's starts; the last
+    slice lasts as long as its crawl ran (a live crawl's ends when it finished).
 
-    >>> crawl_slices([{"started_at": "2026-01-01T00:00:00"}, {"started_at": "2026-02-01T00:00:00",
-    ...               "finished_at": "2026-02-01T03:00:00"}])
-    [('2026-01-01T00:00:00', '2026-01-31T23:59:59'), ('2026-02-01T00:00:00', '2026-02-01T03:00:00')]
+    >>> crawl_slices([{"as_of": "2015-06-01T00:00:00", "started_at": "2026-03-01T00:00:00",
+    ...                "finished_at": "2026-03-01T01:00:00"},
+    ...               {"as_of": "2026-02-01T00:00:00", "started_at": "2026-02-01T00:00:00",
+    ...                "finished_at": "2026-02-01T03:00:00"}])
+    [('2015-06-01T00:00:00', '2026-01-31T23:59:59'), ('2026-02-01T00:00:00', '2026-02-01T03:00:00')]
     """
-    starts = [datetime.fromisoformat(c["started_at"]) for c in crawls]
+    starts = [datetime.fromisoformat(c["as_of"]) for c in crawls]
     slices = []
     for i, crawl in enumerate(crawls):
         if i + 1 < len(crawls):
             end = max(starts[i], starts[i + 1] - timedelta(seconds=1))
         else:
-            end = max(starts[i], datetime.fromisoformat(crawl.get("finished_at") or crawl["started_at"]))
+            began = datetime.fromisoformat(crawl["started_at"])
+            took = datetime.fromisoformat(crawl.get("finished_at") or crawl["started_at"]) - began
+            end = max(starts[i], starts[i] + took)
         slices.append((starts[i].isoformat(), end.isoformat()))
     return slices
 
@@ -249,7 +256,7 @@ def write_history_gexf(
     """
     from graphs.history import finished_crawls
 
-    crawls = sorted(finished_crawls(store.crawls()), key=lambda c: c.id)  # slices follow start times
+    crawls = finished_crawls(store.crawls())  # in time: a crawl of an archive at its date
     if not crawls:
         raise GovlinksError(f"{store.path}: no finished crawl to export")
     graphs = [style_graph(graph_of(c.id), theme_order=theme_order) for c in crawls]

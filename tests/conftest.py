@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from crawler.urls import normalize_url
+from demo.protocol import LogEntry, iter_log_file
 
 ROOT = Path(__file__).resolve().parents[1]
 # The official GEXF 1.3 schema, shipped with the tests (tests/schemas/gexf-1.3/README.md).
@@ -109,3 +115,85 @@ def snapshot(db: Path) -> dict[str, Any]:
         "checks": sorted(rows(db, "SELECT norm, method, status, final_url, error FROM checks")),
         "crawls": rows(db, "SELECT status, pages, links, errors FROM crawls"),
     }
+
+
+# What a crawler asks again after (Scrapy's RETRY_HTTP_CODES), and None: no answer at all.
+RETRIED_STATUSES = frozenset({None, 408, 429, 500, 502, 503, 504, 522, 524})
+# The crawl's own account of a retry the server cannot see (an answer sent in time that
+# the client, on a loaded machine, still waited too long for): crawler/backoff.py.
+_ASKED_AGAIN = re.compile(r"\[crawler\.backoff\] INFO: (GET|HEAD) (\S+): [a-z ]+, asking again")
+
+
+def asked_again(crawl_log: str) -> Counter[tuple[str, str]]:
+    """(method, URL) of each retry a crawl's log file names, as often as it names it."""
+    return Counter(m.groups() for m in _ASKED_AGAIN.finditer(crawl_log))
+
+
+def _request_keys(entry: LogEntry) -> list[tuple[str, str]]:
+    """The keys under which two requests are the same: (method, URL as requested) always, and
+    (method, norm) for an answer that is not a redirect (a redirect hop to another form of the
+    same page, ``http://x/`` to ``https://www.x/``, is a request of its own). robots.txt is
+    keyed by URL only: once per host and scheme."""
+    url = f"{entry.scheme}://{entry.host}{entry.path}"
+    keys = [(entry.method, url)]
+    redirect = entry.status is not None and 300 <= entry.status < 400
+    if entry.path != "/robots.txt" and not redirect:
+        keys.append((entry.method, f"norm:{normalize_url(url)}"))
+    return keys
+
+
+def repeated_requests(
+    log: Path | Iterable[LogEntry],
+    *,
+    timeout: float = 30.0,
+    retries: int = 2,
+    crawl_log: str = "",
+) -> tuple[dict[tuple[str, str], list[LogEntry]], int]:
+    """Requests of a demo server log asked more than once: (duplicates, retries seen by the server).
+
+    A request asked again is a *retry*, expected, when the previous request of the same
+    key got no answer or a status crawlers retry (429, 503...), or an answer slower
+    than ``timeout`` (``LogEntry.seconds``), and it is at most the ``retries``-th in a
+    row; or when the crawl's log (``crawl_log``) says it asked again after a timeout
+    the server could not see. Anything else asked again is a *duplicate*: returned with
+    every request of its key. ``log`` is a JSON-lines log file or a ``RequestLog``'s entries.
+    """
+    entries = list(iter_log_file(log)) if isinstance(log, Path) else list(log)
+    credits = asked_again(crawl_log)
+    by_key: dict[tuple[str, str], list[LogEntry]] = {}
+    for entry in sorted(entries, key=lambda e: e.time):
+        if entry.method == "CONNECT":
+            continue
+        for key in _request_keys(entry):
+            by_key.setdefault(key, []).append(entry)
+    duplicates: dict[tuple[str, str], list[LogEntry]] = {}
+    retried = 0
+    for key, asked in by_key.items():
+        in_a_row = 0
+        used: Counter[tuple[str, str]] = Counter()
+        for before, again in itertools.pairwise(asked):
+            url = (again.method, f"{again.scheme}://{again.host}{again.path}")
+            seen_by_server = before.status in RETRIED_STATUSES or before.seconds >= timeout
+            if seen_by_server or used[url] < credits[url]:
+                in_a_row += 1
+                used[url] += not seen_by_server
+            else:
+                in_a_row = retries + 1
+            if in_a_row > retries:
+                duplicates[key] = asked
+                break
+            retried += seen_by_server and not key[1].startswith("norm:")  # once, under its URL
+    return duplicates, retried
+
+
+def assert_no_duplicate_requests(
+    log: Path | Iterable[LogEntry], *, timeout: float = 30.0, retries: int = 2, crawl_log: str = ""
+) -> int:
+    """Fail naming every request asked twice (see :func:`repeated_requests`); return the retries."""
+    duplicates, retried = repeated_requests(log, timeout=timeout, retries=retries, crawl_log=crawl_log)
+    listed = "\n".join(
+        f"{method} {key}: " + ", ".join(f"{e.scheme}://{e.host}{e.path} {e.status}" for e in asked)
+        for (method, key), asked in sorted(duplicates.items())
+    )
+    assert not duplicates, f"{len(duplicates)} request(s) asked more than once:\n{listed}"
+    return retried

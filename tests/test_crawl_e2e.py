@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 
 from crawler.store import Store
 from demo.server import DemoServer, Response, StaticWeb, serve
-from tests.conftest import govlinks, popen_govlinks, rows, snapshot, wait_for
+from tests.conftest import assert_no_duplicate_requests, govlinks, popen_govlinks, rows, snapshot, wait_for
 from tests.conftest import html as page
 
 pytestmark = pytest.mark.e2e
@@ -206,6 +207,8 @@ def test_multi_site_crawl_through_proxy(web_server: DemoServer, tmp_path: Path) 
     # the User-Agent names govlinks and a URL; robots.txt fetched once per host
     robots = [e for e in web_server.log.entries() if e.path == "/robots.txt"]
     assert len(robots) == len({(e.scheme, e.host) for e in robots})
+    # no request asked twice, link checks included; the retries are those of the unreachable host
+    assert assert_no_duplicate_requests(web_server.log.entries()) == 0
 
 
 def test_page_budget(web_server: DemoServer, tmp_path: Path) -> None:
@@ -249,7 +252,9 @@ def chain_web(sites: int, pages: int) -> tuple[StaticWeb, str]:
 def test_resume_after_interruption_equals_uninterrupted_crawl(tmp_path: Path, how: str) -> None:
     web, seeds = chain_web(sites=4, pages=30)
     (tmp_path / "seeds.csv").write_text(seeds, encoding="utf-8")
-    args = ["crawl", "--seeds", str(tmp_path / "seeds.csv"), "--delay", "0.03"]
+    # every page of the chains (depth 29), a page per 0.15 s per site: the crawl lasts ~5 s,
+    # and link targets and checks run alongside, so it is interrupted in the middle
+    args = ["crawl", "--seeds", str(tmp_path / "seeds.csv"), "--delay", "0.15", "--max-depth", "40"]
     with serve(web) as srv:
         full = tmp_path / "full.db"
         result = govlinks([*args, "--db", str(full)], env=srv.proxy_env)
@@ -325,3 +330,149 @@ def test_text_profiles_and_no_text(web_server: DemoServer, tmp_path: Path) -> No
     report = govlinks(["report", "--db", str(bare)])
     assert "Relevance of links: not assessed (the crawl kept no page text)." in report.stdout
     assert re.search(r"^off_topic_links +not assessed ", report.stdout, re.MULTILINE), report.stdout
+
+
+# -- one slow site: it delays only itself ------------------------------------------------
+
+FAST, FAST_PAGES, SLOW_SECONDS = 3, 8, 16
+
+
+def slow_web() -> tuple[StaticWeb, str]:
+    """Three fast sites whose pages link to missing pages of the next one (link targets) and to
+    one outside host (link checks), and a site whose homepage comes at 1 KB/s, with links
+    into a fast site and outside that only its last bytes reveal."""
+    web = StaticWeb()
+    lines = ["url,name"]
+    for s in range(FAST):
+        host, other = f"rapide{s}-demo.gouv.fr", f"rapide{(s + 1) % FAST}-demo.gouv.fr"
+        lines.append(f"https://{host}/,Rapide {s}")
+        for p in range(FAST_PAGES):
+            body = "".join(f'<a href="/p{q}">p</a>' for q in range(1, FAST_PAGES) if p == 0)
+            body += (f'<a href="https://{other}/absent-{s}-{p}">a</a>'
+                     f'<a href="https://externe-demo.fr/e{s}-{p}">e</a>'
+                     '<a href="https://lent-demo.gouv.fr/absent">l</a>')  # fmt: skip
+            web.page(f"{host}/" if p == 0 else f"{host}/p{p}", html(f"R{s}-{p}", body, footer=""))
+            web.page(f"externe-demo.fr/e{s}-{p}", html("E", ""))
+    lines.append("https://lent-demo.gouv.fr/,Lent")
+    head = html("Lent", "<p>lent</p>", footer="").split("</body>")[0].encode()
+    tail = (b'<a href="https://rapide0-demo.gouv.fr/absent-lent">a</a>'
+            b'<a href="https://externe-demo.fr/lent">e</a></body></html>')  # fmt: skip
+    chunks = [head] + [b"<!--" + b"." * 1017 + b"-->"] * (SLOW_SECONDS - 2) + [tail]
+    web.add("lent-demo.gouv.fr/", Response(200, [("Content-Type", "text/html")], chunks=chunks,
+                                           chunk_delay=1.0))  # fmt: skip
+    web.page("externe-demo.fr/lent", html("E", ""))
+    return web, "\n".join(lines) + "\n"
+
+
+def test_a_slow_site_delays_only_itself(tmp_path: Path) -> None:
+    web, seeds = slow_web()
+    (tmp_path / "seeds.csv").write_text(seeds, encoding="utf-8")
+    db = tmp_path / "g.db"
+    with serve(web) as srv:
+        started = time.monotonic()
+        result = govlinks(["crawl", "--seeds", str(tmp_path / "seeds.csv"), "--db", str(db),
+                           "--delay", "0.5", "--check-links"], env=srv.proxy_env)  # fmt: skip
+        wall = time.monotonic() - started
+        entries = [e for e in srv.log.entries() if e.method != "CONNECT"]
+    assert result.returncode == 0, result.stderr
+    slow = [e for e in entries if e.host == "lent-demo.gouv.fr"]
+    done = max(e.time + e.seconds for e in slow if e.path == "/")  # its homepage's last byte
+    own = done - min(e.time for e in slow)
+    assert own >= SLOW_SECONDS - 1
+    # the wall time is the slow site's own time plus seconds, not plus the other phases
+    assert wall <= own + 10, (wall, own)
+    # every link target and check is done: 8 targets per fast site, the slow site's own
+    # (fetched once it was done), one found late on the slow page; 25 outside URLs checked
+    targets = rows(db, "SELECT site, COUNT(*), SUM(status = 404) FROM pages WHERE kind='target' "
+                       "GROUP BY site ORDER BY site")  # fmt: skip
+    assert targets == [("lent-demo.gouv.fr", 1, 1), ("rapide0-demo.gouv.fr", 9, 9),
+                       ("rapide1-demo.gouv.fr", 8, 8), ("rapide2-demo.gouv.fr", 8, 8)]  # fmt: skip
+    assert rows(db, "SELECT COUNT(*), SUM(status = 200) FROM checks") == [(FAST * FAST_PAGES + 1,) * 2]
+    # the fast sites' targets and checks ran while the slow page was coming, not after it
+    others = [e for e in entries if e.host != "lent-demo.gouv.fr" and "lent" not in e.path]
+    assert max(e.time for e in others) < done
+    late = [e for e in entries if e.path in ("/absent-lent", "/lent")]
+    assert len(late) == 2 and min(e.time for e in late) >= done - 1
+    assert (slow[-1].path, slow[-1].status) == ("/absent", 404)
+    assert assert_no_duplicate_requests(entries) == 0
+
+
+# -- link checks that land on pages the crawl fetches anyway -----------------------------
+
+
+def retired_web() -> tuple[StaticWeb, str]:
+    """Retired outside hosts redirecting to seed pages and to outside pages also linked."""
+    web = StaticWeb()
+    web.redirect("http://www.portail-demo.gouv.fr/", "https://www.portail-demo.gouv.fr/")
+    web.page("https://www.portail-demo.gouv.fr/", html("Portail", """
+        <a href="/aides">aides</a>
+        <a href="http://ancien-demo.fr/">ancien portail</a>
+        <a href="https://www.ancien-demo.fr/">ancien portail, https</a>
+        <a href="http://ancien-demo.fr/aides">anciennes aides</a>
+        <a href="http://vieux-demo.fr/x">vieux</a><a href="https://nouveau-demo.fr/x">nouveau</a>
+        <a href="http://retraite-demo.fr/">retraite</a>""", footer=""))  # fmt: skip
+    web.page("https://www.portail-demo.gouv.fr/aides", html("Aides", "", footer=""))
+    web.page("https://emploi-demo.gouv.fr/", html("Emploi", '<a href="http://retraite2-demo.fr/">r</a>'))
+    for host, target in [
+        ("ancien-demo.fr/", "https://www.portail-demo.gouv.fr/"),
+        ("www.ancien-demo.fr/", "https://www.portail-demo.gouv.fr/"),
+        ("ancien-demo.fr/aides", "https://www.portail-demo.gouv.fr/aides"),
+        ("vieux-demo.fr/x", "https://nouveau-demo.fr/x"),
+        ("retraite-demo.fr/", "https://emploi-demo.gouv.fr/ferme"),
+        ("retraite2-demo.fr/", "https://emploi-demo.gouv.fr/ferme"),
+    ]:
+        web.redirect(host, target)
+    web.page("https://nouveau-demo.fr/x", html("Nouveau", ""))
+    seeds = "url,name\nhttp://www.portail-demo.gouv.fr,Portail\nhttps://emploi-demo.gouv.fr/,Emploi\n"
+    return web, seeds
+
+
+def test_link_checks_landing_on_known_pages_are_not_asked_again(tmp_path: Path) -> None:
+    web, seeds = retired_web()
+    (tmp_path / "seeds.csv").write_text(seeds, encoding="utf-8")
+    db, log = tmp_path / "g.db", tmp_path / "crawl.log"
+    with serve(web) as srv:
+        result = govlinks(["crawl", "--seeds", str(tmp_path / "seeds.csv"), "--db", str(db), "--delay",
+                           "0", "--check-links", "--log-file", str(log)], env=srv.proxy_env)  # fmt: skip
+        entries = srv.log.entries()
+    assert result.returncode == 0, result.stderr
+    checks = {r[0]: r[1:] for r in rows(db, "SELECT norm, method, status, redirect_status, final_url, "
+                                            "resolved_from FROM checks")}  # fmt: skip
+    # the seed pages the retired hosts redirect to were fetched by the crawl: their answer
+    portail = "https://www.portail-demo.gouv.fr/"
+    assert checks["ancien-demo.fr/"] == ("GET", 200, 301, portail, "portail-demo.gouv.fr/")
+    aides = ("GET", 200, 301, portail + "aides", "portail-demo.gouv.fr/aides")
+    assert checks["ancien-demo.fr/aides"] == aides
+    # an outside page linked too is asked once, by its own check
+    assert checks["nouveau-demo.fr/x"] == ("HEAD", 200, None, "https://nouveau-demo.fr/x", None)
+    assert checks["vieux-demo.fr/x"] == ("HEAD", 200, 301, "https://nouveau-demo.fr/x", "nouveau-demo.fr/x")
+    # a seed page nobody links: asked once (HEAD), after its site's crawl, for both checks
+    closed = {checks[n][1:4] for n in ("retraite-demo.fr/", "retraite2-demo.fr/")}
+    assert closed == {(404, 301, "https://emploi-demo.gouv.fr/ferme")}
+    asked = [(e.method, e.host, e.path) for e in entries if e.method != "CONNECT"]
+    assert ("HEAD", "www.portail-demo.gouv.fr", "/") not in asked
+    assert asked.count(("HEAD", "emploi-demo.gouv.fr", "/ferme")) == 1
+    assert asked.count(("HEAD", "nouveau-demo.fr", "/x")) == 1
+    assert not [a for a in asked if a[1] == "www.ancien-demo.fr"]  # one norm, one check
+    assert assert_no_duplicate_requests(entries) == 0
+    assert "requests not sent twice: 4 (link checks answered by another fetch 4)" in log.read_text()
+
+
+def test_checks_redirecting_to_each_other_end_as_loops(tmp_path: Path) -> None:
+    # two outside URLs, both linked, each redirecting to the other: each check waits for the
+    # other's answer; when nothing else is left, both are followed as they are, and loop
+    web = StaticWeb()
+    links = '<a href="https://x-demo.fr/a">x</a><a href="https://y-demo.fr/b">y</a>'
+    web.page("https://un-demo.gouv.fr/", html("Un", links, footer=""))
+    web.redirect("https://x-demo.fr/a", "https://y-demo.fr/b", 302)
+    web.redirect("https://y-demo.fr/b", "https://x-demo.fr/a", 302)
+    (tmp_path / "seeds.csv").write_text("url,name\nhttps://un-demo.gouv.fr/,Un\n", encoding="utf-8")
+    db, log = tmp_path / "g.db", tmp_path / "crawl.log"
+    with serve(web) as srv:
+        result = govlinks(["crawl", "--seeds", str(tmp_path / "seeds.csv"), "--db", str(db), "--delay",
+                           "0", "--check-links", "--log-file", str(log)], env=srv.proxy_env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    loop = "redirect loop: back to a URL already visited"
+    assert rows(db, "SELECT norm, status, error FROM checks ORDER BY norm") == [
+        ("x-demo.fr/a", None, loop), ("y-demo.fr/b", None, loop)]  # fmt: skip
+    assert "2 fetches waited on each other: sent as they are" in log.read_text()

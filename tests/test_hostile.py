@@ -23,7 +23,15 @@ from typing import Any
 import pytest
 
 from demo.server import DemoServer, Request, Response, StaticWeb, serve
-from tests.conftest import govlinks, html, popen_govlinks, rows, snapshot, wait_for
+from tests.conftest import (
+    assert_no_duplicate_requests,
+    govlinks,
+    html,
+    popen_govlinks,
+    rows,
+    snapshot,
+    wait_for,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -278,6 +286,12 @@ def test_redirected_output_has_no_traceback_and_no_scrapy_line(hostile: Crawl) -
     ) == [(0,)]
 
 
+def test_no_request_is_asked_twice(hostile: Crawl) -> None:
+    # only the retries the crawl owes: /panne (500) and /toujours (503) twice each, /occupe
+    # (429) once, the slow homepage twice (its timeouts)
+    assert assert_no_duplicate_requests(hostile.entries, timeout=1, crawl_log=hostile.log) == 7
+
+
 def test_infinite_url_spaces_end_at_the_page_budget(hostile: Crawl) -> None:
     calendar_pages = pages_of(hostile.db, "calendrier-demo.gouv.fr")
     assert len(calendar_pages) == BUDGET
@@ -320,9 +334,12 @@ def test_slow_site_times_out_with_growing_back_off(hostile: Crawl) -> None:
 
 def test_redirect_loops_are_recorded(hostile: Crawl) -> None:
     pages = pages_of(hostile.db, "boucle-demo.gouv.fr")
-    loop = "redirect loop: more than 10 redirects"
+    loop = "redirect loop: back to a URL already visited"
     assert (pages["a"]["error"], pages["soi"]["error"], pages["fin"]["status"]) == (loop, loop, 200)
-    assert len(hostile.requests("boucle-demo.gouv.fr", "/soi")) == 11
+    # cut short at the first URL seen again, not after 10 redirects (issue 11: never the
+    # same request twice): /soi -> /soi is one request, /a -> /b -> /a two
+    assert len(hostile.requests("boucle-demo.gouv.fr", "/soi")) == 1
+    assert [e.path for e in hostile.requests("boucle-demo.gouv.fr") if e.path in ("/a", "/b")] == ["/a", "/b"]
 
 
 def test_http_errors_are_recorded_with_their_status(hostile: Crawl) -> None:

@@ -10,7 +10,7 @@ import pytest
 from crawler.errors import LockError, StoreError
 from crawler.items import Link, Page
 from crawler.seeds import Seed
-from crawler.store import SCHEMA_VERSION, Reads, Store
+from crawler.store import MIGRATIONS, SCHEMA_VERSION, Reads, Store
 
 SEEDS = [
     Seed("a.gouv.fr", "https://a.gouv.fr/", 2, "A", "Org", ("N1",), ()),
@@ -240,15 +240,22 @@ def test_a_version_1_store_is_migrated_and_aggregated_on_the_fly(tmp_path: Path)
     with Store.open(path) as store:
         want = store.reads.site_edges(2)
     conn = sqlite3.connect(path)  # the store as govlinks wrote it at schema version 1
-    conn.execute("DROP TABLE site_links")
-    for table, column in (("crawls", "source"), ("crawls", "archive_url"), ("crawls", "archive_at"),
-                          ("pages", "captured_at")):  # fmt: skip
-        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    v1 = sqlite3.connect(":memory:")
+    v1.executescript(MIGRATIONS[1])
+    columns = {t: {r[1] for r in v1.execute(f"PRAGMA table_info({t})")}
+               for (t,) in v1.execute("SELECT name FROM sqlite_master WHERE type='table'")}  # fmt: skip
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+        if table not in columns:
+            conn.execute(f"DROP TABLE {table}")
+            continue
+        for column in [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]:
+            if column not in columns[table]:
+                conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     conn.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     conn.commit()
     conn.close()
     with Store.open(path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 3
+        assert store.schema_version() == SCHEMA_VERSION
         pd.testing.assert_frame_equal(store.reads.site_edges(2), want)
     assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM site_links").fetchone() == (0,)
 
@@ -291,9 +298,12 @@ def test_crawl_sources_and_site_counts(tmp_path: Path) -> None:
     from tests.crawlstore import make_store
     from tests.test_diff import AFTER, BEFORE
 
+    def sources(store: Store) -> dict[int, tuple[str, str | None]]:
+        return {c.id: (c.source, c.archive_at) for c in store.crawls()}
+
     path = make_store(tmp_path / "s.db", [BEFORE, {**AFTER, "down": ["e.gouv.fr"]}])
     with Store.open(path) as store:
-        assert store.reads.crawl_sources() == {1: ("live", None), 2: ("live", None)}
+        assert sources(store) == {1: ("live", None), 2: ("live", None)}
         assert store.reads.site_status_counts_by_crawl() == {1: {"ok": 5}, 2: {"ok": 4, "unreachable": 1}}
         assert store.reads.link_count(1) == 9
     conn = sqlite3.connect(path)
@@ -301,4 +311,8 @@ def test_crawl_sources_and_site_counts(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     with Store.open(path) as store:
-        assert store.reads.crawl_sources() == {1: ("live", None), 2: ("archive", "2015-06-01")}
+        assert sources(store) == {1: ("live", None), 2: ("archive", "2015-06-01")}
+        assert [(c.source_label, c.as_of[:10]) for c in store.crawls()] == [
+            ("live", store.crawl(1).started_at[:10]),
+            ("archive 2015-06-01", "2015-06-01"),
+        ]

@@ -133,3 +133,17 @@ def test_attribution_is_stable_across_variants(index: SiteIndex) -> None:
 def test_contains(index: SiteIndex) -> None:
     assert "economie.gouv.fr/dgccrf" in index
     assert "economie.gouv.fr/other" not in index
+
+
+def test_non_ascii_url_loses_its_trailing_space_before_query_and_fragment() -> None:
+    """Found by the property test: escaped, the space became a %20 that no ASCII norm has."""
+    norms = {
+        normalize_url(u)
+        for u in (
+            "http://impots.gouv.fr/à ",
+            "http://impots.gouv.fr/à ;jsessionid=F00D",
+            "http://impots.gouv.fr/à ?sid=123abc",
+            "HTTP://IMPOTS.GOUV.FR/à #top",
+        )
+    }
+    assert norms == {"impots.gouv.fr/%C3%A0"}

@@ -196,11 +196,21 @@ class Store(StoreFile):
     # -- crawl reads for the spider (resume, link targets, link checks) ----------------
 
     def known_norms(self, crawl_id: int) -> Iterator[str]:
-        """Every norm the crawl has planned or reached: never schedule these again."""
+        """Every norm the crawl has planned or its pages reached: never schedule these again.
+
+        Where a link target's redirect landed does not count: that page may still be a
+        link target of its own (:meth:`target_landings`).
+        """
         yield from (r[0] for r in self._conn.execute(
             "SELECT norm FROM frontier WHERE crawl_id=? UNION "
-            "SELECT final_norm FROM pages WHERE crawl_id=? AND final_norm IS NOT NULL UNION "
-            "SELECT norm FROM pages WHERE crawl_id=?", (crawl_id, crawl_id, crawl_id)))  # fmt: skip
+            "SELECT final_norm FROM pages WHERE crawl_id=? AND final_norm IS NOT NULL AND kind='page' "
+            "UNION SELECT norm FROM pages WHERE crawl_id=?", (crawl_id, crawl_id, crawl_id)))  # fmt: skip
+
+    def target_landings(self, crawl_id: int) -> Iterator[str]:
+        """Norms that link targets' redirects reached (answered already, without a row of their own)."""
+        yield from (r[0] for r in self._conn.execute(
+            "SELECT DISTINCT final_norm FROM pages WHERE crawl_id=? AND kind='target' "
+            "AND final_norm IS NOT NULL", (crawl_id,)))  # fmt: skip
 
     def frontier_counts(self, crawl_id: int) -> dict[str, int]:
         return dict(self._conn.execute(
@@ -223,17 +233,43 @@ class Store(StoreFile):
             (crawl_id,)))  # fmt: skip
 
     def unknown_targets(self, crawl_id: int) -> list[tuple[str, str, str]]:
-        """Link targets inside seed sites with no page of that URL yet: (norm, url, site)."""
+        """Link targets inside seed sites that no page reached yet: (norm, url, site).
+
+        A norm only a link target's redirect reached is still one: its row is owed.
+        """
         return self._conn.execute(
             """SELECT l.target_norm, MIN(l.target_url), l.target_site FROM links l
                WHERE l.crawl_id=? AND l.target_site IS NOT NULL AND l.internal=0
                  AND NOT EXISTS (SELECT 1 FROM pages p
                                  WHERE p.crawl_id=l.crawl_id AND p.norm=l.target_norm)
-                 AND NOT EXISTS (SELECT 1 FROM pages p
-                                 WHERE p.crawl_id=l.crawl_id AND p.final_norm=l.target_norm)
+                 AND NOT EXISTS (SELECT 1 FROM pages p WHERE p.crawl_id=l.crawl_id
+                                 AND p.final_norm=l.target_norm AND p.kind='page')
                GROUP BY l.target_norm, l.target_site ORDER BY l.target_site, l.target_norm""",
             (crawl_id,),
         ).fetchall()
+
+    def page_answer(self, crawl_id: int, norm: str) -> tuple[Any, ...] | None:
+        """What fetching ``norm`` gave: its own page, else a page whose redirect reached it.
+
+        (final_url, final_norm, status, content_type, size, title, error), or None.
+        """
+        columns = "final_url, final_norm, status, content_type, size, title, error"
+        row = self._conn.execute(
+            f"SELECT {columns} FROM pages WHERE crawl_id=? AND norm=?", (crawl_id, norm)
+        ).fetchone()
+        if row is None:
+            row = self._conn.execute(
+                f"SELECT {columns} FROM pages WHERE crawl_id=? AND final_norm=? ORDER BY id LIMIT 1",
+                (crawl_id, norm),
+            ).fetchone()
+        return tuple(row) if row is not None else None
+
+    def stored_checks(self, crawl_id: int) -> list[LinkCheck]:
+        """The link checks already written (a resumed crawl answers from them)."""
+        rows = self._conn.execute(
+            f"SELECT {', '.join(CHECK_FIELDS)} FROM checks WHERE crawl_id=?", (crawl_id,)
+        )
+        return [LinkCheck(**dict(zip(CHECK_FIELDS, row, strict=True))) for row in rows]
 
     def unchecked_external(self, crawl_id: int) -> list[tuple[str, str]]:
         """Link targets outside the seed sites not checked yet: (norm, url)."""

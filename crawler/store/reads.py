@@ -323,11 +323,6 @@ class Reads:
 
     # -- the crawl summary -------------------------------------------------------------
 
-    def crawl_sources(self) -> dict[int, tuple[str, str | None]]:
-        """(source, date) of every crawl, by id: ``live`` and None, or ``archive`` and its date."""
-        rows = self._conn.execute("SELECT id, source, archive_at FROM crawls")
-        return {int(i): (str(source or "live"), date or None) for i, source, date in rows}
-
     def site_status_counts_by_crawl(self) -> dict[int, dict[str, int]]:
         """Sites of every crawl by status (as stored when each crawl closed), by crawl id."""
         out: dict[int, dict[str, int]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -144,10 +144,16 @@ CREATE TABLE page_texts (
 ALTER TABLE links ADD COLUMN context TEXT;     -- text around a content link to another seed site
 """
 
+# Version 5: how a link check was resolved when no request of its own was sent.
+_SCHEMA_V5 = """
+ALTER TABLE checks ADD COLUMN resolved_from TEXT;
+"""
+
 MIGRATIONS: dict[int, str] = {
     # version reached -> script; version 1 is the initial schema.
     1: _SCHEMA_V1,
     2: _SCHEMA_V2,
     3: _SCHEMA_V3,
     4: _SCHEMA_V4,
+    5: _SCHEMA_V5,
 }
