@@ -101,6 +101,10 @@ def test_demo_runs_the_whole_chain_and_finds_exactly_the_planted_codes(tmp_path:
     assert {(r.source, r.target): r.weight for r in edges2.itertuples()} == {
         (e["source"], e["target"]): e["weight"] for e in truth2["edges"]
     }
+    columns = ("weight", "links", "targets", "deep", "template_pages", "content_pages", "broken")
+    assert {(r.source, r.target): tuple(getattr(r, c) for c in columns) for r in edges2.itertuples()} == {
+        (e["source"], e["target"]): tuple(e[c] for c in columns) for e in truth2["edges"]
+    }  # edge for edge, every column, as for crawl 1
     expected = json.loads((later / "expected_diff.json").read_text(encoding="utf-8"))
     found = CliRunner().invoke(main, ["diff", "--db", str(out / "demo.db"), "--format", "json"])
     assert found.exit_code == 0, found.output
