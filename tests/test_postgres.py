@@ -88,7 +88,7 @@ def cli(*args: str) -> str:
 @pytest.mark.parametrize("name", sorted(OUTPUTS))
 def test_outputs_of_a_postgresql_crawl_equal_the_golden_copies(demo: Demo, name: str) -> None:
     args, out, inner = OUTPUTS[name]
-    common = ["--db", demo.pg, *(["--hub", demo.hub] if args[0] != "recommend" else [])]
+    common = ["--db", demo.pg, *(["--hub", demo.hub] if args[0] != "recommend" else []), "--lang", "en"]
     if out is None:
         got = cli(*args, *common)
     else:

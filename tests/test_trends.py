@@ -22,7 +22,7 @@ from tests.test_diff import AFTER, BEFORE
 
 
 def report(*args: str) -> str:
-    result = CliRunner().invoke(main, ["report", *args], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["report", "--lang", "en", *args], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.stdout
 
@@ -167,7 +167,9 @@ def test_crawls_sorted_in_time_by_the_report(tmp_path: Path) -> None:
     # crawl 2 shows the web of 2015: it comes first, and crawl 1 is the latest
     doc = json.loads(report("--db", str(db), "--crawl", "1", "--format", "json"))
     assert [(h["crawl"], h["source"]) for h in doc["history"]] == [(2, "archive 2015-06-01"), (1, "live")]
-    diff = CliRunner().invoke(main, ["diff", "--db", str(db), "--format", "json"], catch_exceptions=False)
+    diff = CliRunner().invoke(
+        main, ["diff", "--db", str(db), "--format", "json", "--lang", "en"], catch_exceptions=False
+    )
     assert [json.loads(diff.stdout)[k]["id"] for k in ("from", "to")] == [2, 1]
     # one time for a crawl everywhere: CrawlInfo.as_of, a full datetime for both sources
     past = "2015-06-01T00:00:00+00:00"
