@@ -43,7 +43,7 @@ _GREY = "#b0b0b0"
 _BLUE = "#1f77b4"
 
 
-def _safe(text: Any, limit: int = 32) -> str:
+def _safe(text: Any, limit: int = 45) -> str:
     """Plain text for matplotlib: bounded, control characters and math mode off."""
     s = "".join(c for c in str(text) if c.isprintable())
     if len(s) > limit:
