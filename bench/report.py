@@ -37,8 +37,15 @@ from crawler.items import Link, LinkCheck, Page
 from crawler.seeds import Seed
 from crawler.store import Store
 
+# The bundled vocabulary's ids, so that reports and screenshots of this store name real
+# themes and life events (11 and 17 of them).
 THEMES = [f"N{19803 + i}" for i in range(11)]
-EVENTS = [f"F{14000 + i}" for i in range(17)]
+EVENTS = [
+    line.split(",", 1)[0]
+    for line in (Path(__file__).resolve().parent.parent / "seeds" / "life_events.csv")
+    .read_text()
+    .splitlines()[1:]
+]
 
 
 def build(
@@ -112,8 +119,9 @@ def _write_crawl(
                 links.append((sites[t], f"https://{sites[t]}{path}", 0))
             if rng.random() < 0.3:
                 links.append((None, f"https://ext{rng.randrange(3000)}.example.org/", 0))
+            title = f"Page {p} - {site}" if p else f"Accueil - {site}"
             batch.append(_page(site, f"https://{site}/p{p}" if p else f"https://{site}/", min(p, 1),
-                               200, links, title=f"Page {p} of {site}"))  # fmt: skip
+                               200, links, title=title))  # fmt: skip
             for tsite, url, _ in links:
                 if tsite is not None and url not in targets_seen:
                     targets_seen[url] = tsite
