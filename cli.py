@@ -73,6 +73,7 @@ def crawl(**kw: Any) -> None:
       govlinks crawl --db govlinks.db --resume
       govlinks crawl --site impots.gouv.fr --max-pages-per-site 50 --delay 0.5
       govlinks crawl --db govlinks.db --max-time 6h --log-file crawl.log
+      govlinks crawl --db govlinks.db --workers 2
       govlinks crawl --archive --at 2015-06-01 --db govlinks-2015.db
     """
     from crawler.run import run_crawl
@@ -99,6 +100,7 @@ def crawl(**kw: Any) -> None:
         dns_timeout=kw["dns_timeout"],
         dns_servers=list(kw["dns_servers"]),
         max_time=kw["max_time"] or 0.0,
+        workers=kw["workers"] or 0,
         retries=kw["retries"],
         max_page_bytes=kw["max_page_bytes"],
         quiet=kw["quiet"],

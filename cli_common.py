@@ -338,6 +338,12 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
             help="Keep no page text (profiles, text around links): no link relevance in reports.",
         ),
         click.option("--resume", is_flag=True, help="Continue the last interrupted crawl of --db."),
+        click.option(
+            "--workers",
+            type=click.IntRange(1, 64),
+            default=None,
+            help="Crawl processes sharing the crawl (default: one per core, at most 4, one per 25 sites).",
+        ),
         *_archive_options(),
         click.option(
             "--timeout",
