@@ -16,29 +16,31 @@ import click
 from cli_common import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
+    EXIT_LOW_COVERAGE,
     EXIT_TIME_LIMIT,
     EXIT_USAGE,
     OneLineGroup,
     analyse_store,
-    archive_options,
-    by_option,
-    crawl_command_options,
-    crawl_option,
     db_option,
-    diff_command_options,
     format_option,
     handle_errors,
-    hub_option,
-    journeys_options,
+    lang_option,
     output_option,
-    recommend_options,
-    report_thresholds,
-    seeds_check_options,
-    seeds_import_options,
     web_size_options,
 )
+from cli_options import (
+    crawl_command_options,
+    crawl_options_from,
+    diff_command_options,
+    export_options,
+    journeys_options,
+    recommend_options,
+    report_command_options,
+    seeds_check_options,
+    seeds_import_options,
+)
 from crawler.errors import GovlinksError
-from graphs.choices import CRAWLS_FORMATS, EXPORT_FORMATS, EXPORT_LEVELS, REPORT_FORMATS
+from graphs.choices import CRAWLS_FORMATS
 from seeds import default_seeds
 
 
@@ -77,38 +79,8 @@ def crawl(**kw: Any) -> None:
       govlinks crawl --archive --at 2015-06-01 --db govlinks-2015.db
     """
     from crawler.run import run_crawl
-    from crawler.settings import DEFAULT_USER_AGENT, CrawlOptions
 
-    fail_on_site_errors = kw.pop("fail_on_site_errors")
-    resume = kw.pop("resume")
-    archive = archive_options(kw)
-    opts = CrawlOptions(
-        seeds=kw["seeds"] or default_seeds(),
-        db=kw["db"],
-        max_pages_per_site=kw["max_pages_per_site"],
-        max_depth=kw["max_depth"],
-        delay=kw["delay"],
-        concurrency=kw["concurrency"],
-        per_site_concurrency=kw["per_site_concurrency"],
-        sites=list(kw["sites"]),
-        user_agent=kw["user_agent"] or DEFAULT_USER_AGENT,
-        obey_robots=not kw["ignore_robots"],
-        check_links=kw["check_links"],
-        keep_internal=kw["keep_internal"],
-        text=not kw["no_text"],
-        timeout=kw["timeout"],
-        dns_timeout=kw["dns_timeout"],
-        dns_servers=list(kw["dns_servers"]),
-        max_time=kw["max_time"] or 0.0,
-        workers=kw["workers"] or 0,
-        retries=kw["retries"],
-        max_page_bytes=kw["max_page_bytes"],
-        quiet=kw["quiet"],
-        progress=sys.stderr.isatty() and not kw["quiet"],
-        progress_every=kw["progress_every"],
-        log_file=kw["log_file"],
-        **archive,
-    )
+    opts, resume, fail_on_site_errors = crawl_options_from(kw)
     result = run_crawl(opts, resume=resume)
     if not opts.quiet:
         click.echo(result.summary())
@@ -121,24 +93,7 @@ def crawl(**kw: Any) -> None:
 
 
 @main.command()
-@db_option()
-@crawl_option
-@format_option(
-    EXPORT_FORMATS, "gexf/graphml write a file; csv/parquet a folder with datapackage.json.", required=True
-)
-@click.option(
-    "--level",
-    default="site",
-    show_default=True,
-    type=click.Choice(list(EXPORT_LEVELS)),
-    help="site graph, or the page-level cross-site link table (csv, parquet).",
-)
-@by_option("Grouping for --only and --bipartite.", alias="--group")
-@click.option("--only", metavar="GROUP", default=None, help="Only the sites of this theme or life event.")
-@click.option("--bipartite", is_flag=True, help="The site-group bipartite graph (gexf, graphml).")
-@click.option("--history", is_flag=True, help="Every finished crawl as time slices of one dynamic GEXF.")
-@hub_option
-@output_option("Output file (folder: csv, parquet).", required=True, type=click.Path())
+@export_options
 @handle_errors
 def export(**kw: Any) -> None:
     """Export the site graph for Gephi (GEXF), other graph tools (GraphML) or as open data.
@@ -165,18 +120,7 @@ def export(**kw: Any) -> None:
 
 
 @main.command()
-@db_option()
-@crawl_option
-@by_option("Grouping of the group figures and matrix.")
-@format_option(
-    REPORT_FORMATS,
-    "table for a terminal, json for programs, csv for spreadsheets, html for readers.",
-    default="table",
-    show_default=True,
-)
-@output_option("Write to this file.", type=click.Path(dir_okay=False), default=None)
-@hub_option
-@report_thresholds
+@report_command_options
 @handle_errors
 def report(**kw: Any) -> None:
     """Report how well the sites link to each other, and flag the poorly integrated ones.
@@ -192,24 +136,23 @@ def report(**kw: Any) -> None:
       govlinks report --by life-event --format json -o report.json
       govlinks report --format csv --fail-on orphan,dead_end -o sites.csv
       govlinks report --format csv --output-dir tables/
+      govlinks report --format html --output-dir report/
+      govlinks report --site impots.gouv.fr
     """
-    from graphs.config import FindingsConfig
-    from graphs.findings import fail_on_match, parse_fail_on
-    from graphs.report import write_report
+    from crawler.fileio import write_text_atomic
+    from graphs.report_command import fail_on_verdict, make_report
 
-    fail_on = parse_fail_on(kw["fail_on"])
-    if kw["output_dir"] and (kw["fmt"] != "csv" or kw["output"]):
-        raise GovlinksError("--output-dir writes the CSV tables: use it with --format csv, without -o")
-    config = FindingsConfig(broken_share=kw["broken_share"], retired_min=kw["retired_min"])
-    pages = kw["fmt"] == "json" or bool(kw["output_dir"])  # the outputs that name the page to link
-    analysis = analyse_store(kw, by=kw["by"], config=config, link_pages=pages, history=True)
-    text = write_report(analysis, kw["fmt"], output=kw["output"], output_dir=kw["output_dir"], top=kw["top"])
-    if text is not None:
+    analysis, text = make_report(**kw)
+    if kw["output_dir"]:
+        click.echo(text, err=True)
+    elif kw["output"]:
+        write_text_atomic(kw["output"], text, what="report")
+    else:
         click.echo(text, nl=False)
-    match = fail_on_match(analysis.findings, fail_on)
-    if match:
-        click.echo(f"report: {match.sites} site(s) flagged {', '.join(match.codes)} (--fail-on)", err=True)
-        sys.exit(EXIT_FINDINGS)
+    verdict = fail_on_verdict(analysis, kw["fail_on"])
+    if verdict:
+        click.echo(verdict.line, err=True)
+        sys.exit(EXIT_LOW_COVERAGE if verdict.low_coverage else EXIT_FINDINGS)
 
 
 @main.command("crawls")
@@ -382,6 +325,7 @@ def seeds_import(source: str, suffixes: tuple[str, ...], into: str | None, drop_
     type=click.Path(file_okay=False),
 )
 @web_size_options
+@lang_option
 @click.pass_context
 @handle_errors
 def demo(ctx: click.Context, output: str, sites: int, pages: int) -> None:

@@ -3,6 +3,7 @@ cross-site links.
 
     python bench/report.py                      # build /tmp/govlinks-bench.db once, then time
     python bench/report.py --db X.db --rebuild  # build again
+    python bench/report.py --site               # time the report site (index + a page per site…)
 
 The store is written through Store.write_batch (the crawl's own write path)
 with synthetic pages: no crawl, no network. Each site has a few template
@@ -263,6 +264,30 @@ def run_report(db: Path, out: Path) -> dict[str, Any]:
     return timings
 
 
+def run_site(db: Path, out: Path) -> dict[str, Any]:
+    """The report site phase (in the child process): `report --format html --output-dir` in French,
+    through the function the command calls (the site's reads run in a thread beside the analysis)."""
+    from graphs.i18n import using_language
+    from graphs.report_command import make_report
+
+    timings: dict[str, Any] = {}
+    t_all = time.perf_counter()
+    options = {"db": str(db), "crawl_id": None, "by": "theme", "hubs": (), "fmt": "html", "fail_on": (),
+               "broken_share": 0.1, "retired_min": 1, "min_coverage": 80, "top": 40, "excel": False,
+               "site": None, "output_dir": str(out / "site")}  # fmt: skip
+    with using_language("fr"):
+        _analysis, line = make_report(**options)
+    timings["written"] = line
+    timings["site_mb"] = round(sum(p.stat().st_size for p in (out / "site").rglob("*.html")) / 1e6, 1)
+    timings["total_s"] = round(time.perf_counter() - t_all, 2)
+    import resource
+
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    timings["cpu_own_s"] = round(own.ru_utime + own.ru_stime, 1)  # analysis, reads, index, page contexts
+    timings["cpu_page_workers_s"] = round(workers.ru_utime + workers.ru_stime, 1)  # pages, forked workers
+    return timings
+
+
 def cli_run(args: list[str]) -> dict[str, float]:
     """Wall time, CPU time (user + system: what a loaded machine does not inflate) and peak RSS
     of one ``govlinks`` command, in its own process."""
@@ -287,10 +312,11 @@ def main() -> None:
     parser.add_argument("--pages-per-site", type=int, default=300)
     parser.add_argument("--links-per-page", type=int, default=6)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--site", action="store_true", help="time the report site instead of the formats")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_report(args.db, args.out)))
+        print(json.dumps(run_site(args.db, args.out) if args.site else run_report(args.db, args.out)))
         return
     if args.rebuild or not args.db.exists():
         print("build:", json.dumps(build(args.db, n_sites=args.sites, pages_per_site=args.pages_per_site,
@@ -298,7 +324,16 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", "--db", str(args.db), "--out", str(args.out)],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            "--db",
+            str(args.db),
+            "--out",
+            str(args.out),
+            *(["--site"] if args.site else []),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -313,7 +348,9 @@ def main() -> None:
     result["wall_s_with_imports"] = round(wall, 1)
     result["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 1)
     result["peak_rss_mb"] = round(usage.ru_maxrss / 1024)  # Linux: kilobytes
-    print("report:", json.dumps(result))
+    print("site:" if args.site else "report:", json.dumps(result))
+    if args.site:
+        return
     db = str(args.db)
     for name, cmd in (
         ("report_json", ["report", "--db", db, "--format", "json", "-o", str(args.out / "cli.json")]),

@@ -76,11 +76,16 @@ class CrawlResult:
         return f"crawl {c.id} interrupted: continue with --resume"
 
     def summary(self) -> str:
-        """The end-of-crawl summary: totals, then errors by kind and failed sites if any."""
+        """The end-of-crawl summary: totals, then errors by kind and failed sites if any.
+
+        A crawl of an archive says which date it crawled: ``crawl 3 finished (archive
+        of 2015-06-01): ...``, so that a cron mail does not read it as today's web.
+        """
         c = self.crawl
         statuses = ", ".join(f"{status} {n}" for status, n in sorted(self.site_status.items()))
+        past = f" (archive of {c.archive_at})" if c.source == "archive" and c.archive_at else ""
         lines = [
-            f"crawl {c.id} {c.state}: {c.pages:,} pages, {c.links:,} cross-site links, "
+            f"crawl {c.id} {c.state}{past}: {c.pages:,} pages, {c.links:,} cross-site links, "
             f"{c.errors:,} page errors; sites: {statuses}"
         ]
         if self.error_counts:
@@ -155,9 +160,8 @@ def _prepare(
                 f"{opts.seeds}: seed list changed since crawl {info.id} started; "
                 "resume with the same seed file or start a new crawl"
             )
-        for key in CrawlOptions.CRAWL_KEYS:
-            if key in info.settings:
-                setattr(opts, key, info.settings[key])
+        for key, value in CrawlOptions.stored_options(info.settings).items():
+            setattr(opts, key, value)
         store.claim_crawl(info.id)
         crawl_id = info.id
         # Crawls begun before the work was shared: their sites as units, their links' debts queued.
@@ -165,11 +169,10 @@ def _prepare(
         store.claims.reset(crawl_id)
         store.queue_unfinished(crawl_id, checks=bool(info.settings.get("check_links", opts.check_links)))
     else:
-        settings = {k: getattr(opts, k) for k in CrawlOptions.CRAWL_KEYS}
         crawl_id = store.start_crawl(
             seeds_path=str(Path(opts.seeds).resolve()),
             seeds_sha256=seeds.sha256,
-            settings=settings,
+            settings=opts.crawl_settings(),
             sites=seeds.seeds,
             archive_url=opts.archive_url,  # a crawl of the past (crawler/archive.py)
             archive_at=opts.archive_at,

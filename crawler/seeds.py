@@ -1,8 +1,12 @@
 """Read and validate a seed list: one CSV row per site.
 
 Errors name ``file:line`` so that an analyst editing a 650-row spreadsheet finds
-the culprit at once; reading stops at the first error because a crawl on a
-half-valid list would silently skip sites.
+the culprit at once. A crawl stops at the first error (:func:`load_seeds`)
+because a crawl on a half-valid list would silently skip sites; ``govlinks seeds
+check`` reads on and lists every problem of the file in one run
+(:func:`read_seeds`). A list saved by a spreadsheet with semicolons (or tabs)
+between cells is read as such: the separator is the one that yields a ``url``
+column in the header.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 from crawler.errors import SeedError
 from crawler.urls import site_id
 
-__all__ = ["COLUMNS", "Seed", "SeedList", "load_seeds", "split_values"]
+__all__ = ["COLUMNS", "Seed", "SeedList", "load_seeds", "read_seeds", "split_values"]
 
 COLUMNS = ("url", "name", "organisation", "themes", "life_events")
 
@@ -76,38 +80,74 @@ def _check_url(url: str, where: str) -> str:
 
 def load_seeds(path: str | Path) -> SeedList:
     """Parse a seed CSV; raise SeedError naming file:line on the first problem."""
+    seeds, problems = read_seeds(path)
+    if problems:
+        raise SeedError(problems[0])
+    assert seeds is not None  # no problem: a seed list
+    return seeds
+
+
+def _delimiter(header: str) -> str:
+    """The separator of a seed file: the first of ``,``, ``;`` and tab that gives a ``url`` column.
+
+    >>> _delimiter("url,name"), _delimiter("url;name;themes"), _delimiter("name\\turl")
+    (',', ';', '\\t')
+    """
+    for delimiter in (",", ";", "\t"):
+        if "url" in (h.strip() for h in next(csv.reader([header], delimiter=delimiter))):
+            return delimiter
+    return ","
+
+
+def read_seeds(path: str | Path) -> tuple[SeedList | None, list[str]]:
+    """Parse a seed CSV and list every problem (``file:line: message``), in line order.
+
+    The seed list is None when the file cannot be read as one (no file, not UTF-8,
+    no ``url`` column, no site); otherwise it holds the valid rows.
+    """
     path = Path(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise SeedError(f"{path}: seed file not found") from None
+        return None, [f"{path}: seed file not found"]
     except OSError as err:
-        raise SeedError(f"{path}: cannot read seed file ({err.strerror})") from None
+        return None, [f"{path}: cannot read seed file ({err.strerror})"]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise SeedError(f"{path}: not UTF-8 (byte {err.start})") from None
+        return None, [f"{path}: not UTF-8 (byte {err.start})"]
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise SeedError(f"{path}:1: empty seed file (need a header with a 'url' column)")
-    reader = csv.DictReader(lines)
+        return None, [f"{path}:1: empty seed file (need a header with a 'url' column)"]
+    delimiter = _delimiter(lines[0])
+    reader = csv.DictReader(lines, delimiter=delimiter)
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     if "url" not in header:
-        raise SeedError(f"{path}:1: no 'url' column in header {','.join(header)!r}")
+        hint = ""
+        if ";" in lines[0] or "\t" in lines[0]:
+            hint = " (separators tried: comma, semicolon, tab; the header needs a column named exactly 'url')"
+        return None, [f"{path}:1: no 'url' column in header {delimiter.join(header)!r}{hint}"]
     seeds: list[Seed] = []
+    problems: list[str] = []
     first_line: dict[str, int] = {}
     for row in reader:
         line = reader.line_num
         where = f"{path}:{line}"
         if None in row:
-            raise SeedError(f"{where}: more fields than the header has")
+            problems.append(f"{where}: more fields than the header has")
+            continue
         if not any((v or "").strip() for v in row.values()):
             continue  # blank line
         url = (row.get("url") or "").strip()
-        sid = _check_url(url, where)
+        try:
+            sid = _check_url(url, where)
+        except SeedError as err:
+            problems.append(str(err))
+            continue
         if sid in first_line:
-            raise SeedError(f"{where}: duplicate site {sid!r} (already defined on line {first_line[sid]})")
+            problems.append(f"{where}: duplicate site {sid!r} (already defined on line {first_line[sid]})")
+            continue
         first_line[sid] = line
         seeds.append(
             Seed(
@@ -120,7 +160,7 @@ def load_seeds(path: str | Path) -> SeedList:
                 life_events=split_values(row.get("life_events")),
             )
         )
-    if not seeds:
-        raise SeedError(f"{path}: no sites in seed file")
+    if not seeds and not problems:
+        return None, [f"{path}: no sites in seed file"]
     extra = [h for h in header if h not in COLUMNS]
-    return SeedList(path, seeds, hashlib.sha256(raw).hexdigest(), extra)
+    return SeedList(path, seeds, hashlib.sha256(raw).hexdigest(), extra), problems

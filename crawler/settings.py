@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 __all__ = [
@@ -111,6 +112,33 @@ class CrawlOptions:
         "dns_timeout",
         "archive_url", "archive_at", "archive_window", "archive_rate",
     )  # fmt: skip
+    # Stored only with a crawl of an archive: a live crawl's settings do not carry them.
+    ARCHIVE_KEYS = ("archive_url", "archive_at", "archive_window", "archive_rate")
+
+    def crawl_settings(self) -> dict[str, Any]:
+        """The options stored with a new crawl (``crawls.settings``): its :attr:`CRAWL_KEYS`.
+
+        The archive options only for a crawl of an archive: a live crawl that stored
+        ``archive_rate`` and ``archive_window`` would list options it never used.
+        """
+        keys = [k for k in self.CRAWL_KEYS if self.archive_url or k not in self.ARCHIVE_KEYS]
+        return {k: getattr(self, k) for k in keys}
+
+    @classmethod
+    def stored_options(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """The :attr:`CRAWL_KEYS` a stored crawl ran with, as far as its ``settings`` say.
+
+        A crawl stored without archive options is a live one: they read as their
+        defaults (no archive), so that ``--resume`` of a live crawl stays live and
+        two live crawls compare equal whether or not an older govlinks stored them.
+
+        >>> CrawlOptions.stored_options({"max_depth": 4})
+        {'max_depth': 4, 'archive_url': None, 'archive_at': None, 'archive_window': '6m', 'archive_rate': 1.0}
+        """
+        out = {k: settings[k] for k in cls.CRAWL_KEYS if k in settings}
+        if not settings.get("archive_url"):
+            out.update({f.name: f.default for f in fields(cls) if f.name in cls.ARCHIVE_KEYS})
+        return out
 
 
 def scrapy_settings(opts: CrawlOptions, *, crawl_id: int, n_sites: int) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import GovlinksError
-from graphs.i18n import _
+from graphs.i18n import _, format_number, ngettext
 
 __all__ = ["DemoResult", "compare_codes", "compare_diff", "crawl_args", "relevance_words", "run_demo"]
 
@@ -43,6 +43,8 @@ class DemoResult:
     planted: int = 0
     diff_mismatches: list[str] = field(default_factory=list)  # compare_diff() of the two crawls
     diff_planted: dict[str, int] = field(default_factory=dict)  # changes of the expected diff, by kind
+    hub: str = ""  # the demo web's hub: the report command it suggests names it, for the same findings
+    report_site: Path | None = None  # the report site's folder (index.html and a page per site)
     gaps: int = 0  # planted journey gaps
     recall: dict[int, float] = field(default_factory=dict)  # k -> share of gaps in the top k
     relevance: dict[str, float] | None = None  # demo.offtopic.relevance_check; None: not assessed
@@ -59,36 +61,52 @@ class DemoResult:
         """What ``govlinks demo`` prints after the report: the check, then where things are."""
         out = [""]
         if self.exact:
-            out.append(f"The report found exactly the {self.planted} planted reason codes, no other.")
+            found = _("The report found exactly the {n} problems built into the demo web, and no other.")
+            out.append(found.format(n=self.planted))
         else:
-            out += [f"missed: {site}: {', '.join(sorted(c))}" for site, c in sorted(self.missed.items())]
-            out += [
-                f"not planted: {site}: {', '.join(sorted(c))}" for site, c in sorted(self.unexpected.items())
-            ]
+            missed = _("built into the demo web but not found: {site}: {codes}")
+            unexpected = _("found but not built into the demo web: {site}: {codes}")
+            for text, codes in ((missed, self.missed), (unexpected, self.unexpected)):
+                out += [text.format(site=s, codes=", ".join(sorted(c))) for s, c in sorted(codes.items())]
         n = self.diff_planted
         if self.diff_exact:
             out.append(
-                f"govlinks diff found exactly the planted changes: {n.get('edges_added', 0)} linked pairs "
-                f"added, {n.get('edges_removed', 0)} removed, {n.get('edges_changed', 0)} changed weight, "
-                f"{n.get('sites', 0)} sites with reason codes added or resolved."
+                _(
+                    "govlinks diff found exactly the planted changes: {added} linked pairs added, {removed} "
+                    "removed, {changed} changed weight, {sites} sites with reason codes added or resolved."
+                ).format(
+                    added=n.get("edges_added", 0),
+                    removed=n.get("edges_removed", 0),
+                    changed=n.get("edges_changed", 0),
+                    sites=n.get("sites", 0),
+                )
             )
         else:
             out += [f"diff: {line}" for line in self.diff_mismatches]
         if self.gaps:
-            found = ", ".join(f"recall@{k} {r:.2f}" for k, r in sorted(self.recall.items()))
-            gaps = "gap" if self.gaps == 1 else "gaps"
-            out.append(f"Recommendations against the {self.gaps} planted journey {gaps}: {found}.")
+            found = ", ".join(f"recall@{k} {format_number(r, '.2f')}" for k, r in sorted(self.recall.items()))
+            text = ngettext(
+                "Recommendations against the {n} planted journey gap: {found}.",
+                "Recommendations against the {n} planted journey gaps: {found}.",
+                self.gaps,
+            )
+            out.append(text.format(n=self.gaps, found=found))
         if self.relevance is not None:
             out.append(relevance_words(self.relevance))
         web = self.folder / "web"
+        hub = f" --hub {self.hub}" if self.hub else ""
+        commands = f"govlinks report --db {self.db}{hub}; govlinks diff --db {self.db}"
         return [
             *out,
-            f"Done in {self.seconds:.0f} s. Outputs in {self.folder}:",
-            f"  report   {self.report_html}",
-            f"  graph    {self.gexf}",
-            f"  store    {self.db}   (govlinks report --db {self.db}; govlinks diff --db {self.db})",
-            f"  web      {web}   (govlinks demo serve {web})",
-            f"  later    {web / 'v2'}   (the same web with planted changes)",
+            _("Done in {seconds} s. Outputs in {folder}:").format(
+                seconds=format_number(self.seconds, ".0f"), folder=self.folder
+            ),
+            _("  report   {path}").format(path=self.report_html),
+            *(_("  site     {path}").format(path=p / "index.html") for p in (self.report_site,) if p),
+            _("  graph    {path}").format(path=self.gexf),
+            _("  store    {path}   ({command})").format(path=self.db, command=commands),
+            _("  web      {path}   ({command})").format(path=web, command=f"govlinks demo serve {web}"),
+            _("  later    {path}   (the same web with planted changes)").format(path=web / "v2"),
         ]
 
 
@@ -214,6 +232,8 @@ def run_demo(
     from graphs.diff_report import diff_dict
     from graphs.export import export_crawl
     from graphs.report import render
+    from graphs.report_site import write_site
+    from graphs.site_view import load_details
     from graphs.trends import analyse_with_history
 
     started = time.monotonic()
@@ -229,12 +249,19 @@ def run_demo(
     truth = generate(web_dir, sites=sites, pages_per_site=pages, seed=seed, evolve=True)
     expected = json.loads((later / "expected_diff.json").read_text(encoding="utf-8"))
     n_pages = sum(s["pages"] for s in truth["sites"].values())
-    echo(f"1/6 generated {len(truth['sites'])} sites, {n_pages:,} pages in {web_dir}, and a later version")
+    echo(_("1/6 generated {sites} sites, {pages} pages in {folder}, and a later version").format(
+        sites=len(truth["sites"]), pages=format_number(n_pages), folder=web_dir))  # fmt: skip
 
-    for step, web, what in (("2/6", web_dir, "them"), ("3/6", later, "their later version")):
+    steps = (
+        (
+            web_dir,
+            _("2/6 serving them on {url} (an HTTP proxy: nothing leaves) and crawling with govlinks crawl …"),
+        ),
+        (later, _("3/6 serving their later version on {url} and crawling with govlinks crawl …")),
+    )
+    for web, text in steps:
         with serve(load_web(web)) as server:
-            echo(f"{step} serving {what} on {server.proxy_url} (an HTTP proxy: nothing leaves) "
-                 "and crawling with govlinks crawl …")  # fmt: skip
+            echo(text.format(url=server.proxy_url))
             _crawl(web, db, server.proxy_env, truth["crawl_options"])
 
     with Store.open(db) as store:
@@ -243,12 +270,16 @@ def run_demo(
         table = render(analysis, "table")
         report_html = folder / "report.html"
         report_html.write_text(render(analysis, "html"), encoding="utf-8")
-        echo(f"4/6 report written to {report_html} (the later crawl, and what changed since the first)")
+        site = folder / "report"
+        assert analysis.crawl is not None
+        write_site(analysis, load_details(store, analysis.crawl.id), site)
+        echo(_("4/6 report written to {path} and {site} (the later crawl, and what changed since the first)")
+             .format(path=report_html, site=site))  # fmt: skip
         gexf = folder / "demo.gexf"
         export_crawl(store, gexf, fmt="gexf", hub=truth["hub"])
-        echo(f"5/6 graph exported to {gexf} (open it in Gephi)")
+        echo(_("5/6 graph exported to {path} (open it in Gephi)").format(path=gexf))
         found_diff = diff_dict(diff_crawls(store))
-        echo("6/6 compared the two crawls with govlinks diff")
+        echo(_("6/6 compared the two crawls with govlinks diff"))
 
     found = {site: set(flags) for site, flags in first.sites["flags"].items()}
     planted = {site: set(info["codes"]) for site, info in truth["sites"].items()}
@@ -266,6 +297,8 @@ def run_demo(
         planted=sum(len(c) for c in planted.values()),
         diff_mismatches=compare_diff(expected, found_diff),
         diff_planted={kind: len(expected[kind]) for kind in kinds},
+        hub=truth["hub"],
+        report_site=site,
         gaps=len(truth["journey_gaps"]),
         recall=recommendation_recall(first.recommendations, truth["journey_gaps"]),
         relevance=relevance_check(truth, first.relevance.links) if first.relevance else None,

@@ -31,46 +31,23 @@ from typing import Any
 
 from crawler.errors import GovlinksError
 from crawler.urls import site_id
-from demo.offtopic import OFF_TOPIC_ROLE, OFF_TOPIC_THEME, plant_off_topic, relevance_truth
 from demo.pages import (
     MAX_DEPTH,
     SiteSpec,
     WebSpec,
     home_path,
-    site_paths,
     site_url,
 )
-from demo.plant_journeys import check_journey_gaps, plant_journey_gaps
-from demo.truth import compute_truth, derive_codes
+from demo.plant_codes import GONE_URL, MOVED_HOST, PLANTED, plant_code_sites
+from demo.plant_journeys import plant_journey_gaps
+from demo.truth import compute_truth, truth_problems
 from demo.vocab import QUALIFIERS, host_words, slugify
 from seeds.vocabulary import load_vocabulary
 
 __all__ = ["PLANTED", "build_spec", "generate"]
 
-# Planted case -> the exact codes its site must get.
-PLANTED: dict[str, tuple[str, ...]] = {
-    "unreachable": ("uncrawled",),  # no server answers for its host
-    "robots": ("uncrawled",),  # robots.txt: Disallow: /
-    "error": ("uncrawled",),  # homepage answers 500
-    "no_html": ("uncrawled",),  # homepage is a PDF
-    "orphan": ("orphan",),
-    "orphan_themed": ("orphan", "no_group_inbound"),
-    "isolated": ("orphan", "dead_end"),
-    "dead_end": ("dead_end",),
-    "no_group_inbound": ("no_group_inbound",),
-    "no_group_outbound": ("no_group_outbound",),
-    "homepage_only": ("homepage_only",),
-    "template_only": ("template_only",),
-    "broken_outlinks": ("broken_outlinks",),
-    "links_to_retired": ("links_to_retired",),
-    OFF_TOPIC_ROLE: (OFF_TOPIC_ROLE,),  # its content links speak of other topics than their targets'
-}
-
-
 _HUB_HOST = "service-public-exemple.gouv.fr"
-_MOVED_HOST = "www.ancien-portail-exemple.fr"
 _NEW_HOST = "www.nouveau-portail-exemple.gouv.fr"
-_GONE_URL = "http://site-ferme-exemple.fr/"
 _FOOTER_OUTSIDE = [
     "https://www.textes-officiels-exemple.fr/",
     "https://www.gouvernement-exemple.fr/",
@@ -87,7 +64,7 @@ class _Builder:
         self.pages = pages
         self.sites: list[SiteSpec] = []
         outside = [u.split("//")[1].strip("/").removeprefix("www.") for u in _FOOTER_OUTSIDE]
-        self.used = {_HUB_HOST, _MOVED_HOST[4:], _NEW_HOST[4:], "site-ferme-exemple.fr", *outside}
+        self.used = {_HUB_HOST, MOVED_HOST[4:], _NEW_HOST[4:], GONE_URL.split("//")[1].strip("/"), *outside}
 
     def host(self, words: tuple[str, ...]) -> tuple[str, str]:
         """A new (host without www., site name) from theme words."""
@@ -252,7 +229,7 @@ def build_spec(
     hub_targets = [[s.index, "any"] for s in linkable]
     journey_gaps = []
     if planted:
-        hub_targets += _plant(b, hub, members, clusters, cluster_themes)
+        hub_targets += plant_code_sites(b, hub, members, clusters, cluster_themes)
         # its own random stream: the plant does not move the web's other random choices
         journey_gaps = plant_journey_gaps(
             b.sites, clusters, cluster_themes, random.Random(f"{seed}/journeys")
@@ -267,7 +244,7 @@ def build_spec(
         outside_hosts={
             **{u.split("//")[1].strip("/"): {} for u in _FOOTER_OUTSIDE},
             _NEW_HOST: {},
-            _MOVED_HOST: {"moved_to": f"https://{_NEW_HOST}"},
+            MOVED_HOST: {"moved_to": f"https://{_NEW_HOST}"},
         },
         footer_outside=list(_FOOTER_OUTSIDE),
         outside_pool=[f"https://www.textes-officiels-exemple.fr/loi/article-{k}" for k in range(1, 9)]
@@ -287,74 +264,6 @@ def _cluster_events(
         if fits:
             out[min(fits, key=lambda c: len(out[c]))].append(event)
     return out
-
-
-def _plant(
-    b: _Builder, hub: SiteSpec, members: list[SiteSpec], clusters: list[list[SiteSpec]], themes: list[str]
-) -> list[list[Any]]:
-    """Add one site per planted case; return the hub's links to them."""
-    rng = b.rng
-    c1, c2 = clusters[0], clusters[1]
-    planted: dict[str, SiteSpec] = {}
-    theme_of = {
-        "unreachable": themes[0],
-        "error": themes[1],
-        "orphan_themed": themes[0],
-        "no_group_inbound": themes[0],
-        "no_group_outbound": themes[1],
-        OFF_TOPIC_ROLE: OFF_TOPIC_THEME,
-    }
-    for role in PLANTED:
-        theme = theme_of.get(role)
-        base, name = b.host(host_words(theme)[0] if theme else host_words(None)[0])
-        site = b.add(role, base, name, theme=theme, organisation="Opérateur de l'État (exemple)")
-        planted[role] = site
-    for role in ("unreachable", "robots", "error", "no_html"):
-        planted[role].fail = role
-
-    def pick(pool: list[SiteSpec], k: int = 1) -> list[SiteSpec]:
-        return rng.sample(pool, min(k, len(pool)))
-
-    def links_out(site: SiteSpec, pool: list[SiteSpec]) -> None:
-        site.required.append([pick(pool)[0].index, "deep"])
-        site.partners = [[s.index, "any"] for s in pick(pool, 4)] + [[hub.index, "any"]]
-
-    def links_in(site: SiteSpec, pool: list[SiteSpec], mode: str = "deep", k: int = 2) -> None:
-        for source in pick(pool, k):
-            source.required.append([site.index, mode])
-
-    not_c1 = [s for s in members if s not in c1]
-    not_c2 = [s for s in members if s not in c2]
-    for role in ("isolated", "dead_end"):
-        planted[role].footer_hub = False
-    links_in(planted["dead_end"], members)
-    links_out(planted["orphan"], members)
-    links_out(planted["orphan_themed"], c1)
-    links_out(planted["no_group_inbound"], c1)
-    links_in(planted["no_group_inbound"], not_c1)
-    links_out(planted["no_group_outbound"], not_c2)
-    links_in(planted["no_group_outbound"], c2, k=1)
-    homepage_only = planted["homepage_only"]
-    links_out(homepage_only, members)
-    links_in(homepage_only, members, "home")
-    pick(members)[0].partners.append([homepage_only.index, "home"])
-    links_out(planted["template_only"], members)
-    for source in pick(members, 2):
-        source.template.append(planted["template_only"].index)
-    broken = planted["broken_outlinks"]
-    good = {(s.index, rng.randint(1, s.pages - 2)) for s in pick(members, 6)}
-    broken.fixed = [[t, b_path] for t, j in sorted(good) for b_path in [site_paths(b.sites[t])[j]]]
-    broken.fixed += [[s.index, f"{s.prefix}/page-supprimee-{k}"] for k, s in enumerate(pick(members, 3))]
-    links_in(broken, members)
-    retired = planted["links_to_retired"]
-    links_out(retired, members)
-    links_in(retired, members)
-    retired.outside = [f"http://{_MOVED_HOST}/demarches", _GONE_URL]
-    links_out(planted[OFF_TOPIC_ROLE], members)
-    links_in(planted[OFF_TOPIC_ROLE], members)
-    plant_off_topic(b.sites, hub.index, b.rng.randrange(1 << 30))
-    linked = ("dead_end", "no_group_inbound", "no_group_outbound", "broken_outlinks", "links_to_retired")
-    return [*([planted[r].index, "any"] for r in linked), [homepage_only.index, "home"]]
 
 
 def generate(
@@ -380,18 +289,16 @@ def generate(
         sites=sites, pages=pages_per_site, page_kb=page_kb, links=links, seed=seed, planted=planted
     )
     truth = compute_truth(spec)
-    truth["relevance"] = relevance_truth(spec, {s: d["status"] for s, d in truth["sites"].items()})
-    derived = derive_codes(truth)
-    wrong = {s: (d["codes"], derived[s]) for s, d in truth["sites"].items() if d["codes"] != derived[s]}
-    if wrong:  # a design bug of this module, not a user error
-        raise RuntimeError(f"planted codes do not follow from the generated links: {wrong}")
-    if problems := check_journey_gaps(truth):
-        raise RuntimeError(f"planted journey gaps do not hold in the generated links: {problems}")
-    _write(folder, spec, truth)
-    if evolve:
+    if problems := truth_problems(truth):  # a design bug of this module, not a user error
+        raise RuntimeError(f"the planted cases do not hold in the generated links: {problems}")
+    later = None
+    if evolve:  # before writing anything: a web too small for it leaves no files behind
         from demo.evolve import evolve as evolve_web
 
-        spec2, truth2, expected = evolve_web(spec, truth)
+        later = evolve_web(spec, truth)
+    _write(folder, spec, truth)
+    if later:
+        spec2, truth2, expected = later
         _write(folder / "v2", spec2, truth2, expected_diff=expected)
     return truth
 

@@ -7,11 +7,11 @@ order, with the region each link sits in) and :func:`render_page` (the HTML
 around those links). The ground truth is computed from the same
 :func:`page_links`, so the HTML and the truth cannot drift apart.
 
-The pages of a site form a tree of branching ``b`` (page ``i``'s parent is
-``(i - 1) // b``) at most four levels deep. A page links only to its children,
-its siblings, its ancestors and the top-level sections, so the first link to
-a page that a breadth-first crawler meets is always its parent's: its crawl
-depth is its tree depth, whatever order the pages are fetched in.
+The pages of a site form a tree (``demo.tree``: where each page lives). A page
+links only to its children, its siblings, its ancestors and the top-level
+sections, so the first link to a page that a breadth-first crawler meets is
+always its parent's: its crawl depth is its tree depth, whatever order the pages
+are fetched in.
 """
 
 from __future__ import annotations
@@ -25,8 +25,22 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from demo.topics import lead_in, off_topic_anchor, paragraphs
-from demo.vocab import DEEP_WORDS, slugify
+from demo.tree import (
+    MAX_DEPTH,
+    ancestors,
+    branching,
+    children,
+    home_path,
+    moved_path,
+    page_title,
+    parent,
+    site_paths,
+    site_url,
+    tree_depths,
+)
 
+# MAX_DEPTH, home_path, moved_path, site_paths, site_url, tree_depths are demo.tree's,
+# named here too for the modules that read pages.
 __all__ = [
     "INTERNAL",
     "MAX_DEPTH",
@@ -35,16 +49,18 @@ __all__ = [
     "Link",
     "SiteSpec",
     "WebSpec",
+    "home_path",
+    "moved_path",
     "page_links",
     "render_page",
     "site_frame",
     "site_paths",
+    "site_url",
     "tree_depths",
 ]
 
 INTERNAL = -1  # Link.target of a link to the same site
 OUTSIDE = -2  # Link.target of a link outside the seed sites
-MAX_DEPTH = 4
 TEMPLATE_REGIONS = frozenset({"header", "nav", "crumb", "footer"})
 
 
@@ -153,91 +169,6 @@ class WebSpec:
         return found
 
 
-@lru_cache(maxsize=256)
-def branching(pages: int) -> int:
-    """Smallest branching (>= 3) that fits ``pages`` in a tree of depth MAX_DEPTH."""
-    b = 3
-    while sum(b**d for d in range(MAX_DEPTH + 1)) < pages:
-        b += 1
-    return b
-
-
-def parent(i: int, b: int) -> int:
-    return (i - 1) // b
-
-
-def children(i: int, b: int, n: int) -> range:
-    return range(b * i + 1, min(b * i + b, n - 1) + 1)
-
-
-def ancestors(i: int, b: int) -> list[int]:
-    """Ancestors of page i, from the homepage down to its parent."""
-    out = []
-    while i > 0:
-        i = parent(i, b)
-        out.append(i)
-    return out[::-1]
-
-
-def tree_depths(pages: int) -> list[int]:
-    """Depth of each page of a site of ``pages`` pages in its tree."""
-    b = branching(pages)
-    depths = [0] * pages
-    for i in range(1, pages):
-        depths[i] = depths[parent(i, b)] + 1
-    return depths
-
-
-def home_path(site: SiteSpec) -> str:
-    return site.prefix or "/"
-
-
-def moved_path(site: SiteSpec) -> str:
-    """Where the moved page (index pages-2) lives now."""
-    return f"{site.prefix}/nouvelle-adresse/{_slug(site, site.pages - 2, branching(site.pages))}"
-
-
-def _slug(site: SiteSpec, i: int, b: int) -> str:
-    if parent(i, b) == 0 and site.sections:
-        k = i - 1
-        base = slugify(site.sections[k % len(site.sections)])
-        return base if k < len(site.sections) else f"{base}-{i}"
-    return f"{DEEP_WORDS[(i * 7 + site.index) % len(DEEP_WORDS)]}-{i}"
-
-
-def site_paths(site: SiteSpec) -> list[str]:
-    b = branching(site.pages)
-    paths = [home_path(site)]
-    for i in range(1, site.pages):
-        if site.private and i == site.pages - 1:
-            paths.append(f"{site.prefix}/espace-agent/{_slug(site, i, b)}")
-        else:
-            paths.append(paths[parent(i, b)].rstrip("/") + "/" + _slug(site, i, b))
-    return paths
-
-
-def page_title(site: SiteSpec, i: int) -> str:
-    if i == 0:
-        return "Accueil"
-    if site.private and i == site.pages - 1:
-        return "Espace agents"
-    b = branching(site.pages)
-    if parent(i, b) == 0 and site.sections:
-        return site.sections[(i - 1) % len(site.sections)]
-    word = DEEP_WORDS[(i * 7 + site.index) % len(DEEP_WORDS)]
-    return f"{word.replace('-', ' ').capitalize()} ({i})"
-
-
-def site_url(site: SiteSpec, path: str, variant: int = 0) -> str:
-    """Absolute URL of a path of a site: canonical (0), other scheme (1), other www (2), both (3)."""
-    scheme, host = site.scheme, site.host
-    if variant & 1:
-        scheme = "http" if scheme == "https" else "https"
-    if variant & 2:
-        host = host[4:] if host.startswith("www.") else "www." + host
-    return f"{scheme}://{host}{path}"
-
-
 def _cross(spec: WebSpec, site: SiteSpec, mode: str, rng: random.Random) -> tuple[str, str]:
     """(URL, anchor text) of a content link to another site, by mode."""
     variant = rng.choice((1, 2, 3)) if rng.random() < 0.2 else 0
@@ -248,11 +179,11 @@ def _cross(spec: WebSpec, site: SiteSpec, mode: str, rng: random.Random) -> tupl
         return site_url(site, home_path(site), variant), site.name
     if mode == "private":
         return site_url(site, paths[-1], variant), f"{site.name} : espace agents"
-    last = site.pages - (2 if site.private else 1)
-    j = rng.randint(1, last)
-    path = paths[j]
-    if site.moved and j == site.pages - 2 and rng.random() < 0.5:
-        path = moved_path(site)
+    # The same draws whatever the target's quirks (robots-blocked or moved page): a link moved
+    # to another site (demo.evolve) leaves every other random choice of the page as it was.
+    j = 1 + int(rng.random() * (site.pages - (2 if site.private else 1)))
+    new_address = rng.random() < 0.5
+    path = moved_path(site) if site.moved and j == site.pages - 2 and new_address else paths[j]
     return site_url(site, path, variant), f"{spec.titles(site)[j]} - {site.name}"
 
 

@@ -2,21 +2,28 @@
 
 In some journeys of the generated web (the theme of a cluster of ordinary sites),
 one member is the journey's *key site* k, as caf.fr is for "J'attends un enfant":
-every other ordinary member links one page of k (the *key page*) from the content
-of each of its pages. One or two members, the *gap members* u, link from their
+every other site of the journey links one page of k (the *key page*) from the
+content of each of its pages. One or two members, the *gap members* u, link from their
 homepage every other member of the journey but k, and k does not link them: no
 link either way between u and k, a journey gap that ``govlinks recommend`` must
 name, k among u's first five recommendations and first for nearly all, with the
 key page as the page to link. ``truth.json`` lists them under ``journey_gaps``:
 ``group`` (theme id), ``by``, ``member`` (u), ``key`` (k) and ``key_url``.
 
-A cluster is a candidate when no site of its theme must link none of its peers
-(the planted ``no_group_outbound`` site: a peer that cannot link k would make k's
-evidence the background's); in every other candidate cluster (the first, third…)
-k is drawn at random, and u among the members not next to k in the cluster's ring
-of links, so that neither the ring nor any planted link joins u and k. Partners
-drawn at random that would join them are dropped. Whether the plant holds is
-checked on the truth (:func:`check_journey_gaps`), as the reason codes are.
+A cluster is a candidate when it has four sites or more and no site of its theme
+must link none of its peers (the planted ``no_group_outbound`` site: a peer that
+cannot link k would make k's evidence the background's). In every candidate
+cluster (the more gaps, the finer the recall measured) k is drawn at random, and
+u among the members not next to k in the cluster's ring of links, so that
+neither the ring nor any planted link joins u and k. Partners drawn at random
+that would join them are dropped. Whether the plant holds is checked on the
+truth (:func:`check_journey_gaps`), as the reason codes are.
+
+The key site is the better-evidenced end of each gap, whatever the random draws:
+every other site of the journey, planted sites of its theme included, links the
+key page, and links u only when it must (u's predecessor in the ring, a planted
+case): its random links to u are dropped. Then more of u's peers link k than k's
+peers link u, and the journey lists the gap as "u should link k".
 """
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ def plant_journey_gaps(
     themes: Sequence[str],
     rng: random.Random,
 ) -> list[dict[str, Any]]:
-    """Plant journey gaps in every other candidate cluster; return their truth records.
+    """Plant journey gaps in every candidate cluster; return their truth records.
 
     ``clusters[c]`` is the ring of ordinary sites of theme ``themes[c]`` (each links
     the next one). Call it once every other link of the web is planned.
@@ -61,7 +68,7 @@ def plant_journey_gaps(
     blocked = {t for s in sites if s.role in _NO_PEER_LINKS for t in s.themes}
     candidates = [c for c, ring in enumerate(clusters) if len(ring) >= 4 and themes[c] not in blocked]
     records: list[dict[str, Any]] = []
-    for c in candidates[::2]:
+    for c in candidates:
         ring = list(clusters[c])
         n = len(ring)
         for p in rng.sample(range(n), n):
@@ -74,7 +81,10 @@ def plant_journey_gaps(
             continue
         members = rng.sample(far, 2 if n >= 6 and len(far) >= 2 else 1)
         key_path = site_paths(key)[_KEY_PAGE]
-        for site in ring:
+        # the journey's other sites: the ring's, and planted sites of its theme that link its members
+        outside = [s for s in sites if themes[c] in s.themes and s not in ring and not s.fail
+                   and s.role not in _NO_PEER_LINKS]  # fmt: skip
+        for site in [*ring, *outside]:
             if site is key:
                 continue
             if site in members:
@@ -85,6 +95,8 @@ def plant_journey_gaps(
                                   and m.index not in linked]  # fmt: skip
             else:
                 site.fixed.append([key.index, key_path])
+                for u in members:
+                    _unjoin(site, u)
         records += [
             {
                 "group": themes[c],
@@ -102,7 +114,8 @@ def check_journey_gaps(truth: Mapping[str, Any]) -> list[str]:
     """What is wrong with the planted gaps of a truth (nothing: an empty list).
 
     Each gap must have no edge either way between member and key, and the key must
-    be linked from content by at least half of the journey's other assessed members.
+    be linked from content by at least half of the journey's other assessed members,
+    and by more of them than link the member.
     """
     edges = {(e["source"], e["target"]): e for e in truth["edges"]}
     sites = truth["sites"]
@@ -119,6 +132,8 @@ def check_journey_gaps(truth: Mapping[str, Any]) -> list[str]:
             problems.append(
                 f"{k} is linked from content by {len(linking)} of the {len(others)} other sites of {group}"
             )
+        if len([s for s in others if (s, u) in edges]) >= len(linking):
+            problems.append(f"{u} is linked by as many other sites of {group} as {k}")
     return problems
 
 

@@ -19,8 +19,9 @@ from typing import Any
 import pandas as pd
 
 from crawler.urls import normalize_url
-from demo.offtopic import site_relevance_rows
+from demo.offtopic import relevance_truth, site_relevance_rows
 from demo.pages import INTERNAL, MAX_DEPTH, OUTSIDE, SiteSpec, WebSpec, page_links
+from demo.plant_journeys import check_journey_gaps
 from demo.web import GeneratedWeb
 from graphs.build import site_graph
 from graphs.findings import CODES as REPORT_CODES
@@ -28,7 +29,7 @@ from graphs.findings import find
 from graphs.metrics import site_metrics
 from graphs.relevance import site_figures
 
-__all__ = ["CODES", "compute_truth", "derive_codes"]
+__all__ = ["CODES", "compute_truth", "derive_codes", "truth_problems"]
 
 # The reason codes of `govlinks report`, in report order.
 CODES = tuple(REPORT_CODES)
@@ -154,6 +155,7 @@ def compute_truth(spec: WebSpec) -> dict[str, Any]:
         "edges": edge_rows,
         "external": external,
         "journey_gaps": [dict(g) for g in spec.journey_gaps],
+        "relevance": relevance_truth(spec, {site.id: _status(site) for site in sites}),
     }
 
 
@@ -188,3 +190,20 @@ def derive_codes(truth: dict[str, Any]) -> dict[str, list[str]]:
     for site, code in found[["site", "code"]].itertuples(index=False):
         codes[site].append(code)
     return codes
+
+
+def truth_problems(truth: dict[str, Any]) -> list[str]:
+    """What is wrong with the planted cases of a truth (nothing: an empty list).
+
+    Every site's planted ``codes`` must be exactly what the report's rules give on the
+    truth (:func:`derive_codes`), and every planted journey gap must hold
+    (:func:`demo.plant_journeys.check_journey_gaps`). The generator and ``--evolve``
+    both keep only webs without problems.
+    """
+    derived = derive_codes(truth)
+    problems = [
+        f"{site}: planted codes {d['codes']}, the links give {derived[site]}"
+        for site, d in truth["sites"].items()
+        if d["codes"] != derived[site]
+    ]
+    return problems + check_journey_gaps(truth)

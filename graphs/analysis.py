@@ -19,10 +19,12 @@ import pandas as pd
 from crawler.urls import unicode_host
 from graphs.build import load_site_graph
 from graphs.config import FindingsConfig, JourneyConfig
+from graphs.coverage import DEFAULT_MIN_COVERAGE
 from graphs.findings import CODES, find
-from graphs.groups import GROUPINGS, group_matrix, group_members, group_table, peers
-from graphs.i18n import _
-from graphs.journeys import Journey, journeys
+from graphs.groups import REPORT_GROUPINGS, group_matrix, group_members, group_table, peers
+from graphs.i18n import _, ngettext
+from graphs.journeys import Journey
+from graphs.journeys import journeys as all_journeys
 from graphs.link_targets import LinkTargets, load_link_targets
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS, site_metrics
 from graphs.recommend import RECOMMENDATION_COLUMNS, LinkEvidence, recommend
@@ -88,6 +90,8 @@ class Analysis:
     external_checked: bool = False
     notes: list[str] = field(default_factory=list)
     groupings: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
+    min_coverage: float = DEFAULT_MIN_COVERAGE
+    retired: pd.DataFrame | None = None  # graphs.retired.retired_links(); None: not checked
     # The finished crawls before this one and the diff with the previous, when a report asks
     # (graphs.trends.analyse_with_history); None for a single crawl.
     history: History | None = None
@@ -184,18 +188,20 @@ def analyse(
     crawl: CrawlInfo | None = None,
     broken_examples: pd.DataFrame | None = None,
     checked: bool | None = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
     journey_config: JourneyConfig | None = None,
     link_targets: LinkTargets | None = None,
     relevance: Relevance | None = None,
+    journeys: bool = True,
 ) -> Analysis:
-    """Analyse a site graph (pure): metrics, findings, scores, groups.
+    """Analyse a site graph (pure): metrics, findings, scores, groups, journeys, recommendations.
 
     Parameters
     ----------
     G : DiGraph
         From :func:`graphs.build.site_graph`; it is copied, not modified.
-    by : {"theme", "life-event"}
-        Grouping of ``groups`` and ``matrix``.
+    by : {"theme", "life-event", "organisation"}
+        Grouping of ``groups`` and ``matrix`` (``groupings`` holds all three).
     hub : str or list of str
         Sites from which ``hub_hops`` is counted.
     external : DataFrame, optional
@@ -205,6 +211,9 @@ def analyse(
         and ``crawl.settings``). When False, ``links_to_retired`` is not assessed.
     crawl : CrawlInfo, optional
         The crawl the graph comes from (``Store.crawl``), kept as ``Analysis.crawl``.
+    min_coverage : float
+        Share of sites that must be assessed for the findings to be reliable
+        (:mod:`graphs.coverage`).
     journey_config : JourneyConfig, optional
         Knobs of journeys and link recommendations.
     link_targets : LinkTargets, optional
@@ -212,6 +221,10 @@ def analyse(
         page each recommendation names; without them, the target's seed URL.
     relevance : Relevance, optional
         :func:`graphs.relevance.load_relevance` of the crawl; None: not assessed.
+    journeys : bool
+        False: no journeys and no recommendations (``Analysis.journeys`` and
+        ``recommendations`` empty). A crawl's history needs neither, and they cost
+        more than the rest of the analysis (:mod:`graphs.trends`).
 
     Examples
     --------
@@ -222,8 +235,8 @@ def analyse(
     >>> a.sites.index.tolist(), float(a.sites.loc["a", "hub_hops"]), a.sites.loc["b", "flags"]
     (['b', 'hub', 'a'], 1.0, ['orphan', 'dead_end'])
     """
-    if by not in GROUPINGS:
-        raise ValueError(f"unknown grouping {by!r} (use one of {', '.join(GROUPINGS)})")
+    if by not in REPORT_GROUPINGS:
+        raise ValueError(f"unknown grouping {by!r} (use one of {', '.join(REPORT_GROUPINGS)})")
     config = config or FindingsConfig()
     labels = dict(labels or {})
     hubs = _hubs(hub)
@@ -285,16 +298,24 @@ def analyse(
         attrs["rank"] = int(row["rank"])
 
     groupings = {}
-    for grouping in GROUPINGS:
+    for grouping in REPORT_GROUPINGS:
         table = _group_figures(group_table(G, grouping, labels=labels), group_members(G, grouping), sites)
         groupings[grouping] = (table, group_matrix(G, grouping))
 
     notes = []
     if crawl is not None and (state := crawl.state) != "finished":
-        notes.append(f"Crawl {crawl.id} is {state}: the figures cover only the pages stored so far.")
+        unfinished = {
+            "running": _("Crawl {id} is running: the figures cover only the pages stored so far."),
+            "interrupted": _("Crawl {id} is interrupted: the figures cover only the pages stored so far."),
+        }
+        notes.append(unfinished.get(state, unfinished["interrupted"]).format(id=crawl.id))
     missing = [h for h in hubs if h not in G]
     if missing:
-        notes.append(f"Hub site {', '.join(missing)} is not a seed site: hops from it are not counted.")
+        notes.append(
+            _("Hub site {sites} is not a seed site: hops from it are not counted.").format(
+                sites=", ".join(missing)
+            )
+        )
     if relevance is None and crawl is not None:
         notes.append(
             _(
@@ -304,14 +325,21 @@ def analyse(
         )
     if not checked:
         notes.append(
-            "Links to URLs outside the seed sites were not checked (crawl without --check-links): "
-            "links_to_retired is not assessed."
+            _(
+                "Links to URLs outside the seed sites were not checked (crawl without --check-links): "
+                "links_to_retired is not assessed."
+            )
         )
 
     journey_config = journey_config or JourneyConfig()
-    evidence = LinkEvidence(G, journey_config)
-    found = journeys(G, hubs=hubs, config=journey_config, evidence=evidence, labels=labels)
-    recommended = recommend(G, config=journey_config, evidence=evidence, targets=link_targets, labels=labels)
+    found: list[Journey] = []
+    recommended = pd.DataFrame(columns=list(RECOMMENDATION_COLUMNS))
+    if journeys:
+        evidence = LinkEvidence(G, journey_config)
+        found = all_journeys(G, hubs=hubs, config=journey_config, evidence=evidence, labels=labels)
+        recommended = recommend(
+            G, config=journey_config, evidence=evidence, targets=link_targets, labels=labels
+        )
 
     table, matrix = groupings[by]
     analysis = Analysis(
@@ -328,6 +356,8 @@ def analyse(
         external_checked=bool(checked),
         notes=notes,
         groupings=groupings,
+        min_coverage=min_coverage,
+        retired=retired,
         journey_config=journey_config,
         journeys=found,
         recommendations=recommended,
@@ -335,7 +365,13 @@ def analyse(
     )
     not_assessed = int((~analysis.assessed).sum())
     if not_assessed:
-        notes.append(f"{not_assessed} site(s) could not be assessed (code uncrawled).")
+        # English keeps "site(s)" for both numbers (scripts match it); translations have two forms
+        text = ngettext(
+            "{n} site(s) could not be assessed (code uncrawled).",
+            "{n} site(s) could not be assessed (code uncrawled).",
+            not_assessed,
+        )
+        notes.append(text.format(n=not_assessed))
     return analysis
 
 
@@ -347,6 +383,7 @@ def analyse_crawl(
     hub: str | Iterable[str] | None = DEFAULT_HUB,
     config: FindingsConfig | None = None,
     labels: Mapping[str, str] | None = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
     journey_config: JourneyConfig | None = None,
     link_pages: bool = True,
 ) -> Analysis:
@@ -373,6 +410,7 @@ def analyse_crawl(
         crawl=info,
         broken_examples=store.reads.broken_examples(info.id),
         checked=checked,
+        min_coverage=min_coverage,
         journey_config=journey_config,
         link_targets=targets,
         relevance=load_relevance(store, info.id, threshold=config.relevance_threshold),

@@ -10,7 +10,17 @@ list from here, so the CLI and the library cannot disagree.
 
 from __future__ import annotations
 
-__all__ = ["CRAWLS_FORMATS", "DIFF_FORMATS", "EXPORT_FORMATS", "EXPORT_LEVELS", "GROUPINGS", "REPORT_FORMATS"]
+__all__ = [
+    "CRAWLS_FORMATS",
+    "DEFAULT_LANGUAGE",
+    "DIFF_FORMATS",
+    "EXPORT_FORMATS",
+    "EXPORT_LEVELS",
+    "GROUPINGS",
+    "LANGUAGES",
+    "REPORT_FORMATS",
+    "REPORT_GROUPINGS",
+]
 
 # govlinks report --format (graphs.report.render)
 REPORT_FORMATS = ("table", "json", "csv", "html")
@@ -18,8 +28,13 @@ REPORT_FORMATS = ("table", "json", "csv", "html")
 EXPORT_FORMATS = ("gexf", "graphml", "csv", "parquet")
 # govlinks export --level: the site graph, or the page-level cross-site link table
 EXPORT_LEVELS = ("site", "page")
-# --by value -> node attribute holding the group ids (graphs.groups)
+# --by value -> node attribute holding the group ids (graphs.groups); sites sharing one are peers
 GROUPINGS = {"theme": "themes", "life-event": "life_events"}
+# report --by: the groupings above, and the organisation (ministry) running each site
+REPORT_GROUPINGS = {**GROUPINGS, "organisation": "organisation"}
+# --lang (graphs.i18n): the languages of what people read; commands default to French
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
 # govlinks diff --format (graphs.diff_report): csv writes a folder, the others a file or stdout
 DIFF_FORMATS = ("table", "json", "csv", "html")
 # govlinks crawls --format (graphs.history)

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from graphs.history import Sources, source_text
 from graphs.i18n import _
 
 if TYPE_CHECKING:
@@ -82,6 +81,8 @@ _FLAGS = {
     "check_links": "--check-links",
     "keep_internal": "--keep-internal",
 }
+# Options whose flag is not their name with dashes.
+_RENAMED = {"archive_url": "--archive", "archive_at": "--at", "archive_window": "--window"}
 # Options with no command-line flag, shown as name=value.
 _INTERNAL = ("retries", "max_targets_per_site", "max_links_per_page")
 
@@ -92,6 +93,9 @@ def options_text(options: Mapping[str, Any]) -> str:
     >>> options_text({"max_depth": 4, "delay": 0.0, "check_links": True, "obey_robots": False,
     ...               "sites": ["a.fr", "b.fr"], "retries": 5})
     '--max-depth 4 --delay 0 --check-links --ignore-robots --site a.fr --site b.fr retries=5'
+    >>> options_text({"archive_url": "http://127.0.0.1:8080/web/", "archive_at": "2015-06-01",
+    ...               "archive_window": "1y", "archive_rate": 20.0})
+    '--archive http://127.0.0.1:8080/web/ --at 2015-06-01 --window 1y --archive-rate 20'
     """
     from crawler.settings import CrawlOptions
 
@@ -105,24 +109,23 @@ def options_text(options: Mapping[str, Any]) -> str:
             parts.append(f"{key}={value}")
         else:
             shown = format(value, "g") if isinstance(value, float) else value
-            parts.append(f"--{key.replace('_', '-')} {shown}")
+            parts.append(f"{_RENAMED.get(key) or '--' + key.replace('_', '-')} {shown}")
     return " ".join(parts)
 
 
 def crawl_table(
     crawls: Sequence[CrawlInfo],
     *,
-    sources: Sources | None = None,
     site_counts: Mapping[int, Mapping[str, int]] | None = None,
     live_totals: Mapping[int, tuple[int, int]] | None = None,
 ) -> pd.DataFrame:
     """One row per crawl, oldest first: the columns of :data:`CRAWL_COLUMNS`.
 
-    Times are local (:func:`local_time`); ``source`` as :func:`source_text` writes
-    it; ``sites_ok`` / ``sites_failed`` count the sites by crawl status (None until
-    the crawl closes); ``options`` holds the options that differ from the defaults
-    (:func:`changed_options`). ``live_totals`` gives (pages, links) of crawls not
-    closed yet, whose stored totals are still 0.
+    Times are local (:func:`local_time`); ``source`` is ``CrawlInfo.source_label``
+    (``live``, or ``archive 2015-06-01``); ``sites_ok`` / ``sites_failed`` count the
+    sites by crawl status (None until the crawl closes); ``options`` holds the options
+    that differ from the defaults (:func:`changed_options`). ``live_totals`` gives
+    (pages, links) of crawls not closed yet, whose stored totals are still 0.
     """
     rows = []
     for c in crawls:
@@ -135,7 +138,7 @@ def crawl_table(
                 "state": c.state,
                 "started_at": local_time(c.started_at),
                 "finished_at": local_time(c.finished_at),
-                "source": source_text((sources or {}).get(c.id)),
+                "source": c.source_label,
                 "seeds_sha256": c.seeds_sha256 or "",
                 "pages": pages,
                 "links": links,
@@ -154,7 +157,6 @@ def crawl_listing(store: Store) -> pd.DataFrame:
             for c in crawls if c.status == "running"}  # fmt: skip
     return crawl_table(
         crawls,
-        sources=store.reads.crawl_sources(),
         site_counts=store.reads.site_status_counts_by_crawl(),
         live_totals=live,
     )

@@ -25,7 +25,7 @@ import pandas as pd
 from graphs.analysis import DEFAULT_HUB, Analysis
 from graphs.config import FindingsConfig
 from graphs.groups import GROUPINGS
-from graphs.history import Snapshot, as_of, load_snapshot, pick_crawls, source_text
+from graphs.history import Snapshot, load_snapshot, pick_crawls
 from graphs.i18n import _
 from graphs.retired import retired_links
 
@@ -57,10 +57,9 @@ RETIRED_COLUMNS = ("source", "target_url", "reason", "pages")
 
 @dataclass(frozen=True)
 class Side:
-    """One end of a diff: the crawl, where it shows the web from, and its store."""
+    """One end of a diff: the crawl and its store."""
 
     crawl: CrawlInfo
-    source: tuple[str, str | None]
     store: str
 
     def as_dict(self) -> dict[str, Any]:
@@ -70,8 +69,8 @@ class Side:
             "store": self.store,
             "started_at": c.started_at,
             "finished_at": c.finished_at,
-            "as_of": as_of(c, {c.id: self.source}),
-            "source": source_text(self.source),
+            "as_of": c.as_of,
+            "source": c.source_label,
             "seeds_sha256": c.seeds_sha256,
             "sites": c.sites,
         }
@@ -278,8 +277,9 @@ def _notes(d: CrawlDiff, a: Snapshot, b: Snapshot) -> list[str]:
 def _settings_changed(a: CrawlInfo, b: CrawlInfo) -> dict[str, tuple[Any, Any]]:
     from crawler.settings import CrawlOptions
 
-    keys = [k for k in CrawlOptions.CRAWL_KEYS if k in a.settings or k in b.settings]
-    return {k: (a.settings.get(k), b.settings.get(k)) for k in keys if a.settings.get(k) != b.settings.get(k)}
+    sa, sb = CrawlOptions.stored_options(a.settings), CrawlOptions.stored_options(b.settings)
+    keys = [k for k in CrawlOptions.CRAWL_KEYS if k in sa or k in sb]
+    return {k: (sa.get(k), sb.get(k)) for k in keys if sa.get(k) != sb.get(k)}
 
 
 def diff(
@@ -310,8 +310,8 @@ def diff(
     edges, hidden_edges = _edge_changes(an_a, an_b, keep, min_change)
     sites, hidden_sites = _site_changes(an_a, an_b, common, min_change)
     d = CrawlDiff(
-        frm=Side(a.crawl, a.source, a.store),
-        to=Side(b.crawl, b.source, b.store),
+        frm=Side(a.crawl, a.store),
+        to=Side(b.crawl, b.store),
         common=common,
         sites_added=sorted(sites_b - sites_a),
         sites_removed=sorted(sites_a - sites_b),
@@ -350,8 +350,6 @@ def diff_crawls(
         to_id=to_id,
         from_id=from_id,
         from_crawls=from_store.crawls() if from_store is not None else None,
-        to_sources=store.reads.crawl_sources(),
-        from_sources=from_store.reads.crawl_sources() if from_store is not None else None,
         to_where=str(store.path),
         from_where=str(other.path),
     )

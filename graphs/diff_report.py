@@ -27,6 +27,7 @@ from crawler.errors import GovlinksError
 from crawler.text import csv_cell, generator, safe_text
 from graphs.choices import DIFF_FORMATS as FORMATS
 from graphs.diff import BROKEN_COLUMNS, EDGE_COLUMNS, RETIRED_COLUMNS, SITE_COLUMNS, CrawlDiff
+from graphs.history import crawl_label
 from graphs.i18n import _
 from graphs.report import _scalar
 
@@ -170,10 +171,7 @@ def headline(d: CrawlDiff) -> str:
 
 
 def _label(side: Any, two_stores: bool) -> str:
-    c = side.crawl
-    text = _("crawl {id} ({date}, {source})").format(
-        id=c.id, date=side.as_dict()["as_of"][:10], source=safe_text(side.as_dict()["source"])
-    )
+    text = safe_text(crawl_label(side.crawl))
     return f"{text} {_('of')} {safe_text(side.store)}" if two_stores else text
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "export_crawl",
     "group_subgraph",
     "history_graph",
+    "resolve_group",
     "style_graph",
     "write_gexf",
     "write_graphml",
@@ -99,23 +100,57 @@ def style_graph(G: nx.Graph, *, theme_order: Sequence[str] = ()) -> nx.Graph:
     return H
 
 
-def group_subgraph(G: nx.DiGraph, group: str, by: str = "theme") -> nx.DiGraph:
-    """The sites of one theme (or life event) and the links between them.
+def _key(text: str) -> str:
+    """A label as typed: case, accents and spacing ignored (``Je déménage`` = ``je demenage``)."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " ".join(plain.casefold().split())
+
+
+def resolve_group(
+    G: nx.DiGraph, group: str, by: str, labels: Mapping[str, str] | None = None
+) -> tuple[str, str]:
+    """(grouping, group id) of ``group``, an id or a label of ``by``, else of the other grouping.
+
+    An analyst types the label they read (``--only "Je déménage"``) as well as the id
+    (``--only F14128``); a group found only under the other grouping is taken from there.
+
+    >>> G = nx.DiGraph()
+    >>> G.add_node("a", themes=("N1",), life_events=("F1",))
+    >>> resolve_group(G, "je demenage", "theme", {"F1": "Je déménage"})
+    ('life-event', 'F1')
+    """
+    if by not in GROUP_ATTRS:
+        raise GovlinksError(f"unknown grouping {by!r} (use theme or life-event)")
+    labels = labels or {}
+    for grouping in (by, *(g for g in GROUP_ATTRS if g != by)):
+        known = {g for _, d in G.nodes(data=True) for g in _groups(d.get(GROUP_ATTRS[grouping]))}
+        if group in known:
+            return grouping, group
+        by_label = {_key(labels.get(g) or g): g for g in known}
+        if _key(group) in by_label:
+            return grouping, by_label[_key(group)]
+    ids = sorted({g for _, d in G.nodes(data=True) for g in _groups(d.get(GROUP_ATTRS[by]))})
+    listed = ", ".join(ids[:20])
+    more = " …" if len(ids) > 20 else ""
+    raise GovlinksError(f"no site has the {by} {group!r} (known: {listed or 'none'}{more})")
+
+
+def group_subgraph(
+    G: nx.DiGraph, group: str, by: str = "theme", labels: Mapping[str, str] | None = None
+) -> nx.DiGraph:
+    """The sites of one theme (or life event), named by id or label, and the links between them.
 
     >>> G = nx.DiGraph([("a", "b"), ("b", "c")])
     >>> for n, t in (("a", ("T",)), ("b", ("T", "U")), ("c", ("U",))):
     ...     G.nodes[n]["themes"] = t
-    >>> sorted(group_subgraph(G, "T").edges())
-    [('a', 'b')]
+    >>> sorted(group_subgraph(G, "T").edges()), sorted(group_subgraph(G, "travail", labels={"T": "Travail"}))
+    ([('a', 'b')], ['a', 'b'])
     """
-    attr = GROUP_ATTRS.get(by)
-    if attr is None:
-        raise GovlinksError(f"unknown grouping {by!r} (use theme or life-event)")
+    by, group = resolve_group(G, group, by, labels)
+    attr = GROUP_ATTRS[by]
     members = [n for n, d in G.nodes(data=True) if group in _groups(d.get(attr))]
-    if not members:
-        known = sorted({g for _, d in G.nodes(data=True) for g in _groups(d.get(attr))})
-        listed = ", ".join(known[:20]) + (" …" if len(known) > 20 else "")
-        raise GovlinksError(f"no site has the {by} {group!r} (known: {listed or 'none'})")
     return G.subgraph(members).copy()
 
 
@@ -150,22 +185,29 @@ def bipartite_graph(G: nx.DiGraph, by: str = "theme", labels: Mapping[str, str] 
 
 
 def crawl_slices(crawls: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """The time slice of each crawl: from its start to just before the next one.
+    """The time slice of each crawl: from when it shows the web to just before the next one.
 
-    GEXF 1.3 intervals are closed, so a slice ends one second before the next
-    crawl starts; the last slice ends when its crawl finished.
+    ``crawls``: ``CrawlInfo.as_dict()`` (with its ``as_of``), in time order
+    (:func:`graphs.history.finished_crawls`). A slice starts at the crawl's ``as_of``,
+    so a crawl of the 2015 archive run in 2026 is a 2015 slice. GEXF 1.3 intervals
+    are closed, so a slice ends one second before the next crawl's starts; the last
+    slice lasts as long as its crawl ran (a live crawl's ends when it finished).
 
-    >>> crawl_slices([{"started_at": "2026-01-01T00:00:00"}, {"started_at": "2026-02-01T00:00:00",
-    ...               "finished_at": "2026-02-01T03:00:00"}])
-    [('2026-01-01T00:00:00', '2026-01-31T23:59:59'), ('2026-02-01T00:00:00', '2026-02-01T03:00:00')]
+    >>> crawl_slices([{"as_of": "2015-06-01T00:00:00", "started_at": "2026-03-01T00:00:00",
+    ...                "finished_at": "2026-03-01T01:00:00"},
+    ...               {"as_of": "2026-02-01T00:00:00", "started_at": "2026-02-01T00:00:00",
+    ...                "finished_at": "2026-02-01T03:00:00"}])
+    [('2015-06-01T00:00:00', '2026-01-31T23:59:59'), ('2026-02-01T00:00:00', '2026-02-01T03:00:00')]
     """
-    starts = [datetime.fromisoformat(c["started_at"]) for c in crawls]
+    starts = [datetime.fromisoformat(c["as_of"]) for c in crawls]
     slices = []
     for i, crawl in enumerate(crawls):
         if i + 1 < len(crawls):
             end = max(starts[i], starts[i + 1] - timedelta(seconds=1))
         else:
-            end = max(starts[i], datetime.fromisoformat(crawl.get("finished_at") or crawl["started_at"]))
+            began = datetime.fromisoformat(crawl["started_at"])
+            took = datetime.fromisoformat(crawl.get("finished_at") or crawl["started_at"]) - began
+            end = max(starts[i], starts[i] + took)
         slices.append((starts[i].isoformat(), end.isoformat()))
     return slices
 
@@ -249,7 +291,7 @@ def write_history_gexf(
     """
     from graphs.history import finished_crawls
 
-    crawls = sorted(finished_crawls(store.crawls()), key=lambda c: c.id)  # slices follow start times
+    crawls = finished_crawls(store.crawls())  # in time: a crawl of an archive at its date
     if not crawls:
         raise GovlinksError(f"{store.path}: no finished crawl to export")
     graphs = [style_graph(graph_of(c.id), theme_order=theme_order) for c in crawls]
@@ -301,6 +343,7 @@ def export_crawl(
     bipartite: bool = False,
     history: bool = False,
     hub: str | Sequence[str] | None = None,
+    excel: bool = False,
 ) -> str:
     """Export one crawl (or, with ``history``, all) of ``store``; return a summary line.
 
@@ -308,7 +351,8 @@ def export_crawl(
     ``level="page"`` exports the page-level link table (csv, parquet only);
     ``only`` keeps the sites of one group of ``by``; ``bipartite`` exports the
     site–group graph; ``history`` one dynamic GEXF over every finished crawl;
-    ``hub``: the site(s) from which ``hub_hops`` is counted.
+    ``hub``: the site(s) from which ``hub_hops`` is counted; ``excel``: CSV for a
+    spreadsheet (:func:`graphs.tables.write_tables`).
     """
     from graphs.analysis import DEFAULT_HUB, analyse_crawl
 
@@ -344,7 +388,7 @@ def export_crawl(
         from graphs.tables import write_page_links
 
         info = store.crawl(crawl_id)
-        rows = write_page_links(store, info.id, out, fmt)
+        rows = write_page_links(store, info.id, out, fmt, excel=excel)
         return f"Wrote {out}/page_links.{fmt}: {rows} links (crawl {info.id})"
 
     analysis = analyse_crawl(store, crawl_id, by=by, hub=hub, link_pages=tables)  # tables: recommendations
@@ -353,11 +397,11 @@ def export_crawl(
     cid = crawl.id
     G: nx.Graph = analysis.graph
     if only:
-        G = group_subgraph(G, only, by)
+        G = group_subgraph(G, only, by, analysis.labels)
     if tables:
         from graphs.tables import write_tables
 
-        counts = write_tables(analysis, out, fmt, graph=G if only else None)
+        counts = write_tables(analysis, out, fmt, graph=G if only else None, excel=excel)
         figures = ", ".join(f"{n} {name}" for name, n in counts.items())
         return f"Wrote {out}/ ({fmt}, datapackage.json): {figures} (crawl {cid})"
     if bipartite:

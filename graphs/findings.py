@@ -33,7 +33,8 @@ import pandas as pd
 
 from crawler.errors import GovlinksError
 from graphs.config import FindingsConfig
-from graphs.i18n import _, ngettext
+from graphs.i18n import N_, _, format_number, ngettext
+from graphs.retired import failure_reason
 from graphs.status import UNCRAWLED_STATUSES, assessed_sites, is_assessed
 
 __all__ = [
@@ -106,10 +107,10 @@ def rule(code: str, text: str) -> Callable[[Check], Check]:
 
 
 class _Texts(Mapping[str, str]):
-    """Reason code -> text, in report order: a live view of :data:`RULES`."""
+    """Reason code -> text in the current language, in report order: a live view of :data:`RULES`."""
 
     def __getitem__(self, code: str) -> str:
-        return RULES[code].text
+        return _(RULES[code].text)
 
     def __iter__(self) -> Iterator[str]:
         return iter(RULES)
@@ -126,17 +127,14 @@ CODES: Mapping[str, str] = _Texts()
 
 def _groups_text(d: Mapping[str, Any], labels: Mapping[str, str], limit: int = 3) -> str:
     groups = [*(d.get("themes") or ()), *(d.get("life_events") or ())]
-    shown = [labels.get(g) or g for g in groups[:limit]]
-    more = f" and {len(groups) - limit} more" if len(groups) > limit else ""
-    return ", ".join(shown) + more
+    shown = ", ".join(labels.get(g) or g for g in groups[:limit])
+    if len(groups) > limit:
+        return _("{groups} and {n} more").format(groups=shown, n=len(groups) - limit)
+    return shown
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _verb(n: int, singular: str = "links", plural: str = "link") -> str:
-    return singular if n == 1 else plural
+def _sites_link(n: int) -> str:
+    return ngettext("{n} site links to it", "{n} sites link to it", n).format(n=n)
 
 
 # -- the rules, in report order --------------------------------------------------------
@@ -153,12 +151,15 @@ def uncrawled(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterato
         if is_assessed(status):
             continue
         hs = d.get("homepage_status")
+        pages = int(d.get("pages", 0))
         text = {
-            "unreachable": "the homepage did not answer",
-            "robots": "robots.txt forbids crawling the homepage",
-            "homepage_error": f"the homepage answered HTTP {hs}",
-            "no_html": f"no HTML page among its {_plural(int(d.get('pages', 0)), 'page')}",
-            "not_crawled": "not crawled in this run (not selected with --site)",
+            "unreachable": _("the homepage did not answer"),
+            "robots": _("robots.txt forbids crawling the homepage"),
+            "homepage_error": _("the homepage answered HTTP {status}").format(status=hs),
+            "no_html": ngettext(
+                "no HTML page among its {n} page", "no HTML page among its {n} pages", pages
+            ).format(n=pages),
+            "not_crawled": _("not crawled in this run (not selected with --site)"),
         }[status]
         yield n, text, {"status": status, "homepage_status": hs}
 
@@ -169,7 +170,13 @@ def orphan(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[F
     assessed = assessed_sites(G)
     for n in assessed:
         if G.in_degree(n) == 0:
-            yield n, f"none of the {len(assessed) - 1} other crawled sites links to it", {"in_sites": 0}
+            others = len(assessed) - 1
+            text = ngettext(
+                "the {n} other crawled site does not link to it",
+                "none of the {n} other crawled sites links to it",
+                others,
+            ).format(n=others)
+            yield n, text, {"in_sites": 0}
 
 
 @rule("dead_end", "it links to no other seed site")
@@ -178,7 +185,11 @@ def dead_end(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator
     for n in assessed_sites(G):
         if G.out_degree(n) == 0:
             pages = int(G.nodes[n].get("html_pages", 0))
-            text = f"none of its {_plural(pages, 'crawled HTML page')} links to another seed site"
+            text = ngettext(
+                "none of its {n} crawled HTML page links to another seed site",
+                "none of its {n} crawled HTML pages links to another seed site",
+                pages,
+            ).format(n=pages)
             yield n, text, {"out_sites": 0, "html_pages": pages}
 
 
@@ -190,16 +201,18 @@ def no_group_inbound(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> 
         crawled_peers = [p for p in mine if is_assessed(G.nodes[p].get("status", "ok"))]
         if not crawled_peers or any(p in mine for p in G.predecessors(n)):
             continue
-        others = G.in_degree(n)
-        text = (
-            f"none of its {_plural(len(crawled_peers), 'crawled peer')} (sites sharing "
-            f"{_groups_text(G.nodes[n], ctx.labels)}) links to it; "
-            + (
-                f"{_plural(others, 'other site')} {_verb(others)} to it"
-                if others
-                else "nor does any other site"
-            )
+        others, k = G.in_degree(n), len(crawled_peers)
+        first = ngettext(
+            "none of its {n} crawled peer (sites sharing {groups}) links to it",
+            "none of its {n} crawled peers (sites sharing {groups}) links to it",
+            k,
+        ).format(n=k, groups=_groups_text(G.nodes[n], ctx.labels))
+        second = (
+            ngettext("{n} other site links to it", "{n} other sites link to it", others).format(n=others)
+            if others
+            else _("nor does any other site")
         )
+        text = _("{first}; {second}").format(first=first, second=second)
         yield n, text, {"peers": len(mine), "crawled_peers": len(crawled_peers), "in_other_sites": others}
 
 
@@ -210,12 +223,18 @@ def no_group_outbound(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) ->
         mine = set(ctx.peers.get(n, ()))
         if not mine or any(s in mine for s in G.successors(n)):
             continue
-        others = G.out_degree(n)
-        text = (
-            f"links to none of its {_plural(len(mine), 'peer')} (sites sharing "
-            f"{_groups_text(G.nodes[n], ctx.labels)}); "
-            + (f"it links to {_plural(others, 'other site')}" if others else "nor to any other site")
+        others, k = G.out_degree(n), len(mine)
+        first = ngettext(
+            "links to none of its {n} peer (sites sharing {groups})",
+            "links to none of its {n} peers (sites sharing {groups})",
+            k,
+        ).format(n=k, groups=_groups_text(G.nodes[n], ctx.labels))
+        second = (
+            ngettext("it links to {n} other site", "it links to {n} other sites", others).format(n=others)
+            if others
+            else _("nor to any other site")
         )
+        text = _("{first}; {second}").format(first=first, second=second)
         yield n, text, {"peers": len(mine), "out_other_sites": others}
 
 
@@ -224,20 +243,24 @@ def _linked_but_never(G: nx.DiGraph, metrics: pd.DataFrame, column: str, how: st
     for n in assessed_sites(G):
         if G.in_degree(n) and int(metrics.at[n, column]) == 0:
             k, pages = G.in_degree(n), int(metrics.at[n, "in_weight"])
-            text = f"{_plural(k, 'site')} {_verb(k)} to it ({_plural(pages, 'page')}), {how}"
+            text = _("{sites_link} ({pages}), {how}").format(
+                sites_link=_sites_link(k),
+                pages=ngettext("{n} page", "{n} pages", pages).format(n=pages),
+                how=_(how),
+            )
             yield n, text, {"in_sites": k, "in_weight": pages, column: 0}
 
 
 @rule("homepage_only", "other sites link to it, but only to its homepage")
 def homepage_only(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
     """Linked to by other sites, never deeper than its homepage."""
-    return _linked_but_never(G, metrics, "in_deep", "all to its homepage: no deep link")
+    return _linked_but_never(G, metrics, "in_deep", N_("all to its homepage: no deep link"))
 
 
 @rule("template_only", "other sites link to it, but only from headers, menus and footers")
 def template_only(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> Iterator[Flag]:
     """Linked to by other sites, only from template regions (header, nav, footer)."""
-    how = "always from headers, menus or footers, never from content"
+    how = N_("always from headers, menus or footers, never from content")
     return _linked_but_never(G, metrics, "in_content_pages", how)
 
 
@@ -247,19 +270,19 @@ def broken_outlinks(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> I
     examples: dict[str, list[str]] = {}
     if ctx.broken_examples is not None and len(ctx.broken_examples):
         for row in ctx.broken_examples.itertuples(index=False):
-            status = row.status  # NaN or NA when the target did not answer
-            why = f"HTTP {int(status)}" if pd.notna(status) and status else (row.error or "no answer")
+            why = failure_reason(row.error, row.status)  # the short kind, never a library's message
             examples.setdefault(str(row.source), []).append(f"{row.target_url} ({why})")
     for n in assessed_sites(G):
         targets, broken = int(metrics.at[n, "out_targets"]), int(metrics.at[n, "out_broken"])
         if not targets or not broken or broken / targets < ctx.config.broken_share:
             continue
-        text = (
-            f"{broken} of the {_plural(targets, 'URL')} it links to in other seed sites are broken "
-            f"({broken / targets:.0%})"
-        )
+        text = ngettext(
+            "{broken} of the {n} URL it links to in other seed sites are broken ({share})",
+            "{broken} of the {n} URLs it links to in other seed sites are broken ({share})",
+            targets,
+        ).format(broken=broken, n=targets, share=format_number(broken / targets, ".0%"))
         if examples.get(n):
-            text += ", e.g. " + "; ".join(examples[n])
+            text += _(", e.g. {examples}").format(examples="; ".join(examples[n]))
         yield n, text, {"out_targets": targets, "out_broken": broken, "out_broken_share": broken / targets}
 
 
@@ -275,9 +298,11 @@ def links_to_retired(G: nx.DiGraph, metrics: pd.DataFrame, ctx: RuleContext) -> 
     for site, rows in ctx.retired.groupby("source", sort=True):
         if site not in assessed or len(rows) < ctx.config.retired_min:
             continue
-        shown = [f"{r.target_url} ({r.reason})" for r in rows.head(3).itertuples(index=False)]
-        more = f" and {len(rows) - 3} more" if len(rows) > 3 else ""
-        text = f"links to {_plural(len(rows), 'retired URL')}: " + "; ".join(shown) + more
+        shown = "; ".join(f"{r.target_url} ({r.reason})" for r in rows.head(3).itertuples(index=False))
+        if len(rows) > 3:
+            shown = _("{urls} and {n} more").format(urls=shown, n=len(rows) - 3)
+        text = ngettext("links to {n} retired URL: {urls}", "links to {n} retired URLs: {urls}", len(rows))
+        text = text.format(n=len(rows), urls=shown)
         yield str(site), text, {"retired_urls": len(rows), "pages": int(rows["pages"].sum())}
 
 

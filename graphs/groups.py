@@ -14,12 +14,13 @@ from collections.abc import Iterable, Mapping
 import networkx as nx
 import pandas as pd
 
-from graphs.choices import GROUPINGS
+from graphs.choices import GROUPINGS, REPORT_GROUPINGS
 from graphs.status import is_assessed
 
 __all__ = [
     "GROUPINGS",
     "GROUP_COLUMNS",
+    "REPORT_GROUPINGS",
     "group_matrix",
     "group_members",
     "group_table",
@@ -37,13 +38,16 @@ GROUP_COLUMNS = (
 
 def _attr(by: str) -> str:
     try:
-        return GROUPINGS[by]
+        return REPORT_GROUPINGS[by]
     except KeyError:
-        raise ValueError(f"unknown grouping {by!r} (use one of {', '.join(GROUPINGS)})") from None
+        raise ValueError(f"unknown grouping {by!r} (use one of {', '.join(REPORT_GROUPINGS)})") from None
 
 
 def membership(G: nx.DiGraph, by: str = "theme") -> dict[str, tuple[str, ...]]:
-    """The groups of each site for a grouping (``theme`` or ``life-event``).
+    """The groups of each site for a grouping (``theme``, ``life-event`` or ``organisation``).
+
+    A site has one organisation (a text, empty when unknown), and any number of
+    themes and life events.
 
     Examples
     --------
@@ -51,9 +55,16 @@ def membership(G: nx.DiGraph, by: str = "theme") -> dict[str, tuple[str, ...]]:
     >>> G.add_node("a", themes=("T1",), life_events=("E1", "E2")); G.add_node("b")
     >>> membership(G, "life-event")
     {'a': ('E1', 'E2'), 'b': ()}
+    >>> G.nodes["a"]["organisation"] = "Ministère X"
+    >>> membership(G, "organisation")
+    {'a': ('Ministère X',), 'b': ()}
     """
     attr = _attr(by)
-    return {n: tuple(d.get(attr) or ()) for n, d in G.nodes(data=True)}
+    out = {}
+    for n, d in G.nodes(data=True):
+        value = d.get(attr) or ()
+        out[n] = (value,) if isinstance(value, str) else tuple(value)
+    return out
 
 
 def group_members(G: nx.DiGraph, by: str = "theme") -> dict[str, list[str]]:
@@ -108,7 +119,9 @@ def group_table(G: nx.DiGraph, by: str = "theme", *, labels: Mapping[str, str] |
     - ``links_in`` / ``links_out``: pairs from a site outside the group to a
       member / from a member to a site outside the group;
     - ``isolated``: members with no link to or from another member, and
-      ``isolated_share`` their share of the members.
+      ``isolated_share`` their share of the members (NaN under two sites, like the
+      density: a site alone in its group has no other member to link to, so it is
+      not "100 % isolated").
 
     Examples
     --------
@@ -120,7 +133,7 @@ def group_table(G: nx.DiGraph, by: str = "theme", *, labels: Mapping[str, str] |
     >>> t[["group", "label", "internal_links", "links_in", "links_out", "isolated"]].values.tolist()
     [['T', 'Travail', 2, 1, 1, 1], ['U', 'U', 0, 1, 1, 1]]
     >>> t["density"].round(3).tolist(), t["isolated_share"].round(3).tolist()
-    ([0.333, nan], [0.333, 1.0])
+    ([0.333, nan], [0.333, nan])
     """
     labels = labels or {}
     members = group_members(G, by)
@@ -155,7 +168,7 @@ def group_table(G: nx.DiGraph, by: str = "theme", *, labels: Mapping[str, str] |
                 "links_in": links_in[group],
                 "links_out": links_out[group],
                 "isolated": isolated,
-                "isolated_share": isolated / n,
+                "isolated_share": isolated / n if n > 1 else float("nan"),
             }
         )
     return pd.DataFrame(rows, columns=list(GROUP_COLUMNS))

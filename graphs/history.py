@@ -15,7 +15,7 @@ Pure functions over :class:`~crawler.store.CrawlInfo` lists, except
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -33,46 +33,12 @@ from seeds.vocabulary import labels_near
 if TYPE_CHECKING:
     from crawler.store import CrawlInfo, Store
 
-__all__ = [
-    "Snapshot",
-    "as_of",
-    "crawl_label",
-    "finished_crawls",
-    "load_snapshot",
-    "pick_crawls",
-    "source_text",
-]
-
-Sources = Mapping[int, tuple[str, str | None]]
+__all__ = ["Snapshot", "crawl_label", "finished_crawls", "load_snapshot", "pick_crawls"]
 
 
-def source_text(source: tuple[str, str | None] | None) -> str:
-    """How a crawl's source reads: ``live``, or ``archive 2015-06-01``.
-
-    >>> source_text(("live", None)), source_text(("archive", "2015-06-01")), source_text(None)
-    ('live', 'archive 2015-06-01', 'live')
-    """
-    if source is None:
-        return "live"
-    kind, date = source
-    return f"{kind} {date}" if date else kind
-
-
-def as_of(info: CrawlInfo, sources: Sources | None = None) -> str:
-    """The time a crawl shows the web at: its archive date, else when it started.
-
-    >>> from types import SimpleNamespace
-    >>> c = SimpleNamespace(id=2, started_at="2026-03-01T02:00:00+00:00")
-    >>> as_of(c), as_of(c, {2: ("archive", "2015-06-01")})
-    ('2026-03-01T02:00:00+00:00', '2015-06-01')
-    """
-    date = (sources or {}).get(info.id, ("live", None))[1]
-    return date or info.started_at
-
-
-def _order_key(info: CrawlInfo, sources: Sources | None) -> tuple[str, int]:
-    """Sort key in time: :func:`as_of` as a UTC instant (a bare date is its midnight, UTC), then id."""
-    when = as_of(info, sources)
+def _order_key(info: CrawlInfo) -> tuple[str, int]:
+    """Sort key in time: ``CrawlInfo.as_of`` as a UTC instant (naive times read as UTC), then id."""
+    when = info.as_of
     try:
         moment = datetime.fromisoformat(when)
     except ValueError:
@@ -82,15 +48,15 @@ def _order_key(info: CrawlInfo, sources: Sources | None) -> tuple[str, int]:
     return moment.astimezone(UTC).isoformat(), info.id
 
 
-def finished_crawls(crawls: Sequence[CrawlInfo], sources: Sources | None = None) -> list[CrawlInfo]:
-    """The crawls that compare, oldest first: finished ones, in the order of :func:`as_of`.
+def finished_crawls(crawls: Sequence[CrawlInfo]) -> list[CrawlInfo]:
+    """The crawls that compare, oldest first: finished ones, in the order of ``CrawlInfo.as_of``.
 
     Interrupted and running crawls are left out: their missing pages would look
     like links disappearing. ``govlinks diff``, the report's trends and ``export
     --history`` all take their crawls from here.
     """
     done = [c for c in crawls if c.state == "finished"]
-    return sorted(done, key=lambda c: _order_key(c, sources))
+    return sorted(done, key=_order_key)
 
 
 def _refuse_unfinished(info: CrawlInfo, where: str) -> None:
@@ -112,8 +78,6 @@ def pick_crawls(
     to_id: int | None = None,
     from_id: int | None = None,
     from_crawls: Sequence[CrawlInfo] | None = None,
-    to_sources: Sources | None = None,
-    from_sources: Sources | None = None,
     to_where: str = "store",
     from_where: str | None = None,
 ) -> tuple[CrawlInfo, CrawlInfo]:
@@ -127,7 +91,6 @@ def pick_crawls(
     two_stores = from_crawls is not None
     from_list = from_crawls if from_crawls is not None else to_crawls
     from_where = from_where or to_where
-    from_sources = from_sources if two_stores else to_sources
 
     def named(crawls: Sequence[CrawlInfo], crawl_id: int, where: str) -> CrawlInfo:
         found = [c for c in crawls if c.id == crawl_id]
@@ -138,8 +101,8 @@ def pick_crawls(
         _refuse_unfinished(found[0], where)
         return found[0]
 
-    to_done = finished_crawls(to_crawls, to_sources)
-    from_done = finished_crawls(from_list, from_sources)
+    to_done = finished_crawls(to_crawls)
+    from_done = finished_crawls(from_list)
     if to_id is not None:
         to = named(to_crawls, to_id, to_where)
     elif to_done:
@@ -153,7 +116,7 @@ def pick_crawls(
             raise GovlinksError(f"{from_where}: no finished crawl to compare")
         frm = from_done[-1]
     else:
-        before = [c for c in to_done if _order_key(c, to_sources) < _order_key(to, to_sources)]
+        before = [c for c in to_done if _order_key(c) < _order_key(to)]
         if not before:
             ids = ", ".join(str(c.id) for c in to_done)
             raise GovlinksError(
@@ -180,7 +143,6 @@ class Snapshot:
     """
 
     crawl: CrawlInfo
-    source: tuple[str, str | None]
     store: str
     graph: nx.DiGraph
     retired: pd.DataFrame | None
@@ -198,11 +160,14 @@ class Snapshot:
         *,
         config: FindingsConfig | None = None,
         hub: str | Sequence[str] | None = DEFAULT_HUB,
+        journeys: bool = False,
     ) -> Analysis:
         """The analysis of the crawl, or of its ``sites`` only (the sites two crawls share).
 
         Reason codes and scores are those of ``govlinks report`` on the same graph;
-        evidence carries no broken-link examples (not read).
+        evidence carries no broken-link examples (not read). Journeys and link
+        recommendations only with ``journeys``: neither a diff nor a history
+        shows them, and they cost more than the rest of the analysis.
         """
         G = self.graph
         retired = self.retired
@@ -212,7 +177,7 @@ class Snapshot:
                 retired = retired[retired["source"].isin(set(sites))]
         return analyse(
             G, hub=hub, config=config, external=retired, labels=self.labels, crawl=self.crawl,
-            checked=self.checked,
+            checked=self.checked, journeys=journeys,
         )  # fmt: skip
 
 
@@ -226,7 +191,6 @@ def load_snapshot(store: Store, crawl_id: int, *, broken: bool = True) -> Snapsh
         retired = None  # a crawl whose settings do not say, and with no check result
     return Snapshot(
         crawl=info,
-        source=store.reads.crawl_sources().get(info.id, ("live", None)),
         store=str(store.path),
         graph=load_site_graph(store, info.id),
         retired=retired,
@@ -235,13 +199,15 @@ def load_snapshot(store: Store, crawl_id: int, *, broken: bool = True) -> Snapsh
     )
 
 
-def crawl_label(info: CrawlInfo, sources: Sources | None = None) -> str:
-    """How a crawl is named to a reader: ``crawl 3 (2026-03-01, live)``.
+def crawl_label(info: CrawlInfo) -> str:
+    """How a crawl is named to a reader: ``crawl 3 (2026-03-01, live)``, the date it shows the web at.
 
     >>> from types import SimpleNamespace
-    >>> crawl_label(SimpleNamespace(id=3, started_at="2026-03-01T02:00:00+00:00"))
+    >>> crawl_label(SimpleNamespace(id=3, as_of="2026-03-01T02:00:00+00:00", source_label="live"))
     'crawl 3 (2026-03-01, live)'
+    >>> crawl_label(SimpleNamespace(id=4, as_of="2015-06-01T00:00:00+00:00",
+    ...                             source_label="archive 2015-06-01"))
+    'crawl 4 (2015-06-01, archive 2015-06-01)'
     """
-    when = as_of(info, sources)[:10]
-    source = source_text((sources or {}).get(info.id))
-    return _("crawl {id} ({date}, {source})").format(id=info.id, date=when, source=source)
+    date = info.as_of[:10]
+    return _("crawl {id} ({date}, {source})").format(id=info.id, date=date, source=info.source_label)

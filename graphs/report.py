@@ -18,23 +18,29 @@ import json
 import math
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.errors import GovlinksError
 from crawler.fileio import write_text_atomic
 from crawler.text import csv_cell, generator, safe_text
 from graphs.analysis import Analysis
 from graphs.choices import REPORT_FORMATS as FORMATS
+from graphs.columns import EXCEL_DELIMITER, column_label, excel_value
+from graphs.coverage import coverage, uncertain
 from graphs.findings import CODES
 from graphs.groups import group_members
 from graphs.metrics import FLOAT_METRICS, METRIC_COLUMNS
-from graphs.relevance import RELEVANCE_COLUMNS, RELEVANCE_FLOATS, relevance_dict, relevance_line
+from graphs.relevance import RELEVANCE_COLUMNS, RELEVANCE_FLOATS, relevance_dict
 from graphs.report_journeys import (
     journeys_json,
     recommendations_json,
     render_journeys_csv,
     render_recommendations_csv,
 )
+from graphs.report_table import first_notes, render_table
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = [
     "CSV_COLUMNS",
@@ -55,8 +61,11 @@ JSON_SCHEMA_VERSION = 1
 CSV_COLUMNS = (
     "rank", "site", "host_unicode", "name", "organisation", "url", "title", "status", "themes", "life_events",
     "score", "flags", "pages", "html_pages", "errors", "robots_blocked", "homepage_status",
-    *METRIC_COLUMNS, *RELEVANCE_COLUMNS, "evidence",
+    *METRIC_COLUMNS, *RELEVANCE_COLUMNS, "evidence", "uncertain",
 )  # fmt: skip
+# Crawl figures, whole numbers (stored as floats where one is missing): 200, not 200.0.
+_CRAWL_FIGURES = ("pages", "html_pages", "errors", "robots_blocked", "homepage_status")
+_INTEGERS = frozenset(_CRAWL_FIGURES)
 
 
 def _scalar(value: Any) -> Any:
@@ -84,7 +93,13 @@ def _site_relevance(row: Any) -> dict[str, Any]:
     return {c: _metric(c, row[c]) for c in RELEVANCE_COLUMNS}
 
 
+def _integer(value: Any) -> int | None:
+    value = _scalar(value)
+    return None if value is None else int(value)
+
+
 def _evidence(a: Analysis) -> dict[str, list[dict[str, Any]]]:
+    doubtful = uncertain(a)
     out: dict[str, list[dict[str, Any]]] = {}
     for row in a.findings.itertuples(index=False):
         out.setdefault(row.site, []).append(
@@ -92,6 +107,7 @@ def _evidence(a: Analysis) -> dict[str, list[dict[str, Any]]]:
                 "code": row.code,
                 "evidence": safe_text(row.evidence),
                 "details": {k: _scalar(v) for k, v in (row.details or {}).items()},
+                "uncertain": (row.site, row.code) in doubtful,
             }
         )
     return out
@@ -114,13 +130,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
                 "status": safe_text(row["status"]),
                 "themes": [safe_text(t) for t in row["themes"] or ()],
                 "life_events": [safe_text(t) for t in row["life_events"] or ()],
-                "crawl": {
-                    "pages": _scalar(row["pages"]),
-                    "html_pages": _scalar(row["html_pages"]),
-                    "errors": _scalar(row["errors"]),
-                    "robots_blocked": _scalar(row["robots_blocked"]),
-                    "homepage_status": _scalar(row["homepage_status"]),
-                },
+                "crawl": {c: _integer(row[c]) for c in _CRAWL_FIGURES},
                 "metrics": {c: _metric(c, row[c]) for c in METRIC_COLUMNS},
                 "relevance": _site_relevance(row),
                 "flags": list(row["flags"]),
@@ -140,6 +150,7 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
     crawl = {k: _scalar(v) if not isinstance(v, dict) else v for k, v in info.items()}
     summary = a.summary()
     summary = {k: (_scalar(v) if not isinstance(v, dict) else v) for k, v in summary.items()}
+    first, others = first_notes(a)
     history = a.history.json_fields() if a.history is not None else {}
     return {
         "schema_version": JSON_SCHEMA_VERSION,
@@ -150,7 +161,8 @@ def report_dict(a: Analysis, *, generated_at: str | None = None) -> dict[str, An
         "hubs": list(a.hubs),
         "external_links_checked": a.external_checked,
         "config": {**a.config.as_dict(), "journeys": a.journey_config.as_dict()},
-        "notes": [safe_text(n) for n in a.notes],
+        "coverage": coverage(a).as_dict(),
+        "notes": [safe_text(n) for n in (*first, *others)],  # an unfinished crawl, then too few sites
         "codes": dict(CODES),
         "summary": summary,
         "sites": sites,
@@ -173,11 +185,19 @@ def render_json(a: Analysis, *, generated_at: str | None = None) -> str:
                       allow_nan=False, default=str) + "\n"  # fmt: skip
 
 
-def render_csv(a: Analysis) -> str:
-    """One row per site, worst first; lists ``|``-joined; columns ``CSV_COLUMNS``."""
+def render_csv(a: Analysis, *, excel: bool = False) -> str:
+    """One row per site, worst first; lists ``|``-joined; columns ``CSV_COLUMNS``.
+
+    ``excel``: for a person's spreadsheet rather than a program (:mod:`graphs.columns`):
+    semicolons, a UTF-8 byte-order mark, column labels and decimal commas in the current
+    language. Every text cell is defused against formula injection either way.
+    """
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer = csv.writer(buf, lineterminator="\n", delimiter=EXCEL_DELIMITER if excel else ",")
+    if excel:
+        buf.write("\ufeff")
+    writer.writerow([column_label(c) for c in CSV_COLUMNS] if excel else CSV_COLUMNS)
+    cell = excel_value if excel else csv_cell
     evidence = _evidence(a)
     for site, row in a.sites.iterrows():
         values: dict[str, Any] = {c: row.get(c) for c in CSV_COLUMNS if c in row.index}
@@ -185,13 +205,16 @@ def render_csv(a: Analysis) -> str:
         values["themes"] = "|".join(row["themes"] or ())
         values["life_events"] = "|".join(row["life_events"] or ())
         values["flags"] = "|".join(row["flags"])
-        values["evidence"] = " | ".join(f"{e['code']}: {e['evidence']}" for e in evidence.get(site, []))
+        found = evidence.get(site, [])
+        values["evidence"] = " | ".join(f"{e['code']}: {e['evidence']}" for e in found)
+        values["uncertain"] = "|".join(e["code"] for e in found if e["uncertain"])
         for c in METRIC_COLUMNS:
             values[c] = _metric(c, row[c])
         values.update(_site_relevance(row))
         values["score"] = _scalar(row["score"])
-        values["homepage_status"] = _scalar(row["homepage_status"])
-        writer.writerow([csv_cell("" if values.get(c) is None else values[c]) for c in CSV_COLUMNS])
+        for c in _INTEGERS:
+            values[c] = _integer(row[c])
+        writer.writerow([cell("" if values.get(c) is None else values[c]) for c in CSV_COLUMNS])
     return buf.getvalue()
 
 
@@ -217,105 +240,6 @@ def write_csv_folder(a: Analysis, folder: str | Path) -> list[Path]:
         write_text_atomic(out / name, render_file(a), what="report")
         written.append(out / name)
     return written
-
-
-def _fmt(value: Any, spec: str = "") -> str:
-    value = _scalar(value)
-    if value is None:
-        return "–"
-    return format(value, spec)
-
-
-def render_table(a: Analysis, *, width: int = 100, top: int = 40) -> str:
-    """A terminal report: summary, flagged sites worst first (``top``, 0 = all), groups."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    buf = io.StringIO()
-    console = Console(file=buf, width=width, color_system=None, force_terminal=False,
-                      highlight=False, emoji=False, markup=False, soft_wrap=False)  # fmt: skip
-    s = a.summary()
-    crawl = a.crawl
-    if crawl is None:  # a graph analysed by hand
-        head = "govlinks report — crawl ? (?)"
-    else:
-        finished = f", finished {crawl.finished_at}" if crawl.finished_at else ""
-        head = f"govlinks report — crawl {crawl.id} ({crawl.state}{finished})"
-    console.print(Text(safe_text(head)))
-    console.print(
-        Text(
-            f"{s['sites']} sites ({s['assessed']} assessed), {s['site_links']:,} linked pairs of sites, "
-            f"{s['links']:,} links; {s['flagged']} sites flagged; "
-            f"median score {_fmt(s['median_score'], '.1f')}"
-        )
-    )
-    for note in a.notes:
-        console.print(Text("note: " + safe_text(note)))
-    for line in a.history.table_lines() if a.history is not None else ():
-        console.print(Text(safe_text(line)))
-    console.print(Text(relevance_line(a.relevance)))
-    console.print()
-
-    codes = Table(title="Reason codes", title_justify="left", box=None, pad_edge=False)
-    codes.add_column("code")
-    codes.add_column("sites", justify="right")
-    codes.add_column("rule")
-    missing = a.not_assessed()
-    for code, n in s["flags"].items():
-        shown = missing.get(code, str(n))
-        codes.add_row(Text(code), Text(shown), Text(CODES[code]))
-    console.print(codes)
-    console.print()
-
-    flagged = a.sites[a.sites["flags"].map(bool)]
-    shown_sites = flagged if not top else flagged.head(top)
-    table = Table(title="Flagged sites, worst first", title_justify="left", box=None, pad_edge=False)
-    for name, justify in (("#", "right"), ("site", "left"), ("score", "right"), ("in", "right"),
-                          ("out", "right"), ("deep", "right"), ("rel", "right"),
-                          ("flags", "left")):  # fmt: skip
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    for site, row in shown_sites.iterrows():
-        deep = row["in_deep_share"]
-        table.add_row(
-            Text(str(row["rank"])),
-            Text(safe_text(site)),
-            Text(_fmt(row["score"], ".0f")),
-            Text(str(int(row["in_sites"]))),
-            Text(str(int(row["out_sites"]))),
-            Text(_fmt(deep, ".0%")),
-            Text(_fmt(row["out_relevant_share"], ".0%")),
-            Text(", ".join(row["flags"])),
-        )
-    console.print(table)
-    if len(flagged) > len(shown_sites):
-        console.print(Text(f"… and {len(flagged) - len(shown_sites)} more flagged sites (--top 0 shows all)"))
-    if not len(flagged):
-        console.print(Text("No site flagged."))
-    console.print()
-
-    title = "Themes" if a.by == "theme" else "Life events"
-    groups = Table(title=title, title_justify="left", box=None, pad_edge=False)
-    for name in ("group", "sites", "density", "in", "out", "isolated", "score"):
-        groups.add_column(name, justify="left" if name == "group" else "right", overflow="fold")
-    for row in a.groups.to_dict("records"):
-        label = safe_text(row["label"])
-        if label != row["group"]:
-            label = f"{label} ({safe_text(row['group'])})"
-        groups.add_row(
-            Text(label),
-            Text(str(row["sites"])),
-            Text(_fmt(row["density"], ".2f")),
-            Text(str(row["links_in"])),
-            Text(str(row["links_out"])),
-            Text(_fmt(row["isolated_share"], ".0%")),
-            Text(_fmt(row.get("mean_score"), ".0f")),
-        )
-    if len(a.groups):
-        console.print(groups)
-    else:
-        console.print(Text(f"No site has a {a.by.replace('-', ' ')}."))
-    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
 
 
 def write_report(
@@ -345,7 +269,7 @@ def render(a: Analysis, fmt: str, **kw: Any) -> str:
     if fmt == "json":
         return render_json(a)
     if fmt == "csv":
-        return render_csv(a)
+        return render_csv(a, **kw)
     if fmt == "html":
         from graphs.report_html import render_html
 

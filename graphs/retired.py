@@ -14,11 +14,51 @@ from typing import Any
 
 import pandas as pd
 
+from crawler.failures import error_kind
 from crawler.urls import normalize_url
+from graphs.i18n import N_, _
 
-__all__ = ["external_checked", "retired_links"]
+__all__ = ["external_checked", "failure_reason", "retired_links"]
 
 _PERMANENT = (301, 308)
+# The kinds of failure the crawl summary counts (crawler.failures), as a reader sees them.
+_KINDS = {
+    "timeout": N_("timeout"),
+    "dns": N_("dns"),
+    "connection": N_("connection"),
+    "too large": N_("too large"),
+    "redirect loop": N_("redirect loop"),
+    "robots": N_("robots.txt"),
+    "scheme": N_("unsupported scheme"),
+    "ignored": N_("ignored"),
+}
+
+
+def failure_reason(error: Any, status: Any = None) -> str:
+    """Why a URL failed, in the short words of the crawl summary: ``HTTP 404``, ``timeout``, ``dns``…
+
+    Never the library's own message (a Twisted ``Failure`` repr, an exception's
+    text): the report shows the kind, the store keeps the details. Errors stored
+    by older crawls as ``ClassName: text`` are classified by their class name.
+
+    >>> failure_reason(None, 404), failure_reason("timeout: no answer within 30s")
+    ('HTTP 404', 'timeout')
+    >>> failure_reason("connection: DownloadFailedError: [<twisted.python.failure.Failure ...>]")
+    'connection'
+    >>> failure_reason("DNSLookupError: y.fr"), failure_reason(None)
+    ('dns', 'no answer')
+    """
+    status = _present(status)
+    if status:
+        return f"HTTP {int(status)}"
+    text = error if isinstance(error, str) and error else None
+    if text is None:
+        return _("no answer")
+    kind = error_kind(text) or ""
+    if kind not in _KINDS:  # an older store: "DNSLookupError: …", "TCPTimedOutError: …"
+        name = kind.lower()
+        kind = "dns" if "dns" in name else "timeout" if "time" in name else "connection"
+    return _(_KINDS[kind])
 
 
 def _host(url: Any) -> str | None:
@@ -48,7 +88,7 @@ def retired_links(external: pd.DataFrame) -> pd.DataFrame:
     >>> for row in retired_links(ext)[["source", "target_url", "reason"]].values.tolist():
     ...     print(row)
     ['a', 'http://old.fr/', 'moved for good to https://new.fr/']
-    ['b', 'http://y.fr/', 'no answer: DNSLookupError: y.fr']
+    ['b', 'http://y.fr/', 'no answer: dns']
     """
     columns = ["source", "target_url", "target_norm", "pages", "reason"]
     if external is None or not len(external):
@@ -61,9 +101,9 @@ def retired_links(external: pd.DataFrame) -> pd.DataFrame:
         if redirect is not None and int(redirect) in _PERMANENT:
             final = _host(r.final_url)
             if final is not None and final != _host(r.target_url):
-                reason = f"moved for good to {r.final_url}"
+                reason = _("moved for good to {url}").format(url=r.final_url)
         elif status is None and error is not None:
-            reason = f"no answer: {error}"
+            reason = _("no answer: {kind}").format(kind=failure_reason(error))
         if reason:
             rows.append((str(r.source), r.target_url, r.target_norm, int(r.pages), reason))
     return pd.DataFrame(rows, columns=columns)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from crawler.errors import GovlinksError
 from crawler.text import xml_text
+from graphs.columns import csv_options, defused, excel_package
 from graphs.gexf import is_missing, sanitize_value, value_type
 
 if TYPE_CHECKING:
@@ -295,9 +296,9 @@ def datapackage(
     }
 
 
-def _write_frame(frame: pd.DataFrame, path: Path, fmt: str) -> None:
+def _write_frame(frame: pd.DataFrame, path: Path, fmt: str, *, excel: bool = False) -> None:
     if fmt == "csv":
-        frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        defused(frame).to_csv(path, index=False, **csv_options(excel))
     else:
         frame.to_parquet(path, index=False)
 
@@ -313,12 +314,19 @@ def _check_dir(out_dir: str | Path) -> Path:
 
 
 def write_tables(
-    analysis: Analysis, out_dir: str | Path, fmt: str = "csv", *, graph: nx.Graph | None = None
+    analysis: Analysis,
+    out_dir: str | Path,
+    fmt: str = "csv",
+    *,
+    graph: nx.Graph | None = None,
+    excel: bool = False,
 ) -> dict[str, int]:
     """Write nodes, edges, findings and recommendations as CSV or Parquet, with ``datapackage.json``.
 
     ``graph`` restricts the export to a subgraph (``--only``); its nodes' rows of
-    ``analysis.sites`` and findings are kept. Returns the rows per table.
+    ``analysis.sites`` and findings are kept. ``excel`` (CSV): semicolons, a UTF-8
+    byte-order mark and, in French, decimal commas, declared in the data package.
+    Returns the rows per table.
     """
     if fmt not in ("csv", "parquet"):
         raise GovlinksError(f"unknown table format {fmt!r} (use csv or parquet)")
@@ -331,8 +339,10 @@ def write_tables(
         "recommendations": recommendations_table(analysis.recommendations, G.nodes),
     }
     for name, frame in tables.items():
-        _write_frame(frame, out / f"{name}.{fmt}", fmt)
+        _write_frame(frame, out / f"{name}.{fmt}", fmt, excel=excel)
     package = datapackage(tables, fmt, crawl=analysis.crawl)
+    if excel and fmt == "csv":
+        excel_package(package)
     (out / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
     return {name: len(frame) for name, frame in tables.items()}
 
@@ -343,7 +353,13 @@ _PAGE_COLUMNS = (
 
 
 def write_page_links(
-    store: Store, crawl_id: int, out_dir: str | Path, fmt: str = "csv", *, chunksize: int = 100_000
+    store: Store,
+    crawl_id: int,
+    out_dir: str | Path,
+    fmt: str = "csv",
+    *,
+    chunksize: int = 100_000,
+    excel: bool = False,
 ) -> int:
     """Stream the page-level cross-site link table to ``page_links.<fmt>``.
 
@@ -367,9 +383,11 @@ def write_page_links(
             chunk["template"] = chunk["template"].astype("int64")
             rows += len(chunk)
             if fmt == "csv":
-                chunk.to_csv(
-                    path, mode="w" if i == 0 else "a", header=i == 0, index=False, lineterminator="\n"
-                )
+                options = csv_options(excel)
+                if i:  # one byte-order mark, at the start of the file
+                    options["encoding"] = "utf-8"
+                mode = "w" if i == 0 else "a"
+                defused(chunk).to_csv(path, mode=mode, header=i == 0, index=False, **options)
                 continue
             import pyarrow.parquet as pq
 
@@ -380,7 +398,7 @@ def write_page_links(
             empty = pd.DataFrame(
                 {c: pd.Series(dtype="int64" if c == "template" else object) for c in _PAGE_COLUMNS}
             )
-            _write_frame(empty, path, fmt)
+            _write_frame(empty, path, fmt, excel=excel)
     finally:
         if writer is not None:
             writer.close()
@@ -410,5 +428,7 @@ def write_page_links(
             }
         ],
     }
+    if excel and fmt == "csv":
+        excel_package(package)
     (out / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
     return rows

@@ -26,7 +26,7 @@ from graphs.config import FindingsConfig
 from graphs.diff import CrawlDiff, diff
 from graphs.findings import CODES
 from graphs.groups import GROUPINGS
-from graphs.history import Sources, as_of, finished_crawls, load_snapshot, source_text
+from graphs.history import crawl_label, finished_crawls, load_snapshot
 from graphs.i18n import _
 
 if TYPE_CHECKING:
@@ -65,7 +65,6 @@ class History:
     groups: pd.DataFrame
     sites: dict[str, list[dict[str, Any]]]
     since_previous: CrawlDiff
-    sources: Sources | None = None
 
     # The report reads a history through these methods (graphs.report, graphs.report_html),
     # so that the report modules need not import the diff's.
@@ -94,25 +93,22 @@ class History:
     def table_lines(self) -> list[str]:
         """What the terminal report says of the history: the changes since the previous crawl."""
         from graphs.diff_report import headline
-        from graphs.history import crawl_label
 
         previous = self.since_previous.frm.crawl
         return [
             _("Since {crawl}: {changes}").format(
-                crawl=crawl_label(previous, self.sources), changes=headline(self.since_previous)
+                crawl=crawl_label(previous), changes=headline(self.since_previous)
             )
         ]
 
     def html(self, *, images: bool, labels: dict[str, str], by: str, top: int = 20) -> dict[str, Any]:
         """Plain values for the report's "since the previous crawl" and trend sections."""
         from graphs.diff_report import html_context
-        from graphs.history import crawl_label
 
-        names = [crawl_label(c, self.sources) for c in self.crawls]
+        names = [crawl_label(c) for c in self.crawls]
         charts: dict[str, Any] | None = None
         if images:
-            ticks = [_("crawl {id}").format(id=c.id) + "\n" + as_of(c, self.sources)[:10]
-                     for c in self.crawls]  # fmt: skip
+            ticks = [_("crawl {id}").format(id=c.id) + "\n" + c.as_of[:10] for c in self.crawls]
             from graphs import plots
             from graphs.report_html import _svg as png
 
@@ -143,7 +139,7 @@ def _float(value: Any) -> float:
     return math.nan if value is None or pd.isna(value) else float(value)
 
 
-def trend_rows(analyses: Sequence[Analysis], sources: Sources | None = None) -> pd.DataFrame:
+def trend_rows(analyses: Sequence[Analysis]) -> pd.DataFrame:
     """One row per analysed crawl: the headline figures of its report (columns :data:`TREND_COLUMNS`).
 
     ``flags`` is a dict (reason code -> flagged sites), every code present.
@@ -155,8 +151,8 @@ def trend_rows(analyses: Sequence[Analysis], sources: Sources | None = None) -> 
         rows.append(
             {
                 "crawl": a.crawl.id,
-                "as_of": as_of(a.crawl, sources),
-                "source": source_text((sources or {}).get(a.crawl.id)),
+                "as_of": a.crawl.as_of,
+                "source": a.crawl.source_label,
                 "sites": s["sites"],
                 "assessed": s["assessed"],
                 "site_links": s["site_links"],
@@ -216,14 +212,15 @@ def crawl_history(
 
     None when the reported crawl is not finished, or is the only finished crawl
     up to its date. Earlier crawls are analysed as the report analyses (the same
-    thresholds and hubs), each on its own seed list; the reported crawl's
+    thresholds and hubs), each on its own seed list, but without journeys and
+    link recommendations: a history shows neither, and they cost about a quarter
+    of each earlier crawl (``bench/diff.py --crawls 5``). The reported crawl's
     analysis is reused.
     """
     info = analysis.crawl
     if info is None or info.state != "finished":
         return None
-    sources = store.reads.crawl_sources()
-    crawls = _up_to(finished_crawls(store.crawls(), sources), info)
+    crawls = _up_to(finished_crawls(store.crawls()), info)
     if len(crawls) < 2:
         return None
     config = config or analysis.config
@@ -238,9 +235,8 @@ def crawl_history(
     analyses.append(analysis)
     since = diff(previous, current, config=config, hub=analysis.hubs, analyses=(analyses[-2], analysis))
     return History(
-        sources=sources,
         crawls=crawls,
-        rows=trend_rows(analyses, sources),
+        rows=trend_rows(analyses),
         groups=group_trends(analyses),
         sites=site_history(analyses),
         since_previous=since,

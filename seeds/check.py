@@ -12,8 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawler.errors import SeedError
-from crawler.seeds import Seed, SeedList, load_seeds
+from crawler.seeds import Seed, SeedList, read_seeds
 from crawler.urls import site_host
 from seeds.evidence import load_renames, renamed_operator_hosts, small_groups
 from seeds.vocabulary import Vocabulary, load_vocabulary
@@ -127,18 +126,31 @@ def _unknown(kind: str, value: str, known: dict[str, str], vocabulary: Vocabular
     return f"unknown {kind} {value!r}{tip}"
 
 
-def check_seeds(path: str | Path, vocabulary: Vocabulary | None = None) -> CheckResult:
-    """Check a seed file: structure (via load_seeds), vocabulary ids, nested prefixes.
+def _line(message: str) -> int:
+    """The line a ``file:line: message`` names (0 when none)."""
+    parts = message.split(":", 2)
+    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0
 
-    Structural problems (columns, URLs, duplicate sites) stop at the first, as they
-    do for a crawl; vocabulary and prefix problems are all reported.
+
+def _after_line(message: str) -> str:
+    """The message of a ``file:line: message``, without its place (the Problem prints it)."""
+    return message.split(":", 2)[2].strip() if _line(message) else message
+
+
+def check_seeds(path: str | Path, vocabulary: Vocabulary | None = None) -> CheckResult:
+    """Check a seed file: structure, vocabulary ids, nested prefixes: every problem in one run.
+
+    A file that cannot be read as a seed list at all (missing, not UTF-8, no
+    ``url`` column) has that one problem; otherwise every bad row (URL, extra
+    fields, duplicate site) is listed with the vocabulary and prefix problems,
+    and the valid rows are checked and counted.
     """
     path = Path(path)
     vocabulary = vocabulary or load_vocabulary()
-    try:
-        seeds = load_seeds(path)
-    except SeedError as err:
-        return CheckResult(path, vocabulary, None, [Problem("error", "", 0, str(err))])
+    seeds, structural = read_seeds(path)
+    rows = [Problem("error", "", 0, message) for message in structural]
+    if seeds is None:
+        return CheckResult(path, vocabulary, None, rows)
     problems: list[Problem] = []
     themes: Counter[str] = Counter()
     life_events: Counter[str] = Counter()
@@ -159,11 +171,12 @@ def check_seeds(path: str | Path, vocabulary: Vocabulary | None = None) -> Check
     problems += _overlaps(seeds, str(path))
     for line, message in small_groups(seeds, vocabulary) + renamed_operator_hosts(seeds, load_renames()):
         problems.append(Problem("warning", str(path), line, message))
+    problems += [Problem("error", str(path), _line(p.message), _after_line(p.message)) for p in rows]
     problems.sort(key=lambda p: p.line)
     return CheckResult(
         path,
         vocabulary,
-        seeds,
+        None if rows else seeds,  # no summary of a file with broken rows: its counts would mislead
         problems,
         by_theme=dict(themes),
         by_life_event=dict(life_events),

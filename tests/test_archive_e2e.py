@@ -122,7 +122,7 @@ def crawled(past: Past) -> Past:
         start = len(past.pywb.settled())
         result = govlinks([*past.crawl(name, db, "--archive-rate", "1000/s")], env=past.env)
         assert result.returncode == 0, result.stderr
-        assert "crawl 1 finished" in result.stdout
+        assert f"crawl 1 finished (archive of {AT[name]}): " in result.stdout
         past.dbs[name] = db
         past.marks[name] = (start, len(past.pywb.settled()))
     return past
@@ -226,7 +226,7 @@ def test_kill9_and_resume_of_an_archive_crawl_equals_an_uninterrupted_one(crawle
 
     again = govlinks(["crawl", "--db", str(db), "--seeds", str(crawled.seeds), "--resume"], env=crawled.env)
     assert again.returncode == 0, again.stderr
-    assert "crawl 1 finished" in again.stdout
+    assert "crawl 1 finished (archive of 2015-06-01): " in again.stdout
     assert snapshot(db) == snapshot(crawled.dbs["A"])
     captured = "SELECT norm, captured_at FROM pages ORDER BY norm"
     assert rows(db, captured) == rows(crawled.dbs["A"], captured)

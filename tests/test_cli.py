@@ -367,8 +367,10 @@ def test_choices_come_from_the_library() -> None:
     formats = {name: tuple(p.type.choices) for name, c in commands() for p in c.params if p.name == "fmt"}
     assert formats["report"] == graphs.report.FORMATS == ("table", "json", "csv", "html")
     assert formats["export"] == graphs.export.FORMATS == ("gexf", "graphml", "csv", "parquet")
-    by = [list(p.type.choices) for _, c in commands() for p in c.params if p.name == "by"]
-    assert by == [list(graphs.groups.GROUPINGS)] * 2 == [["theme", "life-event"]] * 2
+    by = {name: list(p.type.choices) for name, c in commands() for p in c.params if p.name == "by"}
+    # issue 14: report --by organisation (a scorecard per ministry); export keeps theme and life event
+    assert by["export"] == list(graphs.groups.GROUPINGS) == ["theme", "life-event"]
+    assert by["report"] == list(graphs.groups.REPORT_GROUPINGS) == ["theme", "life-event", "organisation"]
 
 
 @pytest.mark.parametrize("args", [["--help"], ["report", "--help"], ["export", "--help"], ["demo", "-h"]])

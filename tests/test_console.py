@@ -4,6 +4,7 @@ line every --progress-every, the summary; Scrapy's log and tracebacks only in --
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -37,6 +38,22 @@ def test_redirected_output_has_progress_lines_and_nothing_of_scrapy(tmp_path: Pa
     text = log.read_text(encoding="utf-8")
     assert "[scrapy.core.engine] INFO: Spider opened" in text and progress[0] in text
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+
+
+def test_the_summary_of_an_archive_crawl_names_its_date() -> None:
+    from crawler.run import CrawlResult
+    from crawler.store import CrawlInfo
+
+    live = CrawlInfo(3, "2026-03-01T02:00:00+00:00", "2026-03-01T04:00:00+00:00", None, "finished",
+                     None, None, {}, 2, 120, 45, 1, None, 1)  # fmt: skip
+    past = dataclasses.replace(live, source="archive", archive_url="http://a/web/", archive_at="2015-06-01")
+    sites = {"ok": 2}
+    assert CrawlResult(live, sites).summary() == (
+        "crawl 3 finished: 120 pages, 45 cross-site links, 1 page errors; sites: ok 2"
+    )
+    assert CrawlResult(past, sites).summary() == (
+        "crawl 3 finished (archive of 2015-06-01): 120 pages, 45 cross-site links, 1 page errors; sites: ok 2"
+    )
 
 
 def test_an_unexpected_error_is_one_line_naming_the_file_with_its_traceback(

@@ -317,7 +317,7 @@ def test_text_profiles_and_no_text(web_server: DemoServer, tmp_path: Path) -> No
     assert {kind for _, kind in profiled} == {"page", "target"}
     assert rows(db, "SELECT profile FROM page_texts t JOIN pages p ON p.id = t.page_id "
                     "WHERE p.norm = 'ferme-demo.gouv.fr/'") == []  # robots: never fetched  # fmt: skip
-    report = govlinks(["report", "--db", str(db)])
+    report = govlinks(["report", "--db", str(db), "--lang", "en"])
     assert re.search(r"^Relevance of links: \d+ content links between seed sites scored", report.stdout,
                      re.MULTILINE), report.stdout  # fmt: skip
     assert re.search(r"^off_topic_links +0 ", report.stdout, re.MULTILINE), report.stdout
@@ -327,7 +327,7 @@ def test_text_profiles_and_no_text(web_server: DemoServer, tmp_path: Path) -> No
     assert rows(bare, "SELECT COUNT(*) FROM page_texts") == [(0,)]
     assert rows(bare, "SELECT COUNT(*) FROM links WHERE context IS NOT NULL") == [(0,)]
     assert rows(bare, "SELECT COUNT(*) FROM links") == rows(db, "SELECT COUNT(*) FROM links")
-    report = govlinks(["report", "--db", str(bare)])
+    report = govlinks(["report", "--db", str(bare), "--lang", "en"])
     assert "Relevance of links: not assessed (the crawl kept no page text)." in report.stdout
     assert re.search(r"^off_topic_links +not assessed ", report.stdout, re.MULTILINE), report.stdout
 

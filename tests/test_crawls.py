@@ -12,6 +12,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -125,3 +126,47 @@ def test_empty_store_and_bad_store(tmp_path: Path) -> None:
         == f"Error: {tmp_path / 'none.db'}: no such store "
         f"(run 'govlinks crawl --db {tmp_path / 'none.db'}' first)\n"
     )
+
+
+def test_only_archive_crawls_store_archive_options(tmp_path: Path) -> None:
+    """A live crawl stores no archive option, so none shows as changed; --resume restores
+    an archive crawl's and keeps a live crawl live, whatever the command line says."""
+    from crawler.run import _prepare
+    from crawler.seeds import load_seeds
+    from crawler.settings import CrawlOptions
+
+    path = tmp_path / "seeds.csv"
+    path.write_text("url\nhttps://a.gouv.fr/\nhttps://b.gouv.fr/\n", encoding="utf-8")
+    seeds, db = load_seeds(path), tmp_path / "s.db"
+    archive = {"archive_url": "http://127.0.0.1:9/web/", "archive_at": "2015-06-01", "archive_rate": 20.0}
+
+    def options(**kw: Any) -> CrawlOptions:
+        return CrawlOptions(seeds=str(path), db=str(db), **kw)
+
+    with Store.open(db, create=True) as store:
+        past, _, _ = _prepare(options(**archive), store, False, seeds)
+        store.finish_crawl(past, status="interrupted")
+        _, resumed, _ = _prepare(options(), store, True, seeds)
+        assert (resumed.archive_url, resumed.archive_at, resumed.archive_window, resumed.archive_rate) == (
+            "http://127.0.0.1:9/web/", "2015-06-01", "6m", 20.0
+        )  # fmt: skip
+        store.finish_crawl(past, status="finished")
+        live, _, _ = _prepare(options(), store, False, seeds)
+        store.finish_crawl(live, status="interrupted")
+        _, resumed, _ = _prepare(options(**archive), store, True, seeds)
+        assert (resumed.archive_url, resumed.archive_at, resumed.archive_window, resumed.archive_rate) == (
+            None, None, "6m", 1.0
+        )  # fmt: skip
+        store.finish_crawl(live, status="finished")
+        stored = {c.id: c.settings for c in store.crawls()}
+    assert {k: stored[past][k] for k in CrawlOptions.ARCHIVE_KEYS} == {**archive, "archive_window": "6m"}
+    assert not set(stored[live]) & set(CrawlOptions.ARCHIVE_KEYS)
+    assert set(stored[live]) == set(CrawlOptions.CRAWL_KEYS) - set(CrawlOptions.ARCHIVE_KEYS)
+    doc = json.loads(run("--db", str(db), "--format", "json"))
+    assert [(c["source"], c["options"]) for c in doc["crawls"]] == [
+        ("archive 2015-06-01", archive), ("live", {})
+    ]  # fmt: skip
+    table = run("--db", str(db)).splitlines()  # the options fold over two lines
+    flags = " ".join(table[1].split()[-3:] + table[2].split())
+    assert flags == "--archive http://127.0.0.1:9/web/ --at 2015-06-01 --archive-rate 20"
+    assert table[3].split()[:2] == ["2", "finished"] and table[3].split()[6] == "live"

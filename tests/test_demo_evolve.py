@@ -112,3 +112,32 @@ def test_cli(tmp_path: Path) -> None:
         f"{tmp_path / 'w'}/v2: the same web later, with planted changes (v2/expected_diff.json)"
     )
     assert load(tmp_path / "w" / "v2" / "expected_diff.json")["sites"]
+
+
+@pytest.mark.parametrize(("sites", "seed"), [(24, 2), (24, 3), (24, 4), (24, 5), (31, 1), (45, 4), (60, 2)])
+def test_every_web_from_the_minimum_carries_the_changes(tmp_path: Path, sites: int, seed: int) -> None:
+    """The three planted changes, and nothing else, whatever the draws of the other plants
+    (off-topic links, journey gaps): the codes that change are exactly the planted ones."""
+    generate(tmp_path, sites=sites, pages_per_site=20, page_kb=2, seed=seed, evolve=True)
+    truth, truth2 = load(tmp_path / "truth.json"), load(tmp_path / "v2" / "truth.json")
+    expected = load(tmp_path / "v2" / "expected_diff.json")
+    p = expected["planted"]
+    codes = {s["site"]: (s["codes_added"], s["codes_resolved"]) for s in expected["sites"]}
+    assert codes == {
+        p["newly_orphaned"]: (["orphan", "no_group_inbound"], []),
+        p["fixed"]: ([], ["dead_end"]),
+        p["homepage_fails"]: (["uncrawled"], ["orphan"]),
+    }
+    assert truth2["journey_gaps"] == truth["journey_gaps"] and truth2["relevance"]["off_topic"]
+    off_topic = {s for s, d in truth["sites"].items() if "off_topic_links" in d["codes"]}
+    assert off_topic == {s for s, d in truth2["sites"].items() if "off_topic_links" in d["codes"]}
+    assert len(off_topic) == 1
+
+
+def test_too_small_a_web_is_one_line_and_no_file(tmp_path: Path) -> None:
+    """Below 24 sites every ordinary site links every other one: no link can be added."""
+    with pytest.raises(GovlinksError, match=r"^--evolve: need at least 24 sites \(--sites 23\)$"):
+        generate(tmp_path / "w", sites=23, pages_per_site=5, evolve=True)
+    assert not (tmp_path / "w").exists()
+    result = CliRunner().invoke(main, ["demo", "generate", str(tmp_path / "w"), "--sites", "23", "--evolve"])
+    assert (result.exit_code, result.stderr) == (2, "Error: --evolve: need at least 24 sites (--sites 23)\n")

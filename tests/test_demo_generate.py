@@ -235,7 +235,7 @@ def test_bad_sizes_are_one_line_errors(tmp_path: Path) -> None:
 def test_cli_generate_and_bare_group(tmp_path: Path) -> None:
     runner = CliRunner()
     with runner.isolated_filesystem(temp_dir=tmp_path):  # the bare demo writes ./govlinks-demo
-        result = runner.invoke(main, ["demo"], catch_exceptions=False)
+        result = runner.invoke(main, ["demo", "--lang", "en"], catch_exceptions=False)
     assert result.exit_code == 0 and "generate" in result.output and "serve" in result.output
     folder = tmp_path / "web"
     result = runner.invoke(main, ["demo", "generate", str(folder), "--pages", "6", "--page-kb", "2"])
@@ -331,11 +331,15 @@ def test_recommendations_find_the_planted_gaps(tmp_path: Path, sites: int, seed:
 
     truth = generate(tmp_path, sites=sites, seed=seed)
     G = truth_graph(truth)
-    recs = analyse(G, hub=truth["hub"]).recommendations
+    analysis = analyse(G, hub=truth["hub"])
+    recs = analysis.recommendations
     gaps = truth["journey_gaps"]
     assert len(gaps) >= {24: 1, 40: 3, 60: 5, 120: 10}[sites]
     recall = recommendation_recall(recs, gaps)
     assert recall[5] == 1.0 and recall[1] >= 0.9, recall
+    # the key site is the better-evidenced end: each journey lists its gap as "member should link key"
+    listed = {(g["source"], g["target"]) for j in analysis.journeys for g in j.gaps}
+    assert {(g["member"], g["key"]) for g in gaps} <= listed
     for source, target in recs[["source", "target"]].itertuples(index=False):
         assert not G.has_edge(source, target) and source != target
         assert truth["sites"][target]["status"] == "ok" and truth["sites"][source]["status"] == "ok"

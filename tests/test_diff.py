@@ -49,7 +49,7 @@ AFTER = {
 
 
 def run(args: list[str]) -> Result:
-    return CliRunner().invoke(main, args, catch_exceptions=False)
+    return CliRunner().invoke(main, [*args, "--lang", "en"], catch_exceptions=False)
 
 
 def diff_json(*args: str) -> dict:

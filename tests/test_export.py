@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,12 @@ def _page(site: str, norm: str, links: list[tuple[str, str | None, int]], title:
     )  # fmt: skip
 
 
-def _crawl(store: Store, pages: list[Page], started: str, finished: str) -> int:
+def _crawl(
+    store: Store, pages: list[Page], started: str, finished: str, archive_at: str | None = None
+) -> int:
     seeds = store.path.parent / "seeds.csv"  # its themes.csv gives theme order and labels
-    cid = store.start_crawl(seeds_path=str(seeds), seeds_sha256="0" * 64, settings={}, sites=SEEDS)
+    archive = {"archive_url": "http://127.0.0.1:9/web/", "archive_at": archive_at} if archive_at else {}
+    cid = store.start_crawl(seeds_path=str(seeds), seeds_sha256="0" * 64, settings={}, sites=SEEDS, **archive)
     store.add_frontier(cid, [(s.site if "/" in s.site else s.site + "/", s.url, s.site, 0) for s in SEEDS])
     store.write_batch(cid, pages)
     store.finish_crawl(cid, status="finished")
@@ -221,8 +225,36 @@ def test_history_is_one_dynamic_gexf_with_a_slice_per_crawl(db: Path, tmp_path: 
     assert 'timeformat="date"' in text
 
 
+def test_history_places_a_crawl_of_an_archive_at_its_date(db: Path, tmp_path: Path) -> None:
+    """A crawl of the 2015 archive run after the others is the first slice, from 2015-06-01."""
+    path = tmp_path / "s.db"
+    shutil.copy(db, path)
+    with Store.open(path) as store:
+        _crawl(store, [  # 2015: c -> b, which no later crawl has
+            _page("a.gouv.fr", "a.gouv.fr/", [("b.gouv.fr/", B, 0)]),
+            _page("b.gouv.fr", "b.gouv.fr/", []),
+            _page("c.gouv.fr/x", "c.gouv.fr/x", [("b.gouv.fr/", B, 0)]),
+            _page("service-public.fr", "service-public.fr/", [("a.gouv.fr/", A, 0)]),
+        ], "2026-03-01T00:00:00+00:00", "2026-03-01T02:30:00+00:00", archive_at="2015-06-01")  # fmt: skip
+    out = tmp_path / "history.gexf"
+    result = export(path, "--format", "gexf", "--history", "-o", str(out))
+    assert result.output == f"Wrote {out}: 3 crawl(s) as time slices\n"
+    validate_gexf(out)
+    H = nx.read_gexf(out)
+    past = ("2015-06-01T00:00:00+00:00", "2025-12-31T23:59:59+00:00")
+    first = ("2026-01-01T00:00:00+00:00", "2026-01-31T23:59:59+00:00")
+    second = ("2026-02-01T00:00:00+00:00", "2026-02-01T01:00:00+00:00")
+    assert H.edges["c.gouv.fr/x", "b.gouv.fr"]["spells"] == [past]
+    assert H.edges["b.gouv.fr", "a.gouv.fr"]["spells"] == [first]
+    assert H.edges["a.gouv.fr", "c.gouv.fr/x"]["spells"] == [second]
+    assert H.edges["a.gouv.fr", "b.gouv.fr"]["spells"] == [(past[0], second[1])]
+    assert H.nodes["b.gouv.fr"]["in_sites"] == [(2, past[0], first[1]), (1, *second)]
+    # the latest slice is the latest crawl in time (February 2026), not the last one run
+    assert "crawls 3, 1, 2" in out.read_text(encoding="utf-8")
+
+
 def test_crawl_slices_never_run_backwards() -> None:
-    same_second = [{"started_at": "2026-01-01T00:00:00"}, {"started_at": "2026-01-01T00:00:00"}]
+    same_second = [{"as_of": "2026-01-01T00:00:00", "started_at": "2026-01-01T00:00:00"}] * 2
     assert crawl_slices(same_second) == [("2026-01-01T00:00:00", "2026-01-01T00:00:00")] * 2
     g1, g2 = nx.DiGraph(), nx.DiGraph()
     g1.add_node("a", pages=1)

@@ -13,10 +13,12 @@ diff in its commit.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import html as lxml_html
@@ -32,6 +34,8 @@ GOLDEN = Path(__file__).resolve().parent / "golden" / "demo"
 REGEN = os.environ.get("GOVLINKS_REGEN_GOLDEN") == "1"
 
 _TIME = re.compile(r"\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\d(?:\.\d+)?(?:\+00:00|Z)?)?")
+_MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+_FRENCH_TIME = re.compile(rf"\d{{1,2}} (?:{_MONTHS}) \d{{4}} à \d\d:\d\d")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +58,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
 
 def _mask(text: str, folder: Path) -> str:
     text = text.replace(str(folder.resolve()), "<tmp>").replace(str(folder), "<tmp>")
-    return _TIME.sub("<time>", text)
+    return _FRENCH_TIME.sub("<time>", _TIME.sub("<time>", text))
 
 
 def _html_text(page: str) -> str:
@@ -106,6 +110,7 @@ def test_output_equals_golden_copy(demo_store: tuple[Path, str], name: str) -> N
     folder = db.parent
     args, out, inner = OUTPUTS[name]
     hub_args = ["--hub", hub] if args[0] != "recommend" else []  # recommendations start from no hub
+    hub_args += ["--lang", "en"]
     if out is None:
         proc = govlinks([*args, "--db", str(db), *hub_args])
         assert proc.returncode == 0, proc.stderr
@@ -122,7 +127,8 @@ def test_output_equals_golden_copy(demo_store: tuple[Path, str], name: str) -> N
 def test_page_links_equal_golden_copy(demo_store: tuple[Path, str]) -> None:
     db, _ = demo_store
     out = db.parent / "page-links"
-    proc = govlinks(["export", "--format", "csv", "--level", "page", "--db", str(db), "-o", str(out)])
+    args = ["export", "--format", "csv", "--level", "page", "--lang", "en"]
+    proc = govlinks([*args, "--db", str(db), "-o", str(out)])
     assert proc.returncode == 0, proc.stderr
     header, *lines = (out / "page_links.csv").read_text(encoding="utf-8").splitlines()
     _compare("page_links.csv", "\n".join([header, *sorted(lines)]) + "\n")
@@ -132,8 +138,65 @@ def test_html_report_reads_the_same(demo_store: tuple[Path, str]) -> None:
     """The HTML report shows the same text (charts aside: they are pictures)."""
     db, hub = demo_store
     out = db.parent / "report.html"
-    proc = govlinks(["report", "--format", "html", "--db", str(db), "--hub", hub, "-o", str(out)])
+    args = ["report", "--format", "html", "--lang", "en"]
+    proc = govlinks([*args, "--db", str(db), "--hub", hub, "-o", str(out)])
     assert proc.returncode == 0, proc.stderr
     page = out.read_text(encoding="utf-8")
     assert page.count("data:image/svg+xml;base64,") == 7
     _compare("report.html.txt", _mask(_html_text(page), db.parent))
+
+
+# The human outputs in French (the default language): the same figures, French words, numbers and dates.
+FRENCH = {
+    "fr/report.txt": (["report", "--top", "0"], None),
+    "fr/report.json": (["report", "--format", "json"], "r.fr.json"),
+    "fr/report.csv": (["report", "--format", "csv"], "r.fr.csv"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FRENCH))
+def test_french_output_equals_golden_copy(demo_store: tuple[Path, str], name: str) -> None:
+    db, hub = demo_store
+    args, out = FRENCH[name]
+    target = db.parent / "fr" / out if out else None
+    if target:
+        target.parent.mkdir(exist_ok=True)
+    proc = govlinks([*args, "--db", str(db), "--hub", hub, *(["-o", str(target)] if target else [])])
+    assert proc.returncode == 0, proc.stderr
+    _compare(name, _mask(target.read_text(encoding="utf-8") if target else proc.stdout, db.parent))
+
+
+def test_french_html_report_reads_the_same(demo_store: tuple[Path, str]) -> None:
+    db, hub = demo_store
+    out = db.parent / "report.fr.html"
+    proc = govlinks(["report", "--format", "html", "--db", str(db), "--hub", hub, "-o", str(out)])
+    assert proc.returncode == 0, proc.stderr
+    page = out.read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page
+    _compare("fr/report.html.txt", _mask(_html_text(page), db.parent))
+
+
+def _machine_part(report: Any) -> Any:
+    """A JSON report without its human texts (notes, rule texts, every ``evidence``): what programs read."""
+    if isinstance(report, list):
+        return [_machine_part(v) for v in report]
+    if not isinstance(report, dict):
+        return report
+    out = {k: _machine_part(v) for k, v in report.items() if k not in ("notes", "evidence", "generated_at")}
+    if "codes" in report and "schema_version" in report:
+        out["codes"] = list(report["codes"])  # the codes, not their rule texts
+    return out
+
+
+def test_json_is_the_same_in_both_languages_but_for_its_texts(demo_store: tuple[Path, str]) -> None:
+    """JSON is machine output: keys, codes, figures and labels from the seed list do not depend on --lang."""
+    db, hub = demo_store
+    reports = {}
+    for lang in ("en", "fr"):
+        proc = govlinks(["report", "--format", "json", "--db", str(db), "--hub", hub, "--lang", lang])
+        assert proc.returncode == 0, proc.stderr
+        reports[lang] = json.loads(proc.stdout)
+    assert _machine_part(reports["en"]) == _machine_part(reports["fr"])
+    en, fr = reports["en"], reports["fr"]
+    assert list(en["codes"]) == list(fr["codes"]) and en["codes"] != fr["codes"]
+    assert en["notes"] != fr["notes"] and len(en["notes"]) == len(fr["notes"])

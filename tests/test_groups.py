@@ -68,7 +68,8 @@ def test_group_table(G: nx.DiGraph) -> None:
 def test_group_table_single_member_density_is_nan(G: nx.DiGraph) -> None:
     G.add_node("solo", themes=("S",))
     row = group_table(G).set_index("group").loc["S"]
-    assert math.isnan(row["density"]) and row["isolated_share"] == 1.0
+    # issue 14: a site alone in its group is not "100 % isolated" (it has no other member to link to)
+    assert math.isnan(row["density"]) and math.isnan(row["isolated_share"])
 
 
 def test_group_matrix(G: nx.DiGraph) -> None:

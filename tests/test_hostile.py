@@ -594,7 +594,7 @@ def test_kill_9_in_late_phases_then_resume_equals_uninterrupted_crawl(
     stored = {r[0] for r in rows(db, "SELECT url FROM pages")}
     checked = {r[0] for r in rows(db, "SELECT url FROM checks")}
     assert stored and len(stored) + len(checked) < len(full["pages"]) + len(full["checks"])
-    report = govlinks(["report", "--db", str(db)])
+    report = govlinks(["report", "--db", str(db), "--lang", "en"])
     assert report.returncode == 0, report.stderr
     assert "crawl 1 (interrupted" in report.stdout and "Crawl 1 is interrupted" in report.stdout
     mark = len(srv.log)
@@ -619,7 +619,7 @@ def test_report_on_a_running_crawl_says_so(tmp_path: Path) -> None:
                                "--delay", "0.3"], env=srv.proxy_env)  # fmt: skip
         try:
             wait_for(db, "SELECT COUNT(*) FROM pages", proc)
-            report = govlinks(["report", "--db", str(db), "--format", "json"])
+            report = govlinks(["report", "--db", str(db), "--format", "json", "--lang", "en"])
         finally:
             proc.kill()
             proc.communicate()

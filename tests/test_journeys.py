@@ -182,18 +182,22 @@ def test_terminal_view_of_every_journey_and_of_one() -> None:
 
 def test_journeys_command(db: Path) -> None:  # noqa: F811
     runner = CliRunner()
-    result = runner.invoke(main, ["journeys", "--db", str(db)], catch_exceptions=False)
+    result = runner.invoke(main, ["journeys", "--lang", "en", "--db", str(db)], catch_exceptions=False)
     assert result.exit_code == 0
     # 5 links among the 4 members, 4 of the 6 pairs linked: u-k and p1-p2 are not
     assert "Travail - Formation (N19806)    4/4            0      1     0.42     67%     2" in result.stdout
-    result = runner.invoke(main, ["journeys", "--db", str(db), "--group", "travail"], catch_exceptions=False)
+    result = runner.invoke(
+        main, ["journeys", "--lang", "en", "--db", str(db), "--group", "travail"], catch_exceptions=False
+    )
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert "Gaps: 2 pairs of members with no link either way; the 2 best evidenced:" in lines
     assert lines.index("  1. u.gouv.fr → k.gouv.fr  (0.67)") < lines.index(
         "  2. p1.gouv.fr → p2.gouv.fr  (0.50)"
     )
-    result = runner.invoke(main, ["journeys", "--db", str(db), "--group", "N1"], catch_exceptions=False)
+    result = runner.invoke(
+        main, ["journeys", "--lang", "en", "--db", str(db), "--group", "N1"], catch_exceptions=False
+    )
     assert result.exit_code == 2 and result.stderr.startswith("Error: --group 'N1': no theme or life event")
     assert len(result.stderr.splitlines()) == 1
 

@@ -22,7 +22,7 @@ DATA_TABLES: set[str] = set()  # modules that are mostly data, allowed to be lon
 
 
 def _modules() -> dict[str, Path]:
-    found = {"cli": ROOT / "cli.py", "cli_common": ROOT / "cli_common.py"}
+    found = {name: ROOT / f"{name}.py" for name in ("cli", "cli_common", "cli_options")}
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             parts = path.relative_to(ROOT).with_suffix("").parts

@@ -220,7 +220,7 @@ def test_store_reads_content_links_per_target_url(db: Path) -> None:
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    result = CliRunner().invoke(main, [*args, "--lang", "en"], catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -297,7 +297,7 @@ def test_interrupted_crawl_says_so(tmp_path: Path) -> None:
 
 
 def run(*args: str) -> Any:
-    return CliRunner().invoke(cli.main, ["report", *args], catch_exceptions=False)
+    return CliRunner().invoke(cli.main, ["report", "--lang", "en", *args], catch_exceptions=False)
 
 
 def test_cli_formats_and_output_file(db: Path, tmp_path: Path) -> None:

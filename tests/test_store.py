@@ -298,9 +298,12 @@ def test_crawl_sources_and_site_counts(tmp_path: Path) -> None:
     from tests.crawlstore import make_store
     from tests.test_diff import AFTER, BEFORE
 
+    def sources(store: Store) -> dict[int, tuple[str, str | None]]:
+        return {c.id: (c.source, c.archive_at) for c in store.crawls()}
+
     path = make_store(tmp_path / "s.db", [BEFORE, {**AFTER, "down": ["e.gouv.fr"]}])
     with Store.open(path) as store:
-        assert store.reads.crawl_sources() == {1: ("live", None), 2: ("live", None)}
+        assert sources(store) == {1: ("live", None), 2: ("live", None)}
         assert store.reads.site_status_counts_by_crawl() == {1: {"ok": 5}, 2: {"ok": 4, "unreachable": 1}}
         assert store.reads.link_count(1) == 9
     conn = sqlite3.connect(path)
@@ -308,4 +311,8 @@ def test_crawl_sources_and_site_counts(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     with Store.open(path) as store:
-        assert store.reads.crawl_sources() == {1: ("live", None), 2: ("archive", "2015-06-01")}
+        assert sources(store) == {1: ("live", None), 2: ("archive", "2015-06-01")}
+        assert [(c.source_label, c.as_of[:10]) for c in store.crawls()] == [
+            ("live", store.crawl(1).started_at[:10]),
+            ("archive 2015-06-01", "2015-06-01"),
+        ]

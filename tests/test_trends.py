@@ -3,24 +3,26 @@ order of crawls in time (archive crawls at their archive date)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from cli import main
 from crawler.errors import GovlinksError
+from crawler.store import CrawlInfo
 from graphs.history import finished_crawls, pick_crawls
 from tests.crawlstore import make_store
 from tests.test_diff import AFTER, BEFORE
 
 
 def report(*args: str) -> str:
-    result = CliRunner().invoke(main, ["report", *args], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["report", "--lang", "en", *args], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.stdout
 
@@ -103,25 +105,55 @@ def test_table_and_html(two: Path, tmp_path: Path) -> None:
     assert html.index("Since the previous crawl") < html.index("Sites that do not carry users along")
 
 
+def test_earlier_crawls_are_analysed_without_journeys(two: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The history shows no journey: only the reported crawl computes them (the costly part)."""
+    import graphs.analysis
+    from crawler.store import Store
+    from graphs.trends import analyse_with_history
+
+    computed = []
+    journeys = graphs.analysis.all_journeys
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        computed.append(len(args[0]))
+        return journeys(*args, **kw)
+
+    monkeypatch.setattr(graphs.analysis, "all_journeys", counted)
+    with Store.open(two) as store:
+        a = analyse_with_history(store)
+        assert a.history is not None and [c.id for c in a.history.crawls] == [1, 2]
+        assert computed == [5]  # crawl 2 (5 sites), the one reported; not crawl 1
+        earlier = graphs.history.load_snapshot(store, 1)
+        full, light = earlier.analyse(journeys=True), earlier.analyse()
+    assert (len(full.journeys), len(light.journeys), len(light.recommendations)) == (2, 0, 0)
+    assert list(light.recommendations.columns) == list(full.recommendations.columns)
+    pd.testing.assert_frame_equal(light.sites, full.sites)
+    pd.testing.assert_frame_equal(light.findings, full.findings)
+
+
 # -- order in time and the choice of crawls ---------------------------------------------
 
 
-def crawl(i: int, started: str, state: str = "finished") -> Any:
-    return SimpleNamespace(id=i, started_at=started, state=state, pid=None)
+def crawl(i: int, started: str, state: str = "finished", archive_at: str | None = None) -> CrawlInfo:
+    archive = (
+        {"source": "archive", "archive_url": "http://a/", "archive_at": archive_at} if archive_at else {}
+    )
+    return CrawlInfo(i, started, None, None, state, None, None, {}, 0, 0, 0, 0, None, 1, **archive)
 
 
 def test_archive_crawls_count_at_their_archive_date() -> None:
     crawls = [crawl(1, "2026-01-01T02:00:00+00:00"), crawl(2, "2026-02-01T02:00:00+00:00"),
-              crawl(3, "2026-02-15T02:00:00+00:00"), crawl(4, "2026-03-01", "interrupted")]  # fmt: skip
-    sources = {3: ("archive", "2015-06-01")}
-    assert [c.id for c in finished_crawls(crawls)] == [1, 2, 3]
-    assert [c.id for c in finished_crawls(crawls, sources)] == [3, 1, 2]
-    frm, to = pick_crawls(crawls, to_sources=sources)
+              crawl(3, "2026-02-15T02:00:00+00:00", archive_at="2015-06-01"),
+              crawl(4, "2026-03-01", "interrupted")]  # fmt: skip
+    live = [dataclasses.replace(c, source="live", archive_url=None, archive_at=None) for c in crawls]
+    assert [c.id for c in finished_crawls(live)] == [1, 2, 3]
+    assert [c.id for c in finished_crawls(crawls)] == [3, 1, 2]
+    frm, to = pick_crawls(crawls)
     assert (frm.id, to.id) == (1, 2)
-    frm, to = pick_crawls(crawls, to_id=1, to_sources=sources)
+    frm, to = pick_crawls(crawls, to_id=1)
     assert (frm.id, to.id) == (3, 1)  # 2015 before January 2026
     with pytest.raises(GovlinksError, match="no finished crawl before crawl 3"):
-        pick_crawls(crawls, to_id=3, to_sources=sources)
+        pick_crawls(crawls, to_id=3)
     with pytest.raises(GovlinksError, match="crawl 4 is interrupted"):
         pick_crawls(crawls, from_id=4)
 
@@ -135,5 +167,19 @@ def test_crawls_sorted_in_time_by_the_report(tmp_path: Path) -> None:
     # crawl 2 shows the web of 2015: it comes first, and crawl 1 is the latest
     doc = json.loads(report("--db", str(db), "--crawl", "1", "--format", "json"))
     assert [(h["crawl"], h["source"]) for h in doc["history"]] == [(2, "archive 2015-06-01"), (1, "live")]
-    diff = CliRunner().invoke(main, ["diff", "--db", str(db), "--format", "json"], catch_exceptions=False)
+    diff = CliRunner().invoke(
+        main, ["diff", "--db", str(db), "--format", "json", "--lang", "en"], catch_exceptions=False
+    )
     assert [json.loads(diff.stdout)[k]["id"] for k in ("from", "to")] == [2, 1]
+    # one time for a crawl everywhere: CrawlInfo.as_of, a full datetime for both sources
+    past = "2015-06-01T00:00:00+00:00"
+    frm = json.loads(diff.stdout)["from"]
+    assert (frm["as_of"], frm["source"]) == (past, "archive 2015-06-01")
+    assert [h["as_of"] for h in doc["history"]] == [past, doc["crawl"]["started_at"]]
+    assert (doc["crawl"]["source"], doc["crawl"]["archive_at"], doc["crawl"]["as_of"]) == (
+        "live",
+        None,
+        doc["crawl"]["started_at"],
+    )
+    table = report("--db", str(db), "--crawl", "1")
+    assert "Since crawl 2 (2015-06-01, archive 2015-06-01): " in table

@@ -211,7 +211,7 @@ def test_a_store_of_schema_1_gains_the_archive_columns(tmp_path: Path) -> None:
 
 
 def test_archive_options_default_to_the_wayback_machine() -> None:
-    from cli_common import archive_options
+    from cli_options import archive_options
 
     kw = {"archive": "", "at": " 2015-06-01", "window": "6M", "archive_rate": "30/min", "check_links": False}
     assert archive_options(kw) == {

@@ -110,6 +110,13 @@ class CrawlInfo:
         return self.started_at
 
     @property
+    def source_label(self) -> str:
+        """Where the crawl's pages come from, as a reader sees it: ``live`` or ``archive 2015-06-01``."""
+        if self.source == "archive" and self.archive_at:
+            return f"archive {self.archive_at}"
+        return self.source
+
+    @property
     def running(self) -> bool:
         """True while the process that writes this crawl is alive."""
         return self.status == "running" and _pid_alive(self.pid)
@@ -122,6 +129,7 @@ class CrawlInfo:
         return self.status
 
     def as_dict(self) -> dict[str, Any]:
+        """The crawl as the report's JSON writes it (key ``crawl``): the row, its state and ``as_of``."""
         return {
             "id": self.id,
             "started_at": self.started_at,
@@ -134,6 +142,10 @@ class CrawlInfo:
             "pages": self.pages,
             "links": self.links,
             "errors": self.errors,
+            "source": self.source,
+            "archive_url": self.archive_url,
+            "archive_at": self.archive_at,
+            "as_of": self.as_of,
         }
 
 
