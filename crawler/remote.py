@@ -145,7 +145,7 @@ class Remote:
                 self.schedule.unanswered.add(landing)
                 out.append(Fetch("target", stop.url, stop.meta["gl_site"], landing))
             elif stop.kind == "check":
-                out.append(self._follow(stop))
+                out += self._follow_check(stop)
             else:
                 wanted.setdefault((stop.meta["gl_site"], stop.kind), []).append(stop)
         for (unit, kind), stops in wanted.items():
@@ -157,6 +157,14 @@ class Remote:
                 else:
                     self.parked.append(stop)
         return out
+
+    def _follow_check(self, stop: Stopped) -> list[Any]:
+        """A check followed without a claim in the store; in memory, the first of this worker's."""
+        schedule, landing = self.schedule, stop.landing
+        if landing in schedule.check_answers or landing in schedule.check_claims:
+            return schedule._take(stop)  # another check of this worker went there first
+        schedule.check_claims[landing] = stop.meta["gl_norm"]
+        return [self._follow(stop)]
 
     def _follow(self, stop: Stopped) -> Any:
         request = stop.follow

@@ -240,8 +240,7 @@ class SharedCrawl:
         held = self.store.claims.renew(self.crawl_id, self.worker, state=self.state, cursor=self.cursor,
                                        lease=self.lease, now=now)  # fmt: skip
         self.written, self.renewed = state, now
-        lost = {u for k, u in held if k == "site"}
-        gone = self.schedule.wanted - lost
+        gone = self.schedule.wanted - {u for k, u in held if k == "site"}
         if gone:  # a lease ran out while this worker was alive (a stall): another has them now
             logger.warning("worker %s lost %d site(s) to another worker: %s", self.worker, len(gone),
                            ", ".join(sorted(gone)[:5]))  # fmt: skip
@@ -249,7 +248,7 @@ class SharedCrawl:
 
     def poll(self, *, idle: bool = False) -> None:
         """Renew, read the queue, claim what is owed, settle parked fetches; on idle, maybe close."""
-        if self.closing:
+        if self.closing or not self.crawler.crawling:  # stopping: nothing new
             return
         try:
             self._poll(idle)

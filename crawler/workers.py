@@ -239,14 +239,19 @@ class WorkerPool:
         w.exited = True
         code = w.proc.exitcode
         if w.end is not None or w.crash is not None:
-            reason = (w.end or {}).get("stats", {}).get("govlinks/stop/reason")
-            if reason in ("proxy", "max_time") and self.stopping is None:
+            stats = (w.end or {}).get("stats", {})
+            if stats.get("govlinks/stop/reason") in ("proxy", "max_time") and self.stopping is None:
                 self._stop_quietly()
+            if stats.get("finish_reason") != "finished":  # stopped at once: its units are free
+                self._release(w)
             return
         # Died without a word: kill -9, the OOM killer. Its units go to the others now.
         how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
-        logger.warning("worker %s (pid %d) died (%s): its sites go to the other workers", w.name,
-                       w.proc.pid, how)  # fmt: skip
+        CONSOLE.warning("worker %s (pid %d) died (%s): the other workers take over its sites", w.name,
+                        w.proc.pid, how)  # fmt: skip
+        self._release(w)
+
+    def _release(self, w: _Worker) -> None:
         with Store.open(self.opts.db) as store:
             store.claims.release(self.crawl_id, w.name)
 
