@@ -371,6 +371,9 @@ class SharedCrawl:
         """The spider closed: free the units (a stopped worker's are taken over, or resumed)."""
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+        stats = self.crawler.stats  # the claims' own waits for the one writer (bench/workers.py)
+        stats.set_value("govlinks/claims/lock_wait_ms", round(self.store.lock_wait * 1000))
+        stats.set_value("govlinks/claims/transactions", self.store.transactions)
         try:
             if reason != "finished":
                 self.store.claims.release(self.crawl_id, self.worker)

@@ -73,16 +73,18 @@ def demo_web(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_several_workers_store_what_one_stores(demo_web: Any) -> None:
     folder, args, server = demo_web
     stores = {}
-    for n in (1, 3):
+    for n in (1, 2):
         db = folder / f"w{n}.db"
+        mark = len(server.log)
         result = govlinks([*args, "--db", str(db), "--workers", str(n)], env=server.proxy_env, timeout=300)
         assert result.returncode == 0, result.stderr
+        assert_no_duplicate_requests(server.log.entries()[mark:])
         assert holders(db) == {f"w{i + 1}" for i in range(n)}  # each worker crawled sites of its own
         stores[n] = db
-    one, three = tables(stores[1]), tables(stores[3])
+    one, two = tables(stores[1]), tables(stores[2])
     assert one["pages"] and one["checks"] and one["site_links"]
     for table in one:
-        assert three[table] == one[table], table
+        assert two[table] == one[table], table
     # reports and exports read the same
     for cmd, out in ((["report", "--format", "json"], "report.json"), (["export", "--format", "csv"], "csv")):
         texts = []
@@ -102,15 +104,18 @@ def test_several_workers_store_what_one_stores(demo_web: Any) -> None:
 
 
 def polite_web() -> tuple[StaticWeb, str]:
-    """Six sites of eight pages, each page linking to a missing page of the next site (link targets)."""
+    """Six sites of eight pages, each page linking to a missing page of the next site (link targets).
+
+    Plain http: the server's clock then sees a request when the crawler sends it (a TLS
+    handshake through the proxy, slow on a loaded machine, would shift one arrival)."""
     web = StaticWeb()
     lines = ["url,name"]
     for s in range(6):
         host, other = f"poli{s}-demo.gouv.fr", f"poli{(s + 1) % 6}-demo.gouv.fr"
-        lines.append(f"https://{host}/,Poli {s}")
+        lines.append(f"http://{host}/,Poli {s}")
         for p in range(8):
             body = "".join(f'<a href="/p{q}">p</a>' for q in range(1, 8) if p == 0)
-            body += f'<a href="https://{other}/absent-{p}">a</a>'
+            body += f'<a href="http://{other}/absent-{p}">a</a>'
             web.page(f"{host}/" if p == 0 else f"{host}/p{p}", html(f"P{s}-{p}", body, footer=""))
     return web, "\n".join(lines) + "\n"
 
