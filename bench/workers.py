@@ -127,7 +127,7 @@ def main() -> None:
         result["throughput"] = throughput(args, args.out)
     if args.rss_sites:
         result["rss"] = rss(args, args.out)
-    save(args.out, "workers", result)
+    save(args.out, "workers-rss" if args.skip_throughput else "workers", result)
     print(f"(bench took {time.perf_counter() - t0:.0f} s)")
 
 
