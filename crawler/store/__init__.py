@@ -19,10 +19,13 @@ database can be added behind the same methods later. One room per job:
   read on the fly before.
 - ``reads.py``: ``store.reads``, the read-only aggregates behind reports, exports
   and the crawl summary, as DataFrames.
+- ``claims.py``: ``store.claims``, how the worker processes of one crawl share its
+  work (sites and outside hosts claimed with leases, what one owes another).
 """
 
 from __future__ import annotations
 
+from crawler.store.claims import Claimed, QueueRow, SqliteClaims, WorkClaims, WorkerRow
 from crawler.store.core import CrawlInfo, StoreFile, crawl_lock, utcnow
 from crawler.store.lifecycle import Store
 from crawler.store.reads import Reads
@@ -31,10 +34,15 @@ from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "Claimed",
     "CrawlInfo",
+    "QueueRow",
     "Reads",
+    "SqliteClaims",
     "Store",
     "StoreFile",
+    "WorkClaims",
+    "WorkerRow",
     "crawl_lock",
     "utcnow",
 ]

@@ -11,6 +11,7 @@ import fcntl
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,11 +43,13 @@ def _pid_alive(pid: int | None) -> bool:
 
 
 @contextmanager
-def crawl_lock(path: str | Path) -> Iterator[None]:
-    """Hold the store's writer lock (``PATH.lock``) for the length of a crawl.
+def crawl_lock(path: str | Path) -> Iterator[int]:
+    """Hold the store's writer lock (``PATH.lock``) for the length of a crawl; yield its fd.
 
     An advisory ``flock``: the kernel drops it when the process dies, even by
-    ``kill -9``, so a crashed crawl never leaves a stale lock behind.
+    ``kill -9``, so a crashed crawl never leaves a stale lock behind. The crawl's
+    worker processes inherit the fd (the same lock): the store stays locked until
+    the last of them exits.
     """
     lock_path = Path(f"{path}.lock")
     if not lock_path.parent.is_dir():
@@ -68,7 +71,7 @@ def crawl_lock(path: str | Path) -> Iterator[None]:
         handle.truncate()
         handle.write(f"pid {os.getpid()}")
         handle.flush()
-        yield
+        yield handle.fileno()
     finally:
         handle.close()
 
@@ -184,6 +187,10 @@ class StoreFile:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
+        # Seconds this connection waited for the write lock, over how many transactions:
+        # what several crawl workers writing one file cost each other (bench/crawl.py --workers).
+        self.lock_wait = 0.0
+        self.transactions = 0
 
     # -- opening, schema, migrations ---------------------------------------------------
 
@@ -300,7 +307,10 @@ class StoreFile:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on error."""
+        asked = time.perf_counter()
         self._conn.execute("BEGIN IMMEDIATE")
+        self.lock_wait += time.perf_counter() - asked
+        self.transactions += 1
         try:
             yield self._conn
         except BaseException:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -149,6 +149,53 @@ _SCHEMA_V5 = """
 ALTER TABLE checks ADD COLUMN resolved_from TEXT;
 """
 
+# Version 6: the work of a crawl shared by several worker processes (``crawl --workers N``,
+# ``crawler/store/claims.py``): who holds which site or outside host and until when, the
+# work each unit is owed by the pages of other units, the norms a fetch of one unit
+# claimed in another, and the workers themselves. Lease times are seconds since the
+# epoch, computed by the workers (no SQL time function: portable).
+_SCHEMA_V6 = """
+CREATE TABLE work_units (
+    crawl_id    INTEGER NOT NULL,
+    kind        TEXT NOT NULL,              -- site | host (an outside host whose links are checked)
+    unit        TEXT NOT NULL,              -- site id, or host name
+    grp         TEXT NOT NULL,              -- host of the unit: sites sharing one are claimed together
+    state       TEXT NOT NULL,              -- crawling (a site whose own crawl runs) | done
+    started     INTEGER NOT NULL DEFAULT 0, -- claimed before: its books are read back from the store
+    worker      TEXT,                       -- holder; NULL when free
+    lease_until REAL NOT NULL DEFAULT 0,    -- the holder's lease (epoch seconds); past it, free
+    PRIMARY KEY (crawl_id, kind, unit)
+);
+CREATE TABLE work_queue (
+    id       INTEGER PRIMARY KEY,           -- the order workers read the queue in
+    crawl_id INTEGER NOT NULL,
+    kind     TEXT NOT NULL,                 -- target (a page of a seed site) | check (an outside URL)
+    unit     TEXT NOT NULL,                 -- the site or host that owes it
+    norm     TEXT NOT NULL,
+    url      TEXT NOT NULL,                 -- the smallest URL linking to it
+    UNIQUE (crawl_id, norm)
+);
+CREATE INDEX work_queue_unit ON work_queue (crawl_id, kind, unit);
+CREATE TABLE work_norms (
+    crawl_id INTEGER NOT NULL,
+    norm     TEXT NOT NULL,
+    kind     TEXT NOT NULL,                 -- page | target: claimed by a page's or a target's fetch
+    unit     TEXT NOT NULL,                 -- the site whose fetch claimed it
+    PRIMARY KEY (crawl_id, norm)
+);
+CREATE TABLE workers (
+    crawl_id    INTEGER NOT NULL,
+    worker      TEXT NOT NULL,
+    pid         INTEGER,
+    host        TEXT,
+    state       TEXT NOT NULL,              -- busy | waiting | idle | gone
+    cursor      INTEGER NOT NULL DEFAULT 0, -- the last work_queue id it read
+    lease_until REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (crawl_id, worker)
+);
+CREATE INDEX IF NOT EXISTS frontier_site ON frontier (crawl_id, site);
+"""
+
 MIGRATIONS: dict[int, str] = {
     # version reached -> script; version 1 is the initial schema.
     1: _SCHEMA_V1,
@@ -156,4 +203,5 @@ MIGRATIONS: dict[int, str] = {
     3: _SCHEMA_V3,
     4: _SCHEMA_V4,
     5: _SCHEMA_V5,
+    6: _SCHEMA_V6,
 }
