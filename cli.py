@@ -78,6 +78,7 @@ def crawl(**kw: Any) -> None:
       govlinks crawl --db govlinks.db --resume
       govlinks crawl --site impots.gouv.fr --max-pages-per-site 50 --delay 0.5
       govlinks crawl --db govlinks.db --max-time 6h --log-file crawl.log
+      govlinks crawl --db govlinks.db --workers 2
       govlinks crawl --archive --at 2015-06-01 --db govlinks-2015.db
     """
     from crawler.run import run_crawl

@@ -102,6 +102,9 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
         click.option("--no-text", is_flag=True,
                      help="Keep no page text (profiles, text around links): no link relevance in reports."),
         click.option("--resume", is_flag=True, help="Continue the last interrupted crawl of --db."),
+        click.option("--workers", type=click.IntRange(1, 64), default=None,
+                     help="Crawl processes sharing the crawl (default: one per core, at most 4, one per 25 "
+                          "sites)."),
         *_archive_options(),
         click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1),
                      callback=finite, help="Seconds before a request times out."),
@@ -188,6 +191,7 @@ def crawl_options_from(kw: dict[str, Any]) -> tuple[CrawlOptions, bool, bool]:
         dns_timeout=kw["dns_timeout"],
         dns_servers=list(kw["dns_servers"]),
         max_time=kw["max_time"] or 0.0,
+        workers=kw["workers"] or 0,
         retries=kw["retries"],
         max_page_bytes=kw["max_page_bytes"],
         quiet=kw["quiet"],

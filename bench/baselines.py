@@ -1,12 +1,14 @@
 """Minimal Scrapy spiders, the baselines of bench/crawl.py.
 
-Run with ``scrapy runspider bench/baselines.py -a mode=link|page -a seeds=FILE``.
-Both follow links within the host of the page (like govlinks, which stays on
+Run with ``scrapy runspider bench/baselines.py -a mode=link|page|follow -a seeds=FILE``.
+All follow links within the host of the page (like govlinks, which stays on
 each seed site) and use Scrapy's stock link handling; they differ only in what
 they yield:
 
 - ``link``: one item per hyperlink (the naive way to record a link graph);
-- ``page``: one item per page with its links, stored nowhere.
+- ``page``: one item per page with its links, stored nowhere;
+- ``follow``: no item at all, only the links it follows: Scrapy's own ceiling on
+  one core, what ``bench/workers.py`` compares several govlinks workers with.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class Baseline(scrapy.Spider):
         if self.mode == "link":
             for link in links:
                 yield {"from": response.url, "to": link}
-        else:
+        elif self.mode == "page":
             yield {"url": response.url, "links": links}
         for link in links:
             if urlsplit(link).hostname == host:

@@ -8,6 +8,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ class Run:
     requests: int
     max_rss_mb: float
     returncode: int
+    cpu_s: float = 0.0  # user + system CPU seconds of the command and the children it waited for
 
     @property
     def pages_per_s(self) -> float:
@@ -62,13 +64,62 @@ def count_log(log: Path, start: int) -> tuple[int, int, int]:
     return pages, requests, lines
 
 
+def _tree_rss(root: int) -> int:
+    """Resident bytes of a process and all its descendants now (Linux ``/proc``)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)  # ppid
+        rss[pid] = int(fields[21]) * page  # rss, in pages
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total
+
+
+class TreeRss:
+    """Sample the RSS of a process tree every ``every`` seconds; ``peak`` is the largest sum seen."""
+
+    def __init__(self, pid: int, every: float = 0.2) -> None:
+        self.pid, self.every, self.peak = pid, every, 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(self.every):
+            self.peak = max(self.peak, _tree_rss(self.pid))
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 def timed(name: str, cmd: list[str], env: dict[str, str], log: Path, start: int) -> tuple[Run, int]:
-    """Run a command to completion; measure wall time, its pages and its own peak RSS."""
+    """Run a command to completion; measure wall time, its pages and the peak RSS of its processes.
+
+    ``max_rss_mb`` is the largest of the command's own peak RSS (its rusage) and the
+    largest sum over the command and all its child processes (the workers of
+    ``govlinks crawl --workers N``) sampled every 0.2 s.
+    """
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=err)
+        tree = TreeRss(proc.pid)
         _, status, usage = os.wait4(proc.pid, 0)  # reap it ourselves: its own rusage
         seconds = time.perf_counter() - t0
+        tree.stop()
         proc.returncode = returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         stderr = err.read().decode(errors="replace")
@@ -76,7 +127,9 @@ def timed(name: str, cmd: list[str], env: dict[str, str], log: Path, start: int)
     pages, requests, lines = count_log(log, start)
     if returncode not in (0, 124):  # 124: stopped by timeout(1) on purpose
         print(f"{name}: exit {returncode}\n{stderr[-2000:]}", file=sys.stderr)
-    return Run(name, seconds, pages, requests, usage.ru_maxrss / 1024, returncode), lines
+    peak = max(usage.ru_maxrss * 1024, tree.peak) / 1024 / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(name, seconds, pages, requests, peak, returncode, cpu), lines
 
 
 def govlinks_crawl(

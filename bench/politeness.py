@@ -1,6 +1,6 @@
 """Politeness vs breadth: do all sites progress in parallel under a per-site delay?
 
-    python bench/politeness.py [--sites 650] [--pages 40] [--delay 0.25]
+    python bench/politeness.py [--sites 650] [--pages 40] [--delay 0.25] [--workers N]
 
 Crawls a generated web of ``sites`` sites of exactly ``pages`` pages each with
 ``--max-pages-per-site pages --delay delay`` and prints the wall time divided by
@@ -8,7 +8,8 @@ the politeness bound n × d (one site's pages one delay apart: the least time a
 polite crawl can take). A crawl that finished one site before starting the next
 would score ``sites``; one where every site progresses at once scores near 1,
 unless the machine cannot fetch and parse sites × n / (n × d) pages per second,
-so the same web is also crawled at ``--delay 0`` to measure that CPU floor.
+so the same web is also crawled at ``--delay 0`` to measure that CPU floor, with the
+same number of workers (``--workers``; default: govlinks' own, one per core at most 4).
 """
 
 from __future__ import annotations
@@ -29,20 +30,22 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.25)
     parser.add_argument("--page-kb", type=int, default=25)
     parser.add_argument("--links", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=0, help="crawl --workers (default: govlinks')")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     n, d = args.pages, args.delay
-    print(f"{date.today()} on {machine()}: {args.sites} sites x {n} pages, delay {d} s", flush=True)
+    extra = ("--workers", str(args.workers)) if args.workers else ()
+    workers = f", --workers {args.workers}" if args.workers else ", default workers"
+    print(f"{date.today()} on {machine()}: {args.sites} sites x {n} pages, delay {d} s{workers}", flush=True)
     folder = web(args.out, sites=args.sites, pages=n, page_kb=args.page_kb, links=args.links)
     log = args.out / f"server-log-politeness-{args.sites}x{n}-{d}.jsonl"
     with server(folder, log) as srv:
-        polite, start = timed(
-            "polite", govlinks_crawl(folder, args.out / "polite.db", pages=n, delay=d), srv.proxy_env, log, 0
-        )
+        polite_cmd = govlinks_crawl(folder, args.out / "polite.db", pages=n, delay=d, extra=extra)
+        polite, start = timed("polite", polite_cmd, srv.proxy_env, log, 0)
         floor, _ = timed(
             "delay 0",
-            govlinks_crawl(folder, args.out / "floor.db", pages=n, delay=0),
+            govlinks_crawl(folder, args.out / "floor.db", pages=n, delay=0, extra=extra),
             srv.proxy_env,
             log,
             start,

@@ -49,6 +49,7 @@ __all__ = [
     "Link",
     "LinkCheck",
     "Page",
+    "SiteDone",
 ]
 
 # Field metadata of a Page field that is not a column of ``pages`` (written to its own table).
@@ -125,6 +126,17 @@ class LinkCheck:
     # site or the other outside URL its redirect landed on, or the check whose redirect
     # chain went through it
     resolved_from: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class SiteDone:
+    """A site's own crawl is over (its last page is in the same batch or an earlier one).
+
+    Written with the pages before it (``work_units.state``), so that a worker reading
+    the store never sees a site done whose pages are not stored (``crawler/shared.py``).
+    """
+
+    site: str
 
 
 def _columns(cls: Any) -> tuple[str, ...]:

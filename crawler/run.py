@@ -1,12 +1,13 @@
 """Run one crawl (new or resumed) from start to summary.
 
 The one library call behind ``govlinks crawl``: it validates the seed list and the
-store before Scrapy starts, so that every user mistake surfaces as a one-line
-GovlinksError, and it closes the crawl's record whatever way Scrapy stops. It owns
-the process's SIGINT and SIGTERM for the length of the crawl (Scrapy's own handlers
-wait for every request in flight; ``crawler/stopper.py`` does not), sets up what
-the crawl prints (``crawler/console.py``), and turns a bug into one line naming the
-file that holds its traceback.
+store before any worker starts, so that every user mistake surfaces as a one-line
+GovlinksError, runs the crawl's worker processes (``crawler/workers.py``: one
+Scrapy process each, ``--workers``), and closes the crawl's record whatever way
+they stop. It owns the process's SIGINT and SIGTERM for the length of the crawl
+(forwarded to the workers, whose ``crawler/stopper.py`` stops within seconds), sets
+up what the crawl prints (``crawler/console.py``), and turns a bug into one line
+naming the file that holds its traceback.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from crawler.console import CONSOLE, setup_logging, teardown_logging
 from crawler.errors import CrawlCrashed, CrawlInterrupted, GovlinksError, ProxyError, SeedError
 from crawler.items import FrontierRow
 from crawler.seeds import SeedList, load_seeds
-from crawler.settings import CrawlOptions, format_duration, scrapy_settings
-from crawler.signals import crawl_stop
+from crawler.settings import CrawlOptions, format_duration
 from crawler.store import CrawlInfo, Store, crawl_lock
 from crawler.urls import normalize_url
+from crawler.workers import WorkerPool, default_workers
 
 __all__ = ["CrawlResult", "run_crawl"]
 
@@ -107,56 +108,28 @@ class CrawlResult:
 
 
 class _Signals:
-    """SIGINT and SIGTERM for the length of a crawl.
+    """SIGINT and SIGTERM for the length of a crawl, in the parent of its workers.
 
-    In govlinks' own code (preparing the store before Scrapy runs, closing the crawl
-    after it stopped) a signal ends the command at once: :class:`CrawlInterrupted`,
+    In govlinks' own code (preparing the store before the workers run, closing the
+    crawl after they stopped) a signal ends the command at once: :class:`CrawlInterrupted`,
     nothing half-written (a transaction is rolled back), and the crawl row reads
-    interrupted once this process is gone. While Scrapy runs, each signal becomes a
-    ``crawl_stop`` sent from the reactor's thread: the first stops gracefully, the
-    second at once (``crawler/stopper.py``). An exception raised from a handler in
-    the middle of Scrapy's start-up could be swallowed by its machinery, so a signal
-    that arrives then waits for the crawler to be there.
+    interrupted once this process is gone. While the workers run, each signal is
+    forwarded to them (``crawler/workers.py``): the first stops them gracefully, the
+    second at once.
     """
 
     def __init__(self) -> None:
-        self.crawler: Any = None
+        self.pool: WorkerPool | None = None
         self.crawl_id: int | None = None
-        self.raising = True  # in govlinks' own code: a signal raises CrawlInterrupted
-        self.pending: list[str] = []
 
     def __call__(self, signum: int, frame: Any) -> None:
+        if self.pool is not None:
+            self.pool.stop(signum)
+            return
         name = signal.Signals(signum).name
-        if self.crawler is not None:
-            from twisted.internet import reactor
-
-            reactor.callFromThread(self._stop, name)
-        elif self.raising:
-            if self.crawl_id is None:
-                raise CrawlInterrupted(f"interrupted by {name} before the crawl started")
-            raise CrawlInterrupted(f"crawl {self.crawl_id} interrupted by {name}: continue with --resume")
-        else:
-            self.pending.append(name)
-
-    def attach(self, crawler: Any) -> None:
-        """Scrapy is about to run: signals go to it, including one that came during its start-up."""
-        from twisted.internet import reactor
-
-        self.crawler = crawler
-        for name in self.pending:
-            reactor.callFromThread(self._stop, name)
-        self.pending.clear()
-
-    def detach(self) -> None:
-        self.crawler = None
-        self.raising = True
-
-    def _stop(self, name: str) -> None:
-        message = f"received {name}: stopping, at most a few seconds (send it again to stop at once)"
-        if not self.crawler.signals.send_catch_log(crawl_stop, reason="signal", message=message):
-            from twisted.internet import reactor  # the Stopper is not there yet: Scrapy is starting
-
-            reactor.callLater(0.2, self._stop, name)  # type: ignore[call-arg,arg-type]
+        if self.crawl_id is None:
+            raise CrawlInterrupted(f"interrupted by {name} before the crawl started")
+        raise CrawlInterrupted(f"crawl {self.crawl_id} interrupted by {name}: continue with --resume")
 
     @contextmanager
     def installed(self) -> Iterator[_Signals]:
@@ -191,6 +164,10 @@ def _prepare(
             setattr(opts, key, value)
         store.claim_crawl(info.id)
         crawl_id = info.id
+        # Crawls begun before the work was shared: their sites as units, their links' debts queued.
+        store.claims.add_sites(crawl_id, _units(opts, seeds, started=True))
+        store.claims.reset(crawl_id)
+        store.queue_unfinished(crawl_id, checks=bool(info.settings.get("check_links", opts.check_links)))
     else:
         crawl_id = store.start_crawl(
             seeds_path=str(Path(opts.seeds).resolve()),
@@ -204,8 +181,18 @@ def _prepare(
         store.add_frontier(
             crawl_id, [FrontierRow(normalize_url(s.url) or s.site, s.url, s.site, 0) for s in chosen]
         )
+        store.claims.add_sites(crawl_id, _units(opts, seeds, started=False))
     selected = list(opts.sites) or [s.site for s in seeds.seeds]
     return crawl_id, opts, selected
+
+
+def _units(opts: CrawlOptions, seeds: SeedList, *, started: bool) -> list[tuple[str, str, bool]]:
+    """The crawl's sites as work units: (site, its host, started); sites of one host go together."""
+    return [
+        (s.site, s.site.split("/", 1)[0], started)
+        for s in seeds.seeds
+        if not opts.sites or s.site in opts.sites
+    ]
 
 
 def run_crawl(opts: CrawlOptions, *, resume: bool = False) -> CrawlResult:
@@ -225,8 +212,8 @@ def run_crawl(opts: CrawlOptions, *, resume: bool = False) -> CrawlResult:
     signals = _Signals()
     try:
         # The lock first: two crawls started at once on a new store must not both create it.
-        with signals.installed(), crawl_lock(opts.db):
-            return _run_locked(opts, resume, seeds, signals, started)
+        with signals.installed(), crawl_lock(opts.db) as lock_fd:
+            return _run_locked(opts, resume, seeds, signals, started, lock_fd)
     except GovlinksError:
         raise
     except Exception as err:
@@ -249,46 +236,44 @@ def _crashed(opts: CrawlOptions, err: Exception) -> CrawlCrashed:
 
 
 def _run_locked(
-    opts: CrawlOptions, resume: bool, seeds: SeedList, signals: _Signals, started: float
+    opts: CrawlOptions, resume: bool, seeds: SeedList, signals: _Signals, started: float, lock_fd: int = -1
 ) -> CrawlResult:
     with Store.open(opts.db, create=True) as store:
         store.check_not_running()
         crawl_id, opts, selected = _prepare(opts, store, resume, seeds)
         runs = store.crawl(crawl_id).runs
     signals.crawl_id = crawl_id
-    signals.raising = False
+    workers = default_workers(opts, len(selected))
     budget = f"; stops after {format_duration(opts.max_time)}" if opts.max_time else ""
     verb = f"resumed (run {runs})" if resume else "started"
-    CONSOLE.info("crawl %d %s: %d sites, store %s%s", crawl_id, verb, len(selected), opts.db, budget)
-    from scrapy.crawler import CrawlerProcess
-
-    from crawler.spider import GovlinksSpider
-
-    all_sites = [s.site for s in seeds.seeds]
-    settings = scrapy_settings(opts, crawl_id=crawl_id, n_sites=len(selected))
-    if opts.max_time:  # the budget counts from the command's start
-        settings["GOVLINKS_MAX_TIME"] = max(0.1, opts.max_time - (time.monotonic() - started))
-    process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": False})
-    crawler = process.create_crawler(GovlinksSpider)
-    process.crawl(crawler, sites=all_sites, selected=selected)
-    signals.attach(crawler)
+    several = f", {workers} workers" if workers > 1 else ""
+    CONSOLE.info(
+        "crawl %d %s: %d sites, store %s%s%s", crawl_id, verb, len(selected), opts.db, several, budget
+    )
+    # The budget counts from the command's start.
+    max_time = max(0.1, opts.max_time - (time.monotonic() - started)) if opts.max_time else 0.0
+    pool = WorkerPool(opts, crawl_id=crawl_id, sites=[s.site for s in seeds.seeds], selected=selected,
+                      workers=workers, lock_fd=lock_fd, max_time=max_time)  # fmt: skip
+    signals.pool = pool
     try:
-        process.start(install_signal_handlers=False)
+        outcome = pool.run()
     finally:
-        signals.detach()
-        stats = crawler.stats.get_stats() if crawler.stats else {}
-        status = "finished" if stats.get("finish_reason") == "finished" else "interrupted"
-        with Store.open(opts.db) as store:
-            info = store.finish_crawl(crawl_id, status=status)
-            result = CrawlResult(
-                info,
-                store.reads.site_status_counts(crawl_id),
-                stats,
-                store.reads.error_counts(crawl_id),
-                store.reads.failed_sites(crawl_id),
-                max_time=opts.max_time,
-            )
-        logger.info("%s", result.summary())
+        signals.pool = None
+    stats = outcome.stats
+    status = "finished" if outcome.complete else "interrupted"
+    with Store.open(opts.db) as store:
+        info = store.finish_crawl(crawl_id, status=status)
+        result = CrawlResult(
+            info,
+            store.reads.site_status_counts(crawl_id),
+            stats,
+            store.reads.error_counts(crawl_id),
+            store.reads.failed_sites(crawl_id),
+            max_time=opts.max_time,
+        )
+    logger.info("%s", result.summary())
+    if outcome.crash is not None:
+        raise CrawlCrashed(outcome.crash)
     if result.stop_reason == "proxy":
         raise ProxyError(
             f"{stats.get('govlinks/proxy/message')}; crawl {crawl_id} is interrupted, "

@@ -24,6 +24,12 @@ Two worlds, each with one answer per norm:
 A redirect onto a page of another seed site whose own crawl is not over waits
 (*parked*) until it is: that crawl may still reach the page. Page answers are kept
 for the last ``RECENT`` records; older ones are read back from the store (``lookup``).
+
+When several workers share the crawl (``crawler/shared.py``), these books cover the
+units this worker holds: ``wanted`` (its sites) and ``hosts`` (the outside hosts it
+checks). A redirect landing elsewhere is not followed here but handed to ``remote``
+(``crawler/remote.py``), which settles it from the store; outside URLs of hosts held
+by nobody yet wait in ``unheld`` for the worker to claim their host.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from crawler.items import FrontierRow, Link, LinkCheck, Page
+from crawler.items import FrontierRow, Link, LinkCheck, Page, SiteDone
 from crawler.store import Store, utcnow
 from crawler.urls import SiteIndex, normalize_url
 
@@ -87,6 +93,11 @@ class Schedule:
     check_links: bool
     lookup: Callable[[str], Answer | None] = lambda norm: None
     stats: Any = None
+    # shared crawls (crawler/shared.py): outside hosts held (None: all), landings elsewhere
+    hosts: set[str] | None = None
+    remote: Any = None  # crawler.remote.Remote: foreign(norm, kind), park(stop)
+    report_done: bool = False  # a site's end is a record (SiteDone) for the store
+    unheld: dict[str, dict[str, str]] = field(default_factory=dict)  # host -> norm -> url
     # pages
     seen: set[str] = field(default_factory=set)  # claimed by the sites' crawls and targets
     landed: set[str] = field(default_factory=set)  # claimed only by a link target's redirect
@@ -145,7 +156,7 @@ class Schedule:
         this one makes it known, as when link targets waited for every site.
         """
         self.finished.add(site)
-        out: list[Any] = []
+        out: list[Any] = [SiteDone(site)] if self.report_done else []
         for stop in self.parked.pop(site, []):
             out += self.stopped(stop)
         out += self._targets(site, sorted(self.candidates.pop(site, {}).items()))
@@ -183,7 +194,11 @@ class Schedule:
                 continue
             if target is None:
                 if self.check_links and norm not in self.checked:
-                    out += self.check(norm, url)
+                    host = norm.split("/", 1)[0]
+                    if self.hosts is None or host in self.hosts:
+                        out += self.check(norm, url)
+                    else:
+                        self.unheld.setdefault(host, {}).setdefault(norm, url)
                 continue
             if target == site or target not in self.wanted or norm in self.seen:
                 continue
@@ -194,6 +209,18 @@ class Schedule:
             self._inc("targets_late", len(found))
             out += self._targets(target, sorted(found.items()))
         return out
+
+    def queued_target(self, site: str, norm: str, url: str) -> list[Any]:
+        """A link into ``site`` (held here) that some worker's page found (``work_queue``)."""
+        if norm in self.seen or site not in self.wanted:
+            return []
+        if site in self.finished:
+            self._inc("targets_late")
+            return self._targets(site, [(norm, url)])
+        found = self.candidates.setdefault(site, {})
+        if norm not in found or url < found[norm]:
+            found[norm] = url
+        return []
 
     def check(self, norm: str, url: str) -> list[Any]:
         """The check of an outside norm: a request, or the answer a redirect chain gave it."""
@@ -210,6 +237,8 @@ class Schedule:
         own = meta["gl_norm"]
         if landing is None or landing == own or landing in meta.get("gl_claims", ()):
             return True
+        if self.remote is not None and self.remote.foreign(landing, kind):
+            return False  # another worker's unit: settled from the store (crawler/remote.py)
         site, _ = self.index.attribute(landing)
         claimed = landing in self.seen or landing in self.landed
         if kind == "check":
@@ -233,6 +262,9 @@ class Schedule:
     def stopped(self, stop: Stopped) -> list[Any]:
         """A fetch that landed on ``stop.landing`` without following: its answer, later or now."""
         landing = stop.landing
+        if self.remote is not None and self.remote.foreign(landing, stop.kind):
+            self.remote.park(stop)
+            return []
         site, _ = self.index.attribute(landing)
         if stop.kind != "check" or site is not None:
             if landing in self.seen or landing in self.landed:

@@ -89,6 +89,7 @@ class CrawlOptions:
     dns_timeout: float = 5.0
     dns_servers: list[str] = field(default_factory=list)  # HOST[:PORT]; empty: /etc/resolv.conf
     max_time: float = 0.0  # seconds of wall-clock time this run may take; 0: no limit
+    workers: int = 0  # crawl processes sharing the crawl (crawler/workers.py); 0: one per core, capped
     quiet: bool = False
     progress: bool = False  # the live display (a terminal)
     progress_every: float = 60.0  # seconds between two progress lines elsewhere; 0: none

@@ -5,7 +5,8 @@ not HTML parsing, is the cost of a crawl. The spider also owns the *frontier*: t
 set of pages each site will fetch, bounded by the page budget and the depth. Each
 page item carries the frontier entries it added, and the store writes them in the
 same transaction as the page, so that ``--resume`` can rebuild exactly the
-requests still owed after a ``kill -9``.
+requests still owed after a ``kill -9``. A crawl runs this spider in each of its
+worker processes, over the sites and hosts each claims (``crawler/shared.py``).
 
 Three kinds of fetch, all running at once, each site and outside host in its own
 download slot (so a slow site delays only itself):
@@ -46,7 +47,7 @@ from typing import Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, StopDownload
+from scrapy.exceptions import StopDownload
 from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -59,6 +60,7 @@ from crawler.profile import link_context, page_profile
 from crawler.proxy import REFUSED as PROXY_REFUSED
 from crawler.records import check_record, is_html_type, page_item, page_record
 from crawler.schedule import Answer, Fetch, Schedule, Stopped
+from crawler.shared import SharedCrawl
 from crawler.signals import store_flush
 from crawler.store import Store
 from crawler.urls import SiteIndex, normalize_url
@@ -94,12 +96,14 @@ class GovlinksSpider(scrapy.Spider):
         super().__init__(**kwargs)
         all_sites = list(sites)
         self.index = SiteIndex(all_sites)  # every seed site, for link attribution
-        self.sites = sorted(selected or all_sites)  # the sites this run crawls
+        self.selected = sorted(selected or all_sites)  # the sites this crawl crawls
+        self.sites = list(self.selected)  # those this worker holds (crawler/shared.py)
         self.planned: Counter[str] = Counter()  # frontier entries per site (the budget)
         self.pending: Counter[str] = Counter()  # requests scheduled, not answered yet (any kind)
         self.done = 0  # responses and failures handled (any kind)
         self.schedule = Schedule(self.index, set(self.sites), 0, False, lookup=self._stored_answer)
         self._store: Store | None = None
+        self.shared: SharedCrawl | None = None  # this worker's link to the crawl's other workers
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> GovlinksSpider:
@@ -123,6 +127,8 @@ class GovlinksSpider(scrapy.Spider):
         crawler.signals.connect(spider._on_headers, signal=signals.headers_received)
         # Connected at spider_opened so that it runs after the pipeline's handlers.
         crawler.signals.connect(spider._connect_idle, signal=signals.spider_opened)
+        if settings.get("GOVLINKS_WORKER"):
+            spider.shared = SharedCrawl(spider, settings)
         return spider
 
     @property
@@ -147,7 +153,8 @@ class GovlinksSpider(scrapy.Spider):
 
     def _connect_idle(self, spider: scrapy.Spider) -> None:
         self.schedule.stats = self.crawler.stats  # set when the crawl starts
-        self.crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
+        if self.shared is not None:
+            self.crawler.signals.connect(self.shared.on_idle, signal=signals.spider_idle)
 
     # -- scheduling --------------------------------------------------------------------
 
@@ -190,7 +197,9 @@ class GovlinksSpider(scrapy.Spider):
         """Records as they are; fetches and redirects to follow as requests."""
         for action in actions:
             if isinstance(action, Fetch):
-                if action.kind == "target":
+                if action.kind == "target" and self.shared is not None:
+                    self.shared.want_target(action)  # claimed in the store first
+                elif action.kind == "target":
                     yield self._request(action.url, action.site, action.norm, None, "target")
                 else:
                     yield self._check_request(action.url, action.norm, "HEAD")
@@ -201,43 +210,9 @@ class GovlinksSpider(scrapy.Spider):
                 yield action
 
     async def start(self) -> AsyncIterator[Any]:
-        """What the crawl still owes: seed pages for a new crawl, the rest on resume."""
-        schedule = self.schedule
-        with Store.open(self.db) as store:
-            pending, unchecked = schedule.resume(store, self.crawl_id)
-            self.planned.update(store.frontier_counts(self.crawl_id))
-        self.stats.set_value("govlinks/resumed_requests", len(pending))
-        for p in pending:
-            yield self._request(p.url, p.site, p.norm, p.depth, "page")
-        for site in self.sites:  # nothing owed (resumed): finished from the start
-            if schedule.crawling[site] <= 0 and site not in schedule.finished:
-                for action in self._out(schedule.finish(site)):
-                    yield action
-        for norm, url in unchecked:
-            for action in self._out(schedule.check(norm, url)):
-                yield action
-
-    def _on_idle(self) -> None:
-        """Nothing left to fetch: send as is what still waits on another answer (a cycle)."""
-        self.crawler.signals.send_catch_log(store_flush)
-        requests = []
-        for stop in self.schedule.leftovers():
-            if stop.follow is not None:  # a redirect not followed: follow it now
-                request = stop.follow
-                request.meta.setdefault("gl_parked", True)
-                self.pending[request.meta["gl_site"]] += 1
-            elif stop.kind == "check":  # a check that waited for a chain: ask it
-                request = self._check_request(stop.url, stop.meta["gl_norm"], "HEAD")
-            else:
-                request = self._request(stop.url, stop.meta["gl_site"], stop.meta["gl_norm"], None, "target")
-            request.meta["gl_nostop"] = True
-            requests.append(request)
-        if requests:
-            self.stats.inc_value("govlinks/dedup/cycles", len(requests))
-            logger.info("%d fetches waited on each other: sent as they are", len(requests))
-            for request in requests:
-                self.crawler.engine.crawl(request)
-            raise DontCloseSpider
+        """What this worker owes first: the units it claims, seed pages or what a --resume still owes."""
+        for action in self.shared.start() if self.shared is not None else ():
+            yield action
 
     def _stored_answer(self, norm: str) -> Answer | None:
         """The answer for a norm fetched a while ago, from the store (after a flush)."""
@@ -256,6 +231,8 @@ class GovlinksSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         if self._store is not None:
             self._store.close()
+        if self.shared is not None:
+            self.shared.closed(reason)
         stats = self.stats
         saved = {k: stats.get_value(f"govlinks/dedup/{k}", 0) for k in _SAVED}
         if sum(saved.values()):

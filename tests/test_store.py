@@ -267,7 +267,7 @@ def test_a_crawl_running_on_another_machine_is_told_by_its_heartbeat(store: Stor
 
 
 def test_an_older_store_is_migrated_forward(db_target: str) -> None:
-    """A store of schema version 1 (before hosts, heartbeats and claims) opens, migrated, its crawl intact."""
+    """A store of schema version 1 (before work claims and heartbeats) opens, migrated, its crawl intact."""
     from crawler.store.backend import tables
     from crawler.store.schema import migration
 
@@ -280,12 +280,16 @@ def test_an_older_store_is_migrated_forward(db_target: str) -> None:
         conn.execute(
             "INSERT INTO crawls (started_at, status, settings) VALUES ('2025-01-01', 'finished', '{}')"
         )
-        assert "claims" not in tables(conn)
+        assert "work_units" not in tables(conn)
     with Store.open(db_target) as store:
         assert store.schema_version() == SCHEMA_VERSION
+        assert {"work_units", "work_queue", "work_norms", "workers"} <= tables(store._conn)
         info = store.crawl()
         assert (info.id, info.state, info.host, info.heartbeat_at) == (1, "finished", None, None)
-        assert store.claims(1).plan("site", ["a.gouv.fr"]) == 1
+        store.claims.add_sites(1, [("a.gouv.fr", "a.gouv.fr", False)])
+        store.claims.join(1, "w1", pid=1, host="h", lease=60, now=0)
+        got = store.claims.claim(1, "w1", sites=1, orphans=0, lease=60, now=0)
+        assert got.sites == [("a.gouv.fr", False)]
 
 
 # -- what comparing crawls reads ------------------------------------------------------------

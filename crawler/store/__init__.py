@@ -18,11 +18,13 @@ One room per job:
 - ``lifecycle.py``: :class:`Store`, a crawl's life (start, resume, heartbeat, write
   batches, close) and the reads the crawl schedules from; its INSERTs are derived
   from the items of ``crawler/items.py``.
-- ``claims.py``: work claims with leases, for several workers of one crawl.
 - ``summaries.py``: the per-site figures of a crawl, one query stored at close and
   read on the fly before.
 - ``reads.py``: ``store.reads``, the read-only aggregates behind reports, exports
   and the crawl summary, as DataFrames.
+- ``claims.py``: ``store.claims``, how the worker processes of one crawl share its
+  work (sites and outside hosts claimed with leases, what one owes another);
+  ``claims_pg.py``: the same on PostgreSQL, ``FOR UPDATE SKIP LOCKED``.
 - ``copy.py``: a store copied into another, from one backend to the other.
 - ``backend.py``, ``postgres.py``, ``dialect.py``: the two backends behind one
   connection API (``execute``, ``executemany``, ``transaction()``), and the
@@ -54,7 +56,8 @@ statement outside these rules fails a test rather than a user. The rules:
    ``REPLACE``, ``INSTR``, ``GROUP_CONCAT``, ``||``, window functions, ``LIKE``).
    SQLite-only ones (dates and times, ``printf``, ``typeof``…) are refused, as are
    ``PRAGMA`` and ``sqlite_master``: times are ISO-8601 text written by Python
-   (:func:`utcnow`), and leases are seconds of :func:`backend.clock`.
+   (:func:`utcnow`), leases epoch seconds given by the caller (``claims.py``), and
+   heartbeats seconds of :func:`backend.clock`.
 7. Single quotes for strings; double quotes only for identifiers.
 8. Comparisons give 0/1 and integer sums give ints on both; ``x * 1.0 / y`` or
    ``CAST(x AS REAL) / y`` for a ratio (integer division otherwise, on both).
@@ -65,13 +68,16 @@ statement outside these rules fails a test rather than a user. The rules:
     ``BLOB``; ``REFERENCES`` are documentation (not enforced, on either backend).
     When the DDL must differ, ``MIGRATIONS[v]`` is ``{"sqlite": …, "postgresql": …}``.
 
-A statement that must differ by backend (``claims.py``: ``FOR UPDATE SKIP LOCKED``)
-asks ``store.dialect``; that is the exception, kept in the store.
+Statements that must differ by backend (``claims.py``: a claim is ``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL where SQLite takes its one writer's lock) live in a class per
+backend (``SqliteClaims``, ``PgClaims``), chosen once by :class:`Store`; that is the
+exception, kept in the store.
 """
 
 from __future__ import annotations
 
-from crawler.store.claims import Claim, Claims
+from crawler.store.claims import Claimed, QueueRow, SqliteClaims, WorkClaims, WorkerRow
+from crawler.store.claims_pg import PgClaims
 from crawler.store.core import CrawlInfo, StoreFile, crawl_lock, utcnow
 from crawler.store.lifecycle import Store
 from crawler.store.reads import Reads
@@ -80,12 +86,16 @@ from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
-    "Claim",
-    "Claims",
+    "Claimed",
     "CrawlInfo",
+    "PgClaims",
+    "QueueRow",
     "Reads",
+    "SqliteClaims",
     "Store",
     "StoreFile",
+    "WorkClaims",
+    "WorkerRow",
     "crawl_lock",
     "utcnow",
 ]

@@ -1,205 +1,347 @@
-"""Work claims with leases: which worker crawls which site, or checks which host's outside links.
+"""Work claims: how the worker processes of one crawl share it (``crawl --workers N``).
 
-Several crawl processes (``--workers``, or other machines with ``--join`` on a
-PostgreSQL store) share one crawl by *unit*: a site (its pages, link targets and
-robots.txt go to one worker at a time, so per-site delay and concurrency hold), or
-the host of outside links to check (``kind`` ``site`` or ``host``). A worker
-:meth:`~Claims.claim` s the next units, the biggest first (``priority``), holds each
-for a *lease* that it :meth:`~Claims.renew` s while it works (a heartbeat: every
-``lease / 3`` is safe), and :meth:`~Claims.release` s each when done. A worker that
-dies stops renewing: once its lease has run out, any other worker's ``claim`` takes
-its units over (``Claim.claims`` counts the takeovers).
+A crawl's work is handed out by *unit*: a seed site (its pages, its link targets and
+its robots.txt: sites sharing a host are claimed together) or, with
+``--check-links``, an outside host (the checks of its URLs). A worker *claims* units
+with a *lease*, a time until which they are its own; it renews the lease while it
+works and releases its units when it stops. A unit whose lease has passed is free
+again: the units of a worker that died are taken over by the others, who read its
+books back from the store as ``--resume`` does (``started``). On one machine the
+parent process frees a dead worker's units at once (:meth:`SqliteClaims.release`).
 
-A claim is one statement in one transaction, and uses the database's own locking:
-an immediate transaction on SQLite (one writer at a time, so two workers never
-claim one unit), ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (workers on
-several machines claim at once without waiting for each other). Leases are
-measured with the store's clock (``backend.clock``: the server's for PostgreSQL),
-so that machines whose clocks disagree still agree on when a lease ran out.
-(SQLite 3.35 or later: a claim is an ``UPDATE … RETURNING`` over a ``MATERIALIZED`` choice.)
+What one unit owes because of another is *queued* (``work_queue``, written with the
+page that found it, in the same transaction: ``Store.write_batch``): a link into a
+seed site is a link target that site's holder fetches once the site's own crawl is
+``done``; an outside URL is a check its host's holder makes. Every worker reads the
+whole queue in ``id`` order (its ``cursor``). A fetch of one unit whose redirect
+lands in another *claims* that norm (``work_norms``) so that no other worker fetches
+it again, and the holder of a site claims its link targets the same way before it
+fetches them: the first claim wins, as in one process (``crawler/schedule.py``).
 
->>> from crawler.store import Store
->>> store = Store.open(":memory:", create=True)
->>> work = store.claims(1, worker="a")
->>> work.plan("site", [("big.gouv.fr", 500), ("small.gouv.fr", 10)])
-2
->>> [c.unit for c in work.claim("site")]
-['big.gouv.fr']
->>> work.release("site", "big.gouv.fr"), work.counts("site")
-(True, {'done': 1, 'todo': 1})
+The crawl is *complete* when every site's own crawl is done, every unit is held by a
+live worker, and every live worker is idle and has read the whole queue: then no
+worker can be owed anything (:meth:`SqliteClaims.complete`).
+
+Each method is one short transaction. On SQLite a claim is ``BEGIN IMMEDIATE`` (one
+writer at a time: the others wait, up to the busy timeout); a server database does
+the same with ``SELECT … FOR UPDATE SKIP LOCKED``, so that two workers never take,
+nor wait for, the same rows. The SQL is portable: no SQLite-only function, times
+are epoch seconds computed by the caller, upserts are ``ON CONFLICT``. One
+requirement on a backend: queue ids become visible in increasing order (true of
+SQLite's single writer; with sequences, read the queue below the oldest id still
+being written).
 """
 
 from __future__ import annotations
 
-import os
-import socket
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
 
-from crawler.store.backend import clock
-from crawler.store.core import utcnow
+from crawler.store.backend import Connection
 
-if TYPE_CHECKING:
-    from crawler.store.core import StoreFile
+__all__ = [
+    "DONE_SQL",
+    "QUEUE_SQL",
+    "Claimed",
+    "QueueRow",
+    "SqliteClaims",
+    "WorkClaims",
+    "WorkerRow",
+]
 
-__all__ = ["DEFAULT_LEASE", "KINDS", "Claim", "Claims", "worker_id"]
+# Written by Store.write_batch with the pages that found them (crawler/store/lifecycle.py).
+QUEUE_SQL = (
+    "INSERT INTO work_queue (crawl_id, kind, unit, norm, url) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (crawl_id, norm) DO UPDATE SET url = excluded.url WHERE excluded.url < work_queue.url"
+)
+DONE_SQL = "UPDATE work_units SET state = 'done' WHERE crawl_id = ? AND kind = 'site' AND unit = ?"
 
-KINDS = ("site", "host")
-DEFAULT_LEASE = 60.0  # seconds a claim holds without renewal
-
-# The units a claim may take: never claimed, given back, or held past their lease.
-_CLAIMABLE = """crawl_id = :c AND kind = :k
-    AND (state = 'todo' OR (state = 'claimed' AND lease_until < :now))"""
-
-# One statement claims up to :n units; PostgreSQL adds FOR UPDATE SKIP LOCKED to the
-# choice, so that concurrent claims skip each other's rows instead of waiting. The
-# choice is a MATERIALIZED CTE, made once: as an ``IN (subquery)`` PostgreSQL may run
-# it again for each row it updates, and claim more than :n units.
-_CLAIM = """WITH picked AS MATERIALIZED (
-        SELECT unit FROM claims WHERE {claimable}
-        ORDER BY priority DESC, unit LIMIT :n{lock})
-    UPDATE claims SET state = 'claimed', worker = :w, lease_until = :until, claims = claims.claims + 1
-    FROM picked WHERE claims.crawl_id = :c AND claims.kind = :k AND claims.unit = picked.unit
-    RETURNING claims.unit, claims.priority, claims.lease_until, claims.claims"""
+_FREE = "(worker IS NULL OR lease_until < :now)"
+_CHUNK = 500  # values per IN (...) list
 
 
-def worker_id() -> str:
-    """This process as a claim holder: ``host:pid``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+class QueueRow(NamedTuple):
+    id: int
+    kind: str  # target | check
+    unit: str  # site | host
+    norm: str
+    url: str
 
 
-@dataclass(frozen=True)
-class Claim:
-    """A unit this worker holds, until ``lease_until`` (store clock) unless renewed."""
-
-    kind: str
-    unit: str
-    priority: int
-    lease_until: float
-    claims: int  # times claimed, this one included: 2 or more when taken over from a dead worker
+class WorkerRow(NamedTuple):
+    worker: str
+    state: str  # busy | waiting | idle | gone
+    alive: bool  # its lease runs
 
 
-class Claims:
-    """The claims of one crawl, seen by one worker (``Store.claims``)."""
+@dataclass
+class Claimed:
+    """Units a claim gave: ``(unit, started)`` each, ``started`` when another worker had them before."""
 
-    def __init__(self, store: StoreFile, crawl_id: int, *, worker: str | None = None,
-                 lease: float = DEFAULT_LEASE) -> None:  # fmt: skip
-        self.store = store
-        self.crawl_id = crawl_id
-        self.worker = worker or worker_id()
-        self.lease = lease
-        lock = " FOR UPDATE SKIP LOCKED" if store.dialect == "postgresql" else ""
-        self._claim_sql = _CLAIM.format(claimable=_CLAIMABLE, lock=lock)
+    sites: list[tuple[str, bool]] = field(default_factory=list)
+    hosts: list[tuple[str, bool]] = field(default_factory=list)
 
-    def _params(self, **more: Any) -> dict[str, Any]:
-        return {"c": self.crawl_id, "w": self.worker, **more}
+    def __bool__(self) -> bool:
+        return bool(self.sites or self.hosts)
 
-    @staticmethod
-    def _kind(kind: str) -> str:
-        if kind not in KINDS:
-            raise ValueError(f"claim kind {kind!r}: not one of {', '.join(KINDS)}")
-        return kind
 
-    def plan(self, kind: str, units: Iterable[str | tuple[str, int]]) -> int:
-        """Add units to hand out, as ``unit`` or ``(unit, priority)``; return how many were new.
+class WorkClaims(Protocol):
+    """The claims a crawl's workers make, whatever the database (``store.claims``)."""
 
-        A unit planned already keeps its state: planning again (a resumed crawl) is harmless.
-        """
-        rows = [(self.crawl_id, self._kind(kind), *((u, 0) if isinstance(u, str) else u)) for u in units]
-        with self.store.transaction() as conn:
-            before = conn.execute(
-                "SELECT COUNT(*) FROM claims WHERE crawl_id = ? AND kind = ?", (self.crawl_id, kind)
-            ).fetchone()[0]
+    def add_sites(self, crawl_id: int, sites: Iterable[tuple[str, str, bool]]) -> None:
+        """Register the crawl's sites ``(site, host, started)``, crawling and free (kept if there)."""
+
+    def reset(self, crawl_id: int) -> None:
+        """``--resume``: every unit free, no norm claimed, no worker."""
+
+    def join(self, crawl_id: int, worker: str, *, pid: int, host: str, lease: float, now: float) -> None:
+        """Register a worker, busy."""
+
+    def claim(self, crawl_id: int, worker: str, *, sites: int, orphans: int, lease: float,
+              now: float) -> Claimed:  # fmt: skip
+        """Take up to ``sites`` free crawling sites (whole host groups) and up to ``orphans`` other
+        free units (done sites, hosts: a dead worker's, or all of them after ``--resume``)."""
+
+    def claim_hosts(self, crawl_id: int, worker: str, hosts: Iterable[str], *, lease: float,
+                    now: float) -> list[str]:  # fmt: skip
+        """Take these outside hosts when nobody holds them (new ones are registered): those taken."""
+
+    def renew(self, crawl_id: int, worker: str, *, state: str, cursor: int, lease: float,
+              now: float) -> set[tuple[str, str]]:  # fmt: skip
+        """Extend the worker's leases and record its state; the ``(kind, unit)`` it still holds."""
+
+    def release(self, crawl_id: int, worker: str) -> None:
+        """Free every unit of a worker (it stopped, or died) and mark it gone."""
+
+    def claim_norms(self, crawl_id: int, unit: str, kind: str,
+                    norms: Iterable[str]) -> tuple[set[str], dict[str, str]]:  # fmt: skip
+        """Claim norms for a fetch of ``unit``: (those won, the kind of the claim on the others)."""
+
+    def norm_claims(self, crawl_id: int, norms: Iterable[str]) -> dict[str, str]:
+        """The kind of claim (page | target) held on each of these norms that has one."""
+
+    def queued(self, crawl_id: int, after: int) -> list[QueueRow]:
+        """Queue rows after id ``after``, in id order."""
+
+    def queued_for(self, crawl_id: int, kind: str, units: Iterable[str]) -> list[QueueRow]:
+        """Every queue row owed by these units."""
+
+    def queued_norms(self, crawl_id: int, norms: Iterable[str]) -> set[str]:
+        """Which of these norms are queued (owed a fetch or a check of their own)."""
+
+    def done_sites(self, crawl_id: int) -> set[str]:
+        """Sites whose own crawl is over."""
+
+    def workers(self, crawl_id: int, now: float) -> list[WorkerRow]:
+        """The crawl's workers, gone ones included."""
+
+    def complete(self, crawl_id: int, now: float) -> bool:
+        """Whether nothing is left for any worker (see the module's docstring)."""
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == _CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _marks(values: list[str]) -> str:
+    return ", ".join("?" * len(values))
+
+
+class SqliteClaims:
+    """:class:`WorkClaims` on the SQLite store: each claim one ``BEGIN IMMEDIATE`` transaction."""
+
+    def __init__(self, conn: Connection,
+                 transaction: Callable[[], AbstractContextManager[Connection]]) -> None:  # fmt: skip
+        self._conn = conn
+        self._transaction = transaction
+
+    def add_sites(self, crawl_id: int, sites: Iterable[tuple[str, str, bool]]) -> None:
+        with self._transaction() as conn:
             conn.executemany(
-                "INSERT OR IGNORE INTO claims (crawl_id, kind, unit, priority) VALUES (?, ?, ?, ?)", rows
+                "INSERT INTO work_units (crawl_id, kind, unit, grp, state, started) "
+                "VALUES (?, 'site', ?, ?, 'crawling', ?) ON CONFLICT (crawl_id, kind, unit) DO NOTHING",
+                [(crawl_id, site, host, int(started)) for site, host, started in sites],
             )
-            after = conn.execute(
-                "SELECT COUNT(*) FROM claims WHERE crawl_id = ? AND kind = ?", (self.crawl_id, kind)
-            ).fetchone()[0]
-        return int(after - before)
 
-    def claim(self, kind: str, *, limit: int = 1) -> list[Claim]:
-        """Claim up to ``limit`` units: never-claimed ones by priority, or those whose lease ran out.
-
-        Returns what this worker now holds, the highest priority first; an empty
-        list when every unit is done or held by a live worker.
-        """
-        with self.store.transaction() as conn:
-            now = clock(conn)
-            rows = conn.execute(
-                self._claim_sql,
-                self._params(k=self._kind(kind), now=now, until=now + self.lease, n=limit),
-            ).fetchall()
-        claims = [Claim(kind, unit, priority, until, n) for unit, priority, until, n in rows]
-        return sorted(claims, key=lambda c: (-c.priority, c.unit))
-
-    def renew(self) -> list[Claim]:
-        """Extend the lease of every unit this worker still holds; return them.
-
-        A unit missing from the answer was taken over by another worker after this
-        one's lease ran out: stop working on it (its results are written twice at worst).
-        """
-        with self.store.transaction() as conn:
-            now = clock(conn)
-            rows = conn.execute(
-                """UPDATE claims SET lease_until = :until
-                   WHERE crawl_id = :c AND worker = :w AND state = 'claimed'
-                   RETURNING kind, unit, priority, lease_until, claims""",
-                self._params(until=now + self.lease),
-            ).fetchall()
-        return sorted((Claim(*row) for row in rows), key=lambda c: (c.kind, -c.priority, c.unit))
-
-    def release(self, kind: str, unit: str, *, done: bool = True) -> bool:
-        """Mark a unit done, or (``done=False``) give it back for another worker to claim.
-
-        False when this worker no longer holds it (its lease ran out and another took it).
-        """
-        with self.store.transaction() as conn:
-            cur = conn.execute(
-                """UPDATE claims SET state = :s, lease_until = NULL, done_at = :t,
-                          worker = CASE WHEN :s = 'done' THEN worker END
-                   WHERE crawl_id = :c AND kind = :k AND unit = :u AND worker = :w AND state = 'claimed'""",
-                self._params(k=self._kind(kind), u=unit, s="done" if done else "todo",
-                             t=utcnow() if done else None),
-            )  # fmt: skip
-            return bool(cur.rowcount == 1)
-
-    def held(self, kind: str | None = None) -> list[Claim]:
-        """The units this worker holds (of ``kind``, or all), lease run out or not."""
-        only = "" if kind is None else "AND kind = :k"
-        rows = self.store._conn.execute(
-            f"""SELECT kind, unit, priority, lease_until, claims FROM claims
-                WHERE crawl_id = :c AND worker = :w AND state = 'claimed' {only}
-                ORDER BY kind, priority DESC, unit""",
-            self._params(k=kind),
-        ).fetchall()
-        return [Claim(*row) for row in rows]
-
-    def counts(self, kind: str) -> dict[str, int]:
-        """Units of ``kind`` by state: ``todo``, ``claimed`` (lease running), ``expired``, ``done``."""
-        now = clock(self.store._conn)
-        rows = self.store._conn.execute(
-            """SELECT CASE WHEN state = 'claimed' AND lease_until < :now THEN 'expired' ELSE state END,
-                      COUNT(*)
-               FROM claims WHERE crawl_id = :c AND kind = :k GROUP BY 1 ORDER BY 1""",
-            {"c": self.crawl_id, "k": self._kind(kind), "now": now},
-        ).fetchall()
-        return {state: int(n) for state, n in rows}
-
-    def finished(self, kind: str) -> bool:
-        """Whether every planned unit of ``kind`` is done."""
-        return set(self.counts(kind)) <= {"done"}
-
-    def reopen(self) -> int:
-        """Give back every unit held by any worker: a crawl resumed after all its workers stopped.
-
-        Returns how many; their workers are gone, so nobody waits for their leases.
-        """
-        with self.store.transaction() as conn:
-            cur = conn.execute(
-                "UPDATE claims SET state = 'todo', worker = NULL, lease_until = NULL "
-                "WHERE crawl_id = ? AND state = 'claimed'",
-                (self.crawl_id,),
+    def reset(self, crawl_id: int) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE work_units SET worker = NULL, lease_until = 0 WHERE crawl_id = ?", (crawl_id,)
             )
-            return int(cur.rowcount)
+            conn.execute("DELETE FROM work_norms WHERE crawl_id = ?", (crawl_id,))
+            conn.execute("DELETE FROM workers WHERE crawl_id = ?", (crawl_id,))
+
+    def join(self, crawl_id: int, worker: str, *, pid: int, host: str, lease: float, now: float) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO workers (crawl_id, worker, pid, host, state, cursor, lease_until) "
+                "VALUES (?, ?, ?, ?, 'busy', 0, ?) ON CONFLICT (crawl_id, worker) DO UPDATE SET "
+                "pid = excluded.pid, host = excluded.host, state = 'busy', "
+                "lease_until = excluded.lease_until",
+                (crawl_id, worker, pid, host, now + lease),
+            )
+
+    def _take(self, conn: Connection, crawl_id: int, worker: str, kind: str, unit: str,
+              until: float) -> None:  # fmt: skip
+        conn.execute(
+            "UPDATE work_units SET worker = ?, lease_until = ?, started = 1 "
+            "WHERE crawl_id = ? AND kind = ? AND unit = ?",
+            (worker, until, crawl_id, kind, unit),
+        )
+        conn.execute("DELETE FROM work_norms WHERE crawl_id = ? AND unit = ?", (crawl_id, unit))
+
+    def claim(self, crawl_id: int, worker: str, *, sites: int, orphans: int, lease: float,
+              now: float) -> Claimed:  # fmt: skip
+        got = Claimed()
+        args = {"c": crawl_id, "now": now}
+        with self._transaction() as conn:
+            groups: list[str] = []
+            if sites > 0:
+                groups = [r[0] for r in conn.execute(
+                    "SELECT DISTINCT grp FROM work_units WHERE crawl_id = :c AND kind = 'site' "
+                    f"AND state = 'crawling' AND {_FREE} ORDER BY grp LIMIT :n",
+                    {**args, "n": sites})]  # fmt: skip
+            for chunk in _chunks(groups):
+                rows = conn.execute(
+                    f"SELECT unit, started FROM work_units WHERE crawl_id = ? AND kind = 'site' "
+                    f"AND grp IN ({_marks(chunk)}) AND (worker IS NULL OR lease_until < ?) ORDER BY unit",
+                    (crawl_id, *chunk, now),
+                ).fetchall()
+                got.sites += [(unit, bool(started)) for unit, started in rows]
+            if orphans > 0:
+                for kind, unit, started in conn.execute(
+                    f"SELECT kind, unit, started FROM work_units WHERE crawl_id = :c AND {_FREE} "
+                    "AND NOT (kind = 'site' AND state = 'crawling') ORDER BY kind DESC, unit LIMIT :n",
+                    {**args, "n": orphans},
+                ).fetchall():
+                    (got.sites if kind == "site" else got.hosts).append((unit, bool(started)))
+            for kind, claimed in (("site", got.sites), ("host", got.hosts)):
+                for unit, _ in claimed:
+                    self._take(conn, crawl_id, worker, kind, unit, now + lease)
+            if got:
+                conn.execute("UPDATE workers SET state = 'busy' WHERE crawl_id = ? AND worker = ?",
+                             (crawl_id, worker))  # fmt: skip
+        return got
+
+    def claim_hosts(self, crawl_id: int, worker: str, hosts: Iterable[str], *, lease: float,
+                    now: float) -> list[str]:  # fmt: skip
+        taken = []
+        with self._transaction() as conn:
+            for host in hosts:
+                conn.execute(
+                    "INSERT INTO work_units (crawl_id, kind, unit, grp, state) "
+                    "VALUES (?, 'host', ?, ?, 'done') ON CONFLICT (crawl_id, kind, unit) DO NOTHING",
+                    (crawl_id, host, host),
+                )
+                row = conn.execute(
+                    "SELECT started FROM work_units WHERE crawl_id = ? AND kind = 'host' AND unit = ? "
+                    "AND (worker IS NULL OR lease_until < ?)",
+                    (crawl_id, host, now),
+                ).fetchone()
+                if row is not None:
+                    self._take(conn, crawl_id, worker, "host", host, now + lease)
+                    taken.append(host)
+        return taken
+
+    def renew(self, crawl_id: int, worker: str, *, state: str, cursor: int, lease: float,
+              now: float) -> set[tuple[str, str]]:  # fmt: skip
+        with self._transaction() as conn:
+            conn.execute("UPDATE work_units SET lease_until = ? WHERE crawl_id = ? AND worker = ?",
+                         (now + lease, crawl_id, worker))  # fmt: skip
+            conn.execute(
+                "UPDATE workers SET state = ?, cursor = ?, lease_until = ? WHERE crawl_id = ? AND worker = ?",
+                (state, cursor, now + lease, crawl_id, worker),
+            )
+            rows = conn.execute("SELECT kind, unit FROM work_units WHERE crawl_id = ? AND worker = ?",
+                                (crawl_id, worker)).fetchall()  # fmt: skip
+        return {(kind, unit) for kind, unit in rows}
+
+    def release(self, crawl_id: int, worker: str) -> None:
+        with self._transaction() as conn:
+            where = "WHERE crawl_id = ? AND worker = ?"
+            conn.execute(f"UPDATE work_units SET worker = NULL, lease_until = 0 {where}", (crawl_id, worker))
+            conn.execute(f"UPDATE workers SET state = 'gone', lease_until = 0 {where}", (crawl_id, worker))
+
+    def claim_norms(self, crawl_id: int, unit: str, kind: str,
+                    norms: Iterable[str]) -> tuple[set[str], dict[str, str]]:  # fmt: skip
+        won: set[str] = set()
+        lost: dict[str, str] = {}
+        with self._transaction() as conn:
+            for norm in norms:
+                cur = conn.execute(
+                    "INSERT INTO work_norms (crawl_id, norm, kind, unit) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (crawl_id, norm) DO NOTHING",
+                    (crawl_id, norm, kind, unit),
+                )
+                if cur.rowcount:
+                    won.add(norm)
+                else:
+                    row = conn.execute("SELECT kind FROM work_norms WHERE crawl_id = ? AND norm = ?",
+                                       (crawl_id, norm)).fetchone()  # fmt: skip
+                    lost[norm] = row[0]
+        return won, lost
+
+    def norm_claims(self, crawl_id: int, norms: Iterable[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(norms):
+            found.update(self._conn.execute(
+                f"SELECT norm, kind FROM work_norms WHERE crawl_id = ? AND norm IN ({_marks(chunk)})",
+                (crawl_id, *chunk)).fetchall())  # fmt: skip
+        return found
+
+    def queued(self, crawl_id: int, after: int) -> list[QueueRow]:
+        rows = self._conn.execute(
+            "SELECT id, kind, unit, norm, url FROM work_queue WHERE crawl_id = ? AND id > ? ORDER BY id",
+            (crawl_id, after),
+        )
+        return [QueueRow._make(r) for r in rows]
+
+    def queued_for(self, crawl_id: int, kind: str, units: Iterable[str]) -> list[QueueRow]:
+        out: list[QueueRow] = []
+        for chunk in _chunks(units):
+            out += [QueueRow._make(r) for r in self._conn.execute(
+                "SELECT id, kind, unit, norm, url FROM work_queue WHERE crawl_id = ? AND kind = ? "
+                f"AND unit IN ({_marks(chunk)}) ORDER BY id", (crawl_id, kind, *chunk))]  # fmt: skip
+        return out
+
+    def queued_norms(self, crawl_id: int, norms: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(norms):
+            found.update(r[0] for r in self._conn.execute(
+                f"SELECT norm FROM work_queue WHERE crawl_id = ? AND norm IN ({_marks(chunk)})",
+                (crawl_id, *chunk)))  # fmt: skip
+        return found
+
+    def done_sites(self, crawl_id: int) -> set[str]:
+        rows = self._conn.execute(
+            "SELECT unit FROM work_units WHERE crawl_id = ? AND kind = 'site' AND state = 'done'", (crawl_id,)
+        )
+        return {r[0] for r in rows}
+
+    def workers(self, crawl_id: int, now: float) -> list[WorkerRow]:
+        rows = self._conn.execute(
+            "SELECT worker, state, lease_until FROM workers WHERE crawl_id = ? ORDER BY worker", (crawl_id,)
+        )
+        return [WorkerRow(w, state, state != "gone" and until >= now) for w, state, until in rows]
+
+    def complete(self, crawl_id: int, now: float) -> bool:
+        row = self._conn.execute(
+            f"""SELECT
+                (SELECT COUNT(*) FROM work_units
+                   WHERE crawl_id = :c AND kind = 'site' AND state = 'crawling'),
+                (SELECT COUNT(*) FROM work_units WHERE crawl_id = :c AND {_FREE}),
+                (SELECT COUNT(*) FROM workers WHERE crawl_id = :c AND state <> 'gone' AND lease_until >= :now
+                   AND (state <> 'idle' OR cursor <
+                        (SELECT COALESCE(MAX(id), 0) FROM work_queue WHERE crawl_id = :c)))""",
+            {"c": crawl_id, "now": now},
+        ).fetchone()
+        return not any(row)

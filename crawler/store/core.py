@@ -13,6 +13,7 @@ import json
 import os
 import socket
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -51,16 +52,19 @@ def _pid_alive(pid: int | None) -> bool:
 
 
 @contextmanager
-def crawl_lock(path: str | Path) -> Iterator[None]:
-    """Hold the store's writer lock for the length of a crawl.
+def crawl_lock(path: str | Path) -> Iterator[int]:
+    """Hold the store's writer lock for the length of a crawl; yield the fd a worker inherits.
 
     An advisory lock that dies with its holder, even by ``kill -9``, so a crashed
     crawl never leaves a stale lock behind: ``flock`` on ``PATH.lock`` beside an
-    SQLite file, a session advisory lock of the server for PostgreSQL.
+    SQLite file, whose fd the crawl's worker processes inherit (the store stays
+    locked until the last of them exits); for PostgreSQL a session advisory lock of
+    the server (no fd: -1), held by this process while its workers, and those of
+    other machines (``crawl --join``), write.
     """
     if is_postgres(path):
         with advisory_lock(str(path)):
-            yield
+            yield -1
         return
     lock_path = Path(f"{path}.lock")
     if not lock_path.parent.is_dir():
@@ -82,7 +86,7 @@ def crawl_lock(path: str | Path) -> Iterator[None]:
         handle.truncate()
         handle.write(f"pid {os.getpid()}")
         handle.flush()
-        yield
+        yield handle.fileno()
     finally:
         handle.close()
 
@@ -226,6 +230,10 @@ class StoreFile:
     def __init__(self, conn: Connection, path: Path | str) -> None:
         self._conn = conn
         self.path = path
+        # Seconds this connection waited for the write lock, over how many transactions:
+        # what several crawl workers writing one file cost each other (bench/crawl.py --workers).
+        self.lock_wait = 0.0
+        self.transactions = 0
 
     @property
     def dialect(self) -> str:
@@ -391,7 +399,10 @@ class StoreFile:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on error."""
+        asked = time.perf_counter()
         self._conn.execute("BEGIN IMMEDIATE")
+        self.lock_wait += time.perf_counter() - asked
+        self.transactions += 1
         try:
             yield self._conn
         except BaseException:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterable, Iterator, Sequence
-from operator import attrgetter
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,9 @@ from crawler.items import (
     LinkCheck,
     Page,
 )
-from crawler.store.backend import Connection, clock, insert_returning
-from crawler.store.claims import DEFAULT_LEASE, Claims
+from crawler.store.backend import Connection, clock, dialect, insert_returning
+from crawler.store.claims import DONE_SQL, QUEUE_SQL, SqliteClaims
+from crawler.store.claims_pg import PgClaims
 from crawler.store.core import CrawlInfo, StoreFile, utcnow
 from crawler.store.reads import Reads
 from crawler.store.summaries import summarise_site_links, summarise_sites
@@ -56,16 +57,44 @@ _page_values = attrgetter(*PAGE_FIELDS)
 _check_values = attrgetter(*CHECK_FIELDS)
 
 
+def _marks(values: Collection[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _chunked(values: Collection[str], size: int = 400) -> Iterator[list[str]]:
+    items = list(values)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _queue(queued: dict[str, tuple[Any, ...]], crawl_id: int, page: Page, checks: bool) -> None:
+    """The rows of ``work_queue`` a page's links make: one per norm, with its smallest URL."""
+    for link in page.links:
+        if link.internal or link.target_site == page.site:
+            continue
+        if link.target_site is None:
+            if not checks:
+                continue
+            row = (crawl_id, "check", link.target_norm.split("/", 1)[0], link.target_norm, link.target_url)
+        else:
+            row = (crawl_id, "target", link.target_site, link.target_norm, link.target_url)
+        known = queued.get(link.target_norm)
+        if known is None or row[4] < known[4]:
+            queued[link.target_norm] = row
+
+
 class Store(StoreFile):
     """A govlinks store file. Open with :meth:`open`; close with :meth:`close`.
 
     The crawl's lifecycle and writes are methods; the reads of reports and exports
-    are on :attr:`reads`.
+    are on :attr:`reads`, the work claims of a crawl's workers on :attr:`claims`.
     """
 
     def __init__(self, conn: Connection, path: Path | str) -> None:
         super().__init__(conn, path)
         self.reads = Reads(conn, path)
+        claims = PgClaims if dialect(conn) == "postgresql" else SqliteClaims
+        self.claims = claims(conn, self.transaction)
 
     # -- crawls ------------------------------------------------------------------------
 
@@ -137,10 +166,6 @@ class Store(StoreFile):
             "UPDATE crawls SET heartbeat_at=? WHERE id=? AND status='running'", (now, crawl_id)
         )
 
-    def claims(self, crawl_id: int, *, worker: str | None = None, lease: float = DEFAULT_LEASE) -> Claims:
-        """The work claims of a crawl as ``worker`` (default: this process) holds them (``claims.py``)."""
-        return Claims(self, crawl_id, worker=worker, lease=lease)
-
     def running_crawl(self, seeds_sha256: str) -> CrawlInfo:
         """The crawl running now that another worker may join (``crawl --join``), checked.
 
@@ -202,12 +227,23 @@ class Store(StoreFile):
         with self.transaction() as conn:
             conn.executemany(_FRONTIER_SQL, [(crawl_id, *row) for row in rows])
 
-    def write_batch(self, crawl_id: int, pages: Sequence[Page], checks: Sequence[LinkCheck] = ()) -> int:
+    def write_batch(
+        self,
+        crawl_id: int,
+        pages: Sequence[Page],
+        checks: Sequence[LinkCheck] = (),
+        *,
+        done: Sequence[str] = (),
+        queue_checks: bool = False,
+    ) -> int:
         """Write page items (each with its ``links``, ``frontier`` and ``profile``) and checks at once.
 
         Returns the number of link rows written. A page item carries the frontier
         entries it discovered, so that a page is stored if and only if the pages it
-        led to are, which is what makes ``--resume`` exact.
+        led to are, which is what makes ``--resume`` exact. What its links owe other
+        units goes to ``work_queue`` in the same transaction (link targets of other
+        seed sites; outside URLs with ``queue_checks``, i.e. ``--check-links``), and
+        ``done`` marks sites whose own crawl ended with these pages (``claims.py``).
         """
         with self.transaction() as conn:
             frontier = [(crawl_id, *row) for item in pages for row in item.frontier]
@@ -215,6 +251,7 @@ class Store(StoreFile):
                 conn.executemany(_FRONTIER_SQL, frontier)
             link_rows: list[tuple[Any, ...]] = []
             texts: list[tuple[Any, str]] = []
+            queued: dict[str, tuple[Any, ...]] = {}
             ids = insert_returning(conn, _PAGE_SQL, [(crawl_id, *_page_values(item)) for item in pages])
             for item, row in zip(pages, ids, strict=True):
                 if row is None:
@@ -223,14 +260,35 @@ class Store(StoreFile):
                 link_rows.extend((crawl_id, page_id, site, *link) for link in item.links)
                 if item.profile:
                     texts.append((page_id, item.profile))
+                _queue(queued, crawl_id, item, queue_checks)
             if link_rows:
                 conn.executemany(_LINK_SQL, link_rows)
             if texts:
                 conn.executemany(_TEXT_SQL, texts)
+            # The crawl's row first: on PostgreSQL its lock, held to the commit, orders the
+            # workers' batches from here, so that queue ids become visible in increasing
+            # order (a worker reads the queue past the last id it saw: claims.py).
+            conn.execute("UPDATE crawls SET updated_at=? WHERE id=?", (utcnow(), crawl_id))
+            if queued:
+                conn.executemany(QUEUE_SQL, sorted(queued.values(), key=itemgetter(3)))
             if checks:
                 conn.executemany(_CHECK_SQL, [(crawl_id, *_check_values(c)) for c in checks])
-            conn.execute("UPDATE crawls SET updated_at=? WHERE id=?", (utcnow(), crawl_id))
+            if done:
+                conn.executemany(DONE_SQL, [(crawl_id, site) for site in done])
         return len(link_rows)
+
+    def queue_unfinished(self, crawl_id: int, *, checks: bool) -> None:
+        """Queue what the stored links still owe (``--resume``; crawls begun before the queue).
+
+        The same rows :meth:`write_batch` queues, from the links already stored: link
+        targets no page answered, and with ``checks`` the outside URLs not checked.
+        """
+        rows = [(crawl_id, "target", site, norm, url) for norm, url, site in self.unknown_targets(crawl_id)]
+        if checks:
+            rows += [(crawl_id, "check", norm.split("/", 1)[0], norm, url)
+                     for norm, url in self.unchecked_external(crawl_id)]  # fmt: skip
+        with self.transaction() as conn:
+            conn.executemany(QUEUE_SQL, rows)
 
     # -- crawl reads for the spider (resume, link targets, link checks) ----------------
 
@@ -255,16 +313,51 @@ class Store(StoreFile):
         return dict(self._conn.execute(
             "SELECT site, COUNT(*) FROM frontier WHERE crawl_id=? GROUP BY site", (crawl_id,)))  # fmt: skip
 
-    def pending_frontier(self, crawl_id: int) -> list[FrontierRow]:
-        """Planned pages not stored yet, shallowest first."""
+    def pending_frontier(self, crawl_id: int, sites: Sequence[Any] | None = None) -> list[FrontierRow]:
+        """Planned pages not stored yet, shallowest first (of ``sites`` only, if given)."""
+        where, args = "", [crawl_id]
+        if sites is not None:
+            where = f" AND f.site IN ({_marks(sites)})"
+            args += sites
         rows = self._conn.execute(
             f"""SELECT {", ".join(f"f.{c}" for c in FRONTIER_FIELDS)} FROM frontier f
                WHERE f.crawl_id=? AND NOT EXISTS
-                 (SELECT 1 FROM pages p WHERE p.crawl_id=f.crawl_id AND p.norm=f.norm)
+                 (SELECT 1 FROM pages p WHERE p.crawl_id=f.crawl_id AND p.norm=f.norm){where}
                ORDER BY f.depth, f.rowid""",
-            (crawl_id,),
+            args,
         )
         return [FrontierRow._make(row) for row in rows]
+
+    # -- a site's books, for the worker that takes it over (crawler/shared.py) ---------
+
+    def site_norms(self, crawl_id: int, sites: Collection[str]) -> list[tuple[str, str, str]]:
+        """(site, norm, kind) of what these sites planned (kind ``frontier``) and stored (page, target)."""
+        out: list[tuple[str, str, str]] = []
+        for chunk in _chunked(sites):
+            marks = _marks(chunk)
+            out += self._conn.execute(
+                f"SELECT site, norm, 'frontier' FROM frontier WHERE crawl_id=? AND site IN ({marks}) "
+                f"UNION ALL SELECT site, norm, kind FROM pages WHERE crawl_id=? AND site IN ({marks})",
+                (crawl_id, *chunk, crawl_id, *chunk),
+            ).fetchall()
+        return out
+
+    def redirected(self, crawl_id: int) -> list[tuple[str, str]]:
+        """(kind, final_norm) of every stored fetch whose redirects ended on another norm."""
+        return self._conn.execute(
+            "SELECT kind, final_norm FROM pages WHERE crawl_id=? AND final_norm IS NOT NULL "
+            "AND final_norm <> norm", (crawl_id,)).fetchall()  # fmt: skip
+
+    def checks_of(self, crawl_id: int, norms: Collection[str]) -> list[LinkCheck]:
+        """The stored link checks of these norms."""
+        out: list[LinkCheck] = []
+        for chunk in _chunked(norms):
+            columns, marks = ", ".join(CHECK_FIELDS), _marks(chunk)
+            rows = self._conn.execute(
+                f"SELECT {columns} FROM checks WHERE crawl_id=? AND norm IN ({marks})", (crawl_id, *chunk)
+            )
+            out += [LinkCheck(**dict(zip(CHECK_FIELDS, row, strict=True))) for row in rows]
+        return out
 
     def target_counts(self, crawl_id: int) -> dict[str, int]:
         return dict(self._conn.execute(

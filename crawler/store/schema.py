@@ -154,29 +154,58 @@ _SCHEMA_V5 = """
 ALTER TABLE checks ADD COLUMN resolved_from TEXT;
 """
 
-# Version 6: which machine writes a crawl, and its heartbeat, so that a crawl of a
-# PostgreSQL store running on another machine is told apart from a dead one.
-_CRAWL_HOST_V6 = """
-ALTER TABLE crawls ADD COLUMN host TEXT;           -- machine of the process writing the crawl
-ALTER TABLE crawls ADD COLUMN heartbeat_at REAL;   -- its last sign of life, by the store's clock
-"""
-
-# Version 7: work claims with leases (``claims.py``): which worker crawls which site,
-# or checks the outside links of which host, until when.
-_CLAIMS_V7 = """
-CREATE TABLE claims (
+# Version 6: the work of a crawl shared by several worker processes (``crawl --workers N``,
+# ``crawler/store/claims.py``): who holds which site or outside host and until when, the
+# work each unit is owed by the pages of other units, the norms a fetch of one unit
+# claimed in another, and the workers themselves. Lease times are seconds since the
+# epoch, computed by the workers (no SQL time function: portable).
+_SCHEMA_V6 = """
+CREATE TABLE work_units (
     crawl_id    INTEGER NOT NULL,
-    kind        TEXT NOT NULL,                 -- site | host
-    unit        TEXT NOT NULL,                 -- the site id, or the host whose links to check
-    priority    INTEGER NOT NULL DEFAULT 0,    -- higher first
-    state       TEXT NOT NULL DEFAULT 'todo',  -- todo | claimed | done
-    worker      TEXT,                          -- who holds it, or finished it
-    lease_until REAL,                          -- by the store's clock; then others may take it over
-    claims      INTEGER NOT NULL DEFAULT 0,    -- times claimed: 2 or more, taken over
-    done_at     TEXT,
+    kind        TEXT NOT NULL,              -- site | host (an outside host whose links are checked)
+    unit        TEXT NOT NULL,              -- site id, or host name
+    grp         TEXT NOT NULL,              -- host of the unit: sites sharing one are claimed together
+    state       TEXT NOT NULL,              -- crawling (a site whose own crawl runs) | done
+    started     INTEGER NOT NULL DEFAULT 0, -- claimed before: its books are read back from the store
+    worker      TEXT,                       -- holder; NULL when free
+    lease_until REAL NOT NULL DEFAULT 0,    -- the holder's lease (epoch seconds); past it, free
     PRIMARY KEY (crawl_id, kind, unit)
 );
-CREATE INDEX claims_next ON claims (crawl_id, kind, state, priority);
+CREATE TABLE work_queue (
+    id       INTEGER PRIMARY KEY,           -- the order workers read the queue in
+    crawl_id INTEGER NOT NULL,
+    kind     TEXT NOT NULL,                 -- target (a page of a seed site) | check (an outside URL)
+    unit     TEXT NOT NULL,                 -- the site or host that owes it
+    norm     TEXT NOT NULL,
+    url      TEXT NOT NULL,                 -- the smallest URL linking to it
+    UNIQUE (crawl_id, norm)
+);
+CREATE INDEX work_queue_unit ON work_queue (crawl_id, kind, unit);
+CREATE TABLE work_norms (
+    crawl_id INTEGER NOT NULL,
+    norm     TEXT NOT NULL,
+    kind     TEXT NOT NULL,                 -- page | target: claimed by a page's or a target's fetch
+    unit     TEXT NOT NULL,                 -- the site whose fetch claimed it
+    PRIMARY KEY (crawl_id, norm)
+);
+CREATE TABLE workers (
+    crawl_id    INTEGER NOT NULL,
+    worker      TEXT NOT NULL,
+    pid         INTEGER,
+    host        TEXT,
+    state       TEXT NOT NULL,              -- busy | waiting | idle | gone
+    cursor      INTEGER NOT NULL DEFAULT 0, -- the last work_queue id it read
+    lease_until REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (crawl_id, worker)
+);
+CREATE INDEX IF NOT EXISTS frontier_site ON frontier (crawl_id, site);
+"""
+
+# Version 7: which machine writes a crawl, and its heartbeat, so that a crawl of a
+# PostgreSQL store running on another machine is told apart from a dead one.
+_CRAWL_HOST_V7 = """
+ALTER TABLE crawls ADD COLUMN host TEXT;           -- machine of the process writing the crawl
+ALTER TABLE crawls ADD COLUMN heartbeat_at REAL;   -- its last sign of life, by the store's clock
 """
 
 MIGRATIONS: dict[int, str | dict[str, str]] = {
@@ -186,8 +215,8 @@ MIGRATIONS: dict[int, str | dict[str, str]] = {
     3: _SCHEMA_V3,
     4: _SCHEMA_V4,
     5: _SCHEMA_V5,
-    6: _CRAWL_HOST_V6,
-    7: _CLAIMS_V7,
+    6: _SCHEMA_V6,
+    7: _CRAWL_HOST_V7,
 }
 
 
