@@ -78,6 +78,7 @@ def crawl(**kw: Any) -> None:
       govlinks crawl --db govlinks.db --resume
       govlinks crawl --site impots.gouv.fr --max-pages-per-site 50 --delay 0.5
       govlinks crawl --db govlinks.db --max-time 6h --log-file crawl.log
+      govlinks crawl --db postgresql://crawler@db.example/govlinks --join
       govlinks crawl --db govlinks.db --workers 2
       govlinks crawl --archive --at 2015-06-01 --db govlinks-2015.db
     """
@@ -378,9 +379,7 @@ def demo(ctx: click.Context, output: str, sites: int, pages: int) -> None:
 @click.argument("folder", type=click.Path(file_okay=False))
 @demo_generate_options
 @handle_errors
-def demo_generate(
-    folder: str, sites: int, pages: int, page_kb: int, links: int, seed: int, no_planted: bool, evolve: bool
-) -> None:
+def demo_generate(folder: str, sites: int, pages: int, evolve: bool, no_planted: bool, **kw: int) -> None:
     """Write a synthetic web to FOLDER: web.json, seeds.csv and its ground truth truth.json.
 
     Sites have invented host names (www. or not, http or https, some sharing
@@ -396,10 +395,7 @@ def demo_generate(
     """
     from demo.generate import generate
 
-    truth = generate(
-        folder, sites=sites, pages_per_site=pages, page_kb=page_kb, links=links, seed=seed,
-        planted=not no_planted, evolve=evolve,
-    )  # fmt: skip
+    truth = generate(folder, sites=sites, pages_per_site=pages, planted=not no_planted, evolve=evolve, **kw)
     planted = sum(1 for s in truth["sites"].values() if s["codes"])
     click.echo(
         f"{folder}: {len(truth['sites'])} sites ({planted} planted with reason codes), "

@@ -102,6 +102,9 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
         click.option("--no-text", is_flag=True,
                      help="Keep no page text (profiles, text around links): no link relevance in reports."),
         click.option("--resume", is_flag=True, help="Continue the last interrupted crawl of --db."),
+        click.option("--join", is_flag=True,
+                     help="Add this machine's workers to the crawl running on a postgresql:// --db (the "
+                          "same seed list)."),
         click.option("--workers", type=click.IntRange(1, 64), default=None,
                      help="Crawl processes sharing the crawl (default: one per core, at most 4, one per 25 "
                           "sites)."),
@@ -172,6 +175,8 @@ def crawl_options_from(kw: dict[str, Any]) -> tuple[CrawlOptions, bool, bool]:
 
     fail_on_site_errors = kw.pop("fail_on_site_errors")
     resume = kw.pop("resume")
+    if resume and kw["join"]:
+        raise click.UsageError("--join adds workers to a running crawl, --resume continues a stopped one")
     archive = archive_options(kw)
     opts = CrawlOptions(
         seeds=kw["seeds"] or default_seeds(),
@@ -192,6 +197,7 @@ def crawl_options_from(kw: dict[str, Any]) -> tuple[CrawlOptions, bool, bool]:
         dns_servers=list(kw["dns_servers"]),
         max_time=kw["max_time"] or 0.0,
         workers=kw["workers"] or 0,
+        join=kw["join"],
         retries=kw["retries"],
         max_page_bytes=kw["max_page_bytes"],
         quiet=kw["quiet"],

@@ -4,6 +4,9 @@ A crawl row says ``running`` until the crawl closes it; whether its process stil
 lives is told by its pid on the same machine, and by this heartbeat from any other
 (a PostgreSQL store shared by several machines): a crawl whose heartbeat is older
 than ``crawler.store.core.STALE_AFTER`` is taken for interrupted, and may be resumed.
+Each worker of the crawl's own machine beats; those of ``crawl --join`` on other
+machines do not, so that a heartbeat says the crawl's own machine lives (its
+workers die with it), which the joined ones watch to stop with it.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class Heartbeat:
         settings = crawler.settings
         if not settings.get("GOVLINKS_DB"):
             raise NotConfigured("GOVLINKS_DB is not set")
+        if settings.getbool("GOVLINKS_JOINED"):  # crawl --join: the crawl's own machine beats, not this one
+            raise NotConfigured("a worker of crawl --join")
         ext = cls(
             crawler,
             settings.get("GOVLINKS_DB"),

@@ -90,6 +90,7 @@ class CrawlOptions:
     dns_servers: list[str] = field(default_factory=list)  # HOST[:PORT]; empty: /etc/resolv.conf
     max_time: float = 0.0  # seconds of wall-clock time this run may take; 0: no limit
     workers: int = 0  # crawl processes sharing the crawl (crawler/workers.py); 0: one per core, capped
+    join: bool = False  # more workers for the crawl running on a PostgreSQL store (run.py: join_crawl)
     quiet: bool = False
     progress: bool = False  # the live display (a terminal)
     progress_every: float = 60.0  # seconds between two progress lines elsewhere; 0: none

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 import scrapy
+from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 from twisted.internet.task import Clock
 
@@ -30,3 +32,11 @@ def test_the_heartbeat_renews_the_crawl_row_until_the_spider_closes(db_target: s
         assert store.crawl(crawl_id).heartbeat_at >= first
     ext.spider_closed(None)
     assert not ext.loop.running
+
+
+def test_workers_of_a_joined_crawl_do_not_beat_for_it(db_target: str) -> None:
+    """crawl --join: the heartbeat says the crawl's own machine lives, which joined workers watch."""
+    crawler = get_crawler(scrapy.Spider, {"GOVLINKS_DB": db_target, "GOVLINKS_CRAWL_ID": 1,
+                                          "GOVLINKS_JOINED": True})  # fmt: skip
+    with pytest.raises(NotConfigured, match="a worker of crawl --join"):
+        Heartbeat.from_crawler(crawler)

@@ -1,11 +1,13 @@
 """The whole chain on a PostgreSQL store, against a real server the tests start (tests/pgserver.py).
 
 The demo web (``demo generate``, seed 1, as tests/test_golden.py) is crawled once
-into PostgreSQL and once into SQLite. Every report and export of the PostgreSQL
-crawl equals the golden copy of the SQLite one; a copy of the SQLite store into
+into PostgreSQL by 2 workers and once into SQLite by one. Every report and export of
+the PostgreSQL crawl equals the golden copy of the SQLite one; a copy of the SQLite store into
 PostgreSQL (``govlinks copy-store``) gives the same outputs byte for byte and the
 same frame from every read of ``store.reads``; the crawl lock, the running state,
-``kill -9`` and ``--resume`` hold on PostgreSQL as on SQLite.
+``kill -9`` and ``--resume`` hold on PostgreSQL as on SQLite; a second "machine" (a
+second ``govlinks crawl --join`` process) joins a running crawl, which ends as one
+process would have crawled it, with the same reports, exports and diff as SQLite's.
 """
 
 from __future__ import annotations
@@ -73,8 +75,8 @@ def demo(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[D
     with serve(load_web(folder / "web")) as server:
         d = Demo(folder, folder / "web", folder / "demo.db", new_database(), truth["hub"], args,
                  server.proxy_env, new_database)  # fmt: skip
-        crawl(d.pg, d)
-        crawl(d.sqlite, d)
+        crawl(d.pg, d, "--workers", "2")
+        crawl(d.sqlite, d, "--workers", "1")
         yield d
 
 
@@ -248,3 +250,89 @@ def test_a_postgresql_store_copied_back_into_sqlite_reads_the_same(demo: Demo) -
         b = (demo.folder / "from-back" / name).read_text(encoding="utf-8")
         assert re.sub('"generated_at": "[^"]*"', "", a) == re.sub('"generated_at": "[^"]*"', "", b), name
     assert snapshot(back) == snapshot(demo.pg)
+
+
+JOIN_NEEDS = (
+    "--join adds workers from other machines to a crawl of a PostgreSQL store (--db postgresql://…); "
+    "on one machine: --workers"
+)
+
+
+def test_a_second_machine_joins_a_running_crawl(demo: Demo, tmp_path: Path) -> None:
+    web = tmp_path / "web"
+    opts = generate(web, sites=48, pages_per_site=20, seed=2)["crawl_options"]
+    args = ["--seeds", str(web / "seeds.csv"), "--max-pages-per-site", str(opts["max_pages_per_site"]),
+            "--max-depth", str(opts["max_depth"]), "--check-links", "--delay", "0.01"]  # fmt: skip
+    db, ref = demo.new_database(), tmp_path / "ref.db"
+    other = tmp_path / "other.csv"
+    other.write_text("".join((web / "seeds.csv").read_text(encoding="utf-8").splitlines(True)[:-1]))
+    with serve(load_web(web)) as server:
+        env = server.proxy_env
+        lite = govlinks(["crawl", "--db", str(ref), *args, "--join"], env=env)
+        assert (lite.returncode, lite.stderr) == (2, f"Error: {ref}: {JOIN_NEEDS}\n")
+        # one worker holds 4 sites at a time (400 pages/s at 0.01 s, claims_pg.py): the others are left
+        main = popen_govlinks(["crawl", "--db", db, *args, "--workers", "1"], env=env)
+        try:
+            wait_for(db, "SELECT COUNT(*) FROM work_units", main)
+            wrong = govlinks(["crawl", "--db", db, *args, "--seeds", str(other), "--join"], env=env)
+            assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1
+            seed_lists = r"crawl 1 runs with another seed list \(sha256 [0-9a-f]{12}, this one [0-9a-f]{12}\)"
+            assert re.fullmatch(
+                f"Error: {re.escape(db)}: {seed_lists}; join with the same seed file\n", wrong.stderr
+            )
+            joined = govlinks(["crawl", "--db", db, *args, "--join", "--workers", "1"], env=env, timeout=300)
+            out, err = main.communicate(timeout=300)
+        finally:
+            if main.poll() is None:
+                main.kill()
+        assert main.returncode == 0, err
+        assert joined.returncode == 0, joined.stderr
+        # both print the crawl's summary (its figures from the store), closed by its own process; the
+        # joined one says its share
+        assert joined.stdout.splitlines()[0] == out.splitlines()[0] and out.startswith("crawl 1 finished: ")
+        share = re.fullmatch(
+            r"joined as (\S+): ([\d,]+) pages fetched by its workers", joined.stdout.splitlines()[-1]
+        )
+        assert share and int(share[2].replace(",", "")) > 0, joined.stdout
+        workers = sorted(rows(db, "SELECT worker, state FROM workers"))
+        assert workers == [(f"{share[1]}/w1", "idle"), ("w1", "idle")]
+        assert govlinks(["crawl", "--db", str(ref), *args, "--workers", "1"], env=env).returncode == 0
+    assert snapshot(db) == snapshot(ref)  # two machines' crawl: what one SQLite process stores
+    for fmt in ("json", "csv"):
+        a, b = (cli("report", "--format", fmt, "--db", str(x), "--lang", "en") for x in (db, ref))
+        assert _mask(a, tmp_path) == _mask(b, tmp_path), fmt
+    for name, x in (("pg", db), ("lite", ref)):
+        cli("export", "--format", "csv", "--level", "page", "--db", str(x), "-o", str(tmp_path / name))
+    pages = [
+        (tmp_path / n / "page_links.csv").read_text(encoding="utf-8").splitlines() for n in ("pg", "lite")
+    ]
+    assert sorted(pages[0]) == sorted(pages[1]) and len(pages[0]) > 1000  # rows in crawl order: two orders
+    # the diff of two real crawls, each store against the demo crawl of its own backend
+    diffs = [cli("diff", "--db", str(x), "--from-db", str(y), "--format", "json") for x, y in
+             ((db, demo.pg), (ref, demo.sqlite))]  # fmt: skip
+    masked = [_mask(d.replace(str(ref), "<db>").replace(db, "<db>"), tmp_path) for d in diffs]
+    masked = [d.replace(str(demo.sqlite), "<from>").replace(demo.pg, "<from>") for d in masked]
+    assert masked[0] == masked[1] and json.loads(diffs[0])["common_sites"] == 3  # 48 sites against 24
+
+
+def test_a_joined_machine_stops_when_the_crawl_stops(demo: Demo) -> None:
+    """SIGTERM to the crawl's own process: the crawl is interrupted, and the joined machine stops too."""
+    db = demo.new_database()
+    main = popen_govlinks(["crawl", "--db", db, *demo.crawl_args, "--delay", "0.3"], env=demo.proxy_env)
+    joined = None
+    try:
+        wait_for(db, "SELECT COUNT(*) FROM work_units", main)
+        joined = popen_govlinks(["crawl", "--db", db, *demo.crawl_args, "--join", "--workers", "1"],
+                                env=demo.proxy_env)  # fmt: skip
+        wait_for(db, "SELECT COUNT(*) = 2 FROM workers WHERE state <> 'gone'", joined)
+        main.send_signal(signal.SIGTERM)
+        assert main.wait(30) == 130
+        # the joined machine is no child of the first: it saw the crawl stop (every 2 s), stopped its workers
+        assert joined.wait(30) == 130
+        err = joined.communicate()[1]
+    finally:
+        for proc in (main, joined):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+    assert err.rstrip().endswith("crawl 1 interrupted: continue with --resume")
+    assert rows(db, "SELECT status FROM crawls") == [("interrupted",)]
