@@ -1,6 +1,6 @@
 """The same crawl into PostgreSQL and into SQLite: pages/s, then the report's time, as ratios.
 
-    python bench/postgres.py [--sites 100] [--pages 100] [--workers N]
+    python bench/postgres.py [--sites 100] [--pages 100] [--workers 2]
     python bench/postgres.py --store big.db     # an existing store: copy-store, report, page export
 
 One generated web, one demo server (its own process), one throw-away PostgreSQL
@@ -8,8 +8,8 @@ server started like the tests' (``tests/pgserver.py``, but durable: fsync and
 synchronous commits on, the defaults), on the same machine: the database server
 shares the cores with the crawl, which is the worst case for PostgreSQL. The
 crawls run one after the other at ``--delay 0``, then ``govlinks report --format
-json`` reads each store. ``--workers N`` is passed to both crawls when the crawl
-has it (issue 15 item 1); the target is PostgreSQL >= 0.8x SQLite.
+json`` reads each store. Both crawls run ``--workers N`` (2 by default: issue 15's
+target is PostgreSQL with 2 workers >= 0.8x the same crawl on SQLite).
 
 With ``--store``, a store of a real size instead (a copy of it: the original is not
 migrated): the time of ``govlinks copy-store`` into PostgreSQL, then of a JSON report
@@ -71,7 +71,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sites", type=int, default=100)
     parser.add_argument("--pages", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=None, help="passed to both crawls (--workers N)")
+    parser.add_argument("--workers", type=int, default=2, help="passed to both crawls (--workers N)")
     parser.add_argument("--store", type=Path, default=None, help="time copy, report, export of this store")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "govlinks-bench-postgres")
     args = parser.parse_args()
@@ -80,7 +80,7 @@ def main() -> None:
         big_store(args.store, args.out)
         return
     folder = web(args.out, sites=args.sites, pages=args.pages)
-    workers = ["--workers", str(args.workers)] if args.workers else []
+    workers = ["--workers", str(args.workers)]
     pg = PgServer(durable=True).start()
     try:
         pg.sql("CREATE DATABASE bench")
@@ -99,7 +99,7 @@ def main() -> None:
         }
     finally:
         pg.stop()
-    size = f"web {args.sites} sites x {args.pages} pages, workers {args.workers or 1}"
+    size = f"web {args.sites} sites x {args.pages} pages, workers {args.workers}"
     print(f"{machine()}, {date.today()}, {size}")
     for r in (lite, post):
         print(f"{r.name:10s} crawl {r.pages:7d} pages {r.seconds:6.1f} s {r.pages_per_s:7.1f} pages/s "
