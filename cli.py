@@ -29,8 +29,11 @@ from cli_common import (
     web_size_options,
 )
 from cli_options import (
+    copy_store_options,
     crawl_command_options,
     crawl_options_from,
+    demo_generate_options,
+    demo_serve_options,
     diff_command_options,
     export_options,
     journeys_options,
@@ -75,6 +78,7 @@ def crawl(**kw: Any) -> None:
       govlinks crawl --db govlinks.db --resume
       govlinks crawl --site impots.gouv.fr --max-pages-per-site 50 --delay 0.5
       govlinks crawl --db govlinks.db --max-time 6h --log-file crawl.log
+      govlinks crawl --db postgresql://crawler@db.example/govlinks --join
       govlinks crawl --db govlinks.db --workers 2
       govlinks crawl --archive --at 2015-06-01 --db govlinks-2015.db
     """
@@ -153,6 +157,23 @@ def report(**kw: Any) -> None:
     if verdict:
         click.echo(verdict.line, err=True)
         sys.exit(EXIT_LOW_COVERAGE if verdict.low_coverage else EXIT_FINDINGS)
+
+
+@main.command("copy-store")
+@copy_store_options
+@handle_errors
+def copy_store(db: str, target: str) -> None:
+    """Copy every crawl of a store into a new one: from SQLite to PostgreSQL, or back.
+
+    Ids and order are kept, so reports and exports of the copy are the same, byte for byte.
+
+    \b
+    Example:
+      govlinks copy-store --db govlinks.db --to postgresql://crawler@db.example/govlinks
+    """
+    from crawler.store.copy import copy_store as copy
+
+    click.echo(copy(db, target).summary())
 
 
 @main.command("crawls")
@@ -356,16 +377,9 @@ def demo(ctx: click.Context, output: str, sites: int, pages: int) -> None:
 
 @demo.command("generate")
 @click.argument("folder", type=click.Path(file_okay=False))
-@web_size_options
-@click.option("--page-kb", default=25, show_default=True, type=click.IntRange(1), help="Page size (KB).")
-@click.option("--links", default=60, show_default=True, type=click.IntRange(1), help="Links per page.")
-@click.option("--seed", default=1, show_default=True, type=int, help="Random seed: same seed, same web.")
-@click.option("--no-planted", is_flag=True, help="Only well-linked sites: no planted reason codes.")
-@click.option("--evolve", is_flag=True, help="Also FOLDER/v2: the web later, with planted changes.")
+@demo_generate_options
 @handle_errors
-def demo_generate(
-    folder: str, sites: int, pages: int, page_kb: int, links: int, seed: int, no_planted: bool, evolve: bool
-) -> None:
+def demo_generate(folder: str, sites: int, pages: int, evolve: bool, no_planted: bool, **kw: int) -> None:
     """Write a synthetic web to FOLDER: web.json, seeds.csv and its ground truth truth.json.
 
     Sites have invented host names (www. or not, http or https, some sharing
@@ -381,10 +395,7 @@ def demo_generate(
     """
     from demo.generate import generate
 
-    truth = generate(
-        folder, sites=sites, pages_per_site=pages, page_kb=page_kb, links=links, seed=seed,
-        planted=not no_planted, evolve=evolve,
-    )  # fmt: skip
+    truth = generate(folder, sites=sites, pages_per_site=pages, planted=not no_planted, evolve=evolve, **kw)
     planted = sum(1 for s in truth["sites"].values() if s["codes"])
     click.echo(
         f"{folder}: {len(truth['sites'])} sites ({planted} planted with reason codes), "
@@ -397,10 +408,7 @@ def demo_generate(
 
 @demo.command("serve")
 @click.argument("folder", type=click.Path(file_okay=False))
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="0: any.")
-@click.option(
-    "--log", "log_path", type=click.Path(dir_okay=False), default=None, help="Append each request (JSONL)."
-)
+@demo_serve_options
 @handle_errors
 def demo_serve(folder: str, port: int, log_path: str | None) -> None:
     """Serve a generated web on 127.0.0.1 as an HTTP proxy, until Ctrl-C.

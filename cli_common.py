@@ -156,14 +156,19 @@ def _option(*decls: str, aliases: Sequence[str] = (), **kwargs: Any) -> Callable
 
 
 def db_option(*, created: bool = False) -> Callable[[F], F]:
-    """``--db``: the store file."""
+    """``--db``: the store, an SQLite file or a ``postgresql://`` URL."""
     return click.option(
         "--db",
         default="govlinks.db",
         show_default=True,
         # readable=False: the store names an unreadable file itself, in its own words
         type=click.Path(dir_okay=False, readable=False),
-        help="Store file (SQLite), created if missing." if created else "Store file (SQLite).",
+        metavar="PATH|URL",
+        help=(
+            "Store: SQLite file (created if missing) or postgresql:// URL."
+            if created
+            else "Store: SQLite file or postgresql:// URL."
+        ),
     )
 
 

@@ -27,6 +27,7 @@ from cli_common import (
     hub_option,
     lang_option,
     output_option,
+    web_size_options,
 )
 from graphs.choices import DIFF_FORMATS, EXPORT_FORMATS, EXPORT_LEVELS, REPORT_FORMATS, REPORT_GROUPINGS
 
@@ -34,6 +35,37 @@ if TYPE_CHECKING:
     from crawler.settings import CrawlOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def copy_store_options(f: F) -> F:
+    """The options of ``govlinks copy-store``."""
+    help_to = "Store to copy into: a new SQLite file, or an empty postgresql:// database."
+    f = click.option("--to", "target", required=True, metavar="PATH|URL", help=help_to)(f)
+    return db_option()(f)
+
+
+def demo_generate_options(f: F) -> F:
+    """The options of ``govlinks demo generate`` (the web's size is ``web_size_options``)."""
+    positive = click.IntRange(1)
+    for option in reversed([
+        web_size_options,
+        click.option("--page-kb", default=25, show_default=True, type=positive, help="Page size (KB)."),
+        click.option("--links", default=60, show_default=True, type=positive, help="Links per page."),
+        click.option("--seed", default=1, show_default=True, type=int,
+                     help="Random seed: same seed, same web."),
+        click.option("--no-planted", is_flag=True, help="Only well-linked sites: no planted reason codes."),
+        click.option("--evolve", is_flag=True, help="Also FOLDER/v2: the web later, with planted changes."),
+    ]):  # fmt: skip
+        f = option(f)
+    return f
+
+
+def demo_serve_options(f: F) -> F:
+    """The options of ``govlinks demo serve``."""
+    f = click.option("--log", "log_path", type=click.Path(dir_okay=False), default=None,
+                     help="Append each request (JSONL).")(f)  # fmt: skip
+    port = click.IntRange(0, 65535)
+    return click.option("--port", default=8080, show_default=True, type=port, help="0: any.")(f)
 
 
 def crawl_command_options(f: F) -> F:
@@ -70,6 +102,9 @@ def _crawl_command_options() -> list[Callable[[F], F]]:
         click.option("--no-text", is_flag=True,
                      help="Keep no page text (profiles, text around links): no link relevance in reports."),
         click.option("--resume", is_flag=True, help="Continue the last interrupted crawl of --db."),
+        click.option("--join", is_flag=True,
+                     help="Add this machine's workers to the crawl running on a postgresql:// --db (the "
+                          "same seed list)."),
         click.option("--workers", type=click.IntRange(1, 64), default=None,
                      help="Crawl processes sharing the crawl (default: one per core, at most 4, one per 25 "
                           "sites)."),
@@ -140,6 +175,8 @@ def crawl_options_from(kw: dict[str, Any]) -> tuple[CrawlOptions, bool, bool]:
 
     fail_on_site_errors = kw.pop("fail_on_site_errors")
     resume = kw.pop("resume")
+    if resume and kw["join"]:
+        raise click.UsageError("--join adds workers to a running crawl, --resume continues a stopped one")
     archive = archive_options(kw)
     opts = CrawlOptions(
         seeds=kw["seeds"] or default_seeds(),
@@ -160,6 +197,7 @@ def crawl_options_from(kw: dict[str, Any]) -> tuple[CrawlOptions, bool, bool]:
         dns_servers=list(kw["dns_servers"]),
         max_time=kw["max_time"] or 0.0,
         workers=kw["workers"] or 0,
+        join=kw["join"],
         retries=kw["retries"],
         max_page_bytes=kw["max_page_bytes"],
         quiet=kw["quiet"],

@@ -7,7 +7,9 @@ text goes to a temporary file in the same folder (so the rename stays on one fil
 system), is flushed to disk, then :func:`os.replace` swaps it in, atomically on
 POSIX and Windows. The new file gets the permissions of a plain ``open(path, "w")``
 (``0o666`` less the umask), not the ``0o600`` of :func:`tempfile.mkstemp`: a report
-is meant to be read by others.
+is meant to be read by others. What is not a regular file (``-o /dev/null``, a pipe)
+is written into, never replaced: a rename over ``/dev/null`` run as root would leave
+a plain file there, and break every program that writes to it.
 """
 
 from __future__ import annotations
@@ -53,6 +55,13 @@ def write_text_atomic(path: str | Path, text: str, *, what: str) -> None:
     crawler.errors.GovlinksError: .../no/r.txt: cannot write report (No such file or directory)
     """
     path = Path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():  # a device or a pipe
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as out:
+                out.write(text)
+        except OSError as err:
+            raise GovlinksError(f"{path}: cannot write {what} ({err.strerror or err})") from None
+        return
     try:
         fd, tmp = _create_temp(path)
         try:

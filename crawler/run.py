@@ -13,7 +13,9 @@ naming the file that holds its traceback.
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import tempfile
 import time
 import traceback
@@ -29,6 +31,7 @@ from crawler.items import FrontierRow
 from crawler.seeds import SeedList, load_seeds
 from crawler.settings import CrawlOptions, format_duration
 from crawler.store import CrawlInfo, Store, crawl_lock
+from crawler.store.postgres import is_postgres
 from crawler.urls import normalize_url
 from crawler.workers import WorkerPool, default_workers
 
@@ -48,6 +51,7 @@ class CrawlResult:
     error_counts: dict[str, int] = field(default_factory=dict)  # failed pages by kind
     failed: list[tuple[str, str]] = field(default_factory=list)  # (site, status) not ok
     max_time: float = 0.0  # --max-time of this run, seconds (0: none)
+    joined: str = ""  # crawl --join: this machine's workers' prefix (host:pid/)
 
     @property
     def failed_sites(self) -> int:
@@ -104,6 +108,9 @@ class CrawlResult:
                          "with the tracebacks of --log-file")  # fmt: skip
         if self.failed:
             lines.append(self.failed_line())
+        if self.joined:
+            pages = self.stats.get("govlinks/pages", 0)
+            lines.append(f"joined as {self.joined.rstrip('/')}: {pages:,} pages fetched by its workers")
         return "\n".join(lines)
 
 
@@ -207,10 +214,18 @@ def run_crawl(opts: CrawlOptions, *, resume: bool = False) -> CrawlResult:
     # checksum recorded is that of the very list the crawl uses.
     seeds = load_seeds(opts.seeds)
     _check_sites(opts, seeds)
-    Store.check(opts.db, create=not resume)  # so does a file that is no store
+    if opts.join and not is_postgres(opts.db):
+        raise GovlinksError(
+            f"{opts.db}: --join adds workers from other machines to a crawl of a "
+            "PostgreSQL store (--db postgresql://…); on one machine: --workers"
+        )
+    Store.check(opts.db, create=not (resume or opts.join))  # so does a file that is no store
     handlers = setup_logging(quiet=opts.quiet, log_file=opts.log_file)
     signals = _Signals()
     try:
+        if opts.join:  # no lock: the crawl's own process holds it
+            with signals.installed():
+                return _run_joined(opts, seeds, signals, started)
         # The lock first: two crawls started at once on a new store must not both create it.
         with signals.installed(), crawl_lock(opts.db) as lock_fd:
             return _run_locked(opts, resume, seeds, signals, started, lock_fd)
@@ -242,14 +257,13 @@ def _run_locked(
         store.check_not_running()
         crawl_id, opts, selected = _prepare(opts, store, resume, seeds)
         runs = store.crawl(crawl_id).runs
+        where = store.path  # a URL without its password
     signals.crawl_id = crawl_id
     workers = default_workers(opts, len(selected))
     budget = f"; stops after {format_duration(opts.max_time)}" if opts.max_time else ""
     verb = f"resumed (run {runs})" if resume else "started"
     several = f", {workers} workers" if workers > 1 else ""
-    CONSOLE.info(
-        "crawl %d %s: %d sites, store %s%s%s", crawl_id, verb, len(selected), opts.db, several, budget
-    )
+    CONSOLE.info("crawl %d %s: %d sites, store %s%s%s", crawl_id, verb, len(selected), where, several, budget)
     # The budget counts from the command's start.
     max_time = max(0.1, opts.max_time - (time.monotonic() - started)) if opts.max_time else 0.0
     pool = WorkerPool(opts, crawl_id=crawl_id, sites=[s.site for s in seeds.seeds], selected=selected,
@@ -279,4 +293,44 @@ def _run_locked(
             f"{stats.get('govlinks/proxy/message')}; crawl {crawl_id} is interrupted, "
             "continue it with --resume once the proxy lets it through"
         )
+    return result
+
+
+def _run_joined(opts: CrawlOptions, seeds: SeedList, signals: _Signals, started: float) -> CrawlResult:
+    """``crawl --join``: this machine's workers join the crawl running on a PostgreSQL store.
+
+    The crawl must run with the same seed list (its checksum); its options are the
+    crawl's own, as for ``--resume``. The workers claim sites and hosts as the crawl's
+    own do; they stop when the crawl is complete, or when it stops running (its own
+    machine stopped it, or died). Then this waits for the crawl's own process to close
+    it, and returns its summary.
+    """
+    with Store.open(opts.db) as store:
+        info = store.running_crawl(seeds.sha256)
+        where = store.path
+    for key, value in CrawlOptions.stored_options(info.settings).items():
+        setattr(opts, key, value)
+    selected = list(opts.sites) or [s.site for s in seeds.seeds]
+    signals.crawl_id = info.id
+    workers = default_workers(opts, len(selected))
+    CONSOLE.info("crawl %d joined (%s): %d sites, store %s, %d worker(s) here", info.id, info.writer,
+                 len(selected), where, workers)  # fmt: skip
+    max_time = max(0.1, opts.max_time - (time.monotonic() - started)) if opts.max_time else 0.0
+    with Store.open(opts.db) as store:
+        pool = WorkerPool(opts, crawl_id=info.id, sites=[s.site for s in seeds.seeds], selected=selected,
+                          workers=workers, lock_fd=-1, max_time=max_time,
+                          joined=f"{socket.gethostname()}:{os.getpid()}/",
+                          running=lambda: store.crawl(info.id).running)  # fmt: skip
+        signals.pool = pool
+        try:
+            outcome = pool.run()
+        finally:
+            signals.pool = None
+        while outcome.complete and store.crawl(info.id).running:  # its own process closes it
+            time.sleep(0.5)
+        result = CrawlResult(store.crawl(info.id), store.reads.site_status_counts(info.id), outcome.stats,
+                             store.reads.error_counts(info.id), store.reads.failed_sites(info.id),
+                             max_time=opts.max_time, joined=pool.joined)  # fmt: skip
+    if outcome.crash is not None:
+        raise CrawlCrashed(outcome.crash)
     return result

@@ -90,6 +90,7 @@ class CrawlOptions:
     dns_servers: list[str] = field(default_factory=list)  # HOST[:PORT]; empty: /etc/resolv.conf
     max_time: float = 0.0  # seconds of wall-clock time this run may take; 0: no limit
     workers: int = 0  # crawl processes sharing the crawl (crawler/workers.py); 0: one per core, capped
+    join: bool = False  # more workers for the crawl running on a PostgreSQL store (run.py: join_crawl)
     quiet: bool = False
     progress: bool = False  # the live display (a terminal)
     progress_every: float = 60.0  # seconds between two progress lines elsewhere; 0: none
@@ -243,6 +244,7 @@ def _live_settings(opts: CrawlOptions, *, crawl_id: int, n_sites: int) -> dict[s
             "crawler.progress.Progress": 500,
             "crawler.stopper.Stopper": 510,
             "crawler.notices.Notices": 520,
+            "crawler.heartbeat.Heartbeat": 530,
         },
         # Asynchronous lookups, each bounded, failures cached (crawler/resolver.py);
         # no thread pool to drain when the crawl stops.

@@ -36,6 +36,7 @@ import os
 import select
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing import reduction
 from typing import Any
@@ -44,6 +45,7 @@ from crawler.console import CONSOLE
 from crawler.progress import Board
 from crawler.settings import CrawlOptions
 from crawler.store import Store
+from crawler.store.postgres import is_postgres
 
 __all__ = ["MAX_WORKERS", "SITES_PER_WORKER", "Outcome", "WorkerPool", "default_workers", "sites_at_once"]
 
@@ -52,6 +54,8 @@ logger = logging.getLogger(__name__)
 MAX_WORKERS = 4
 SITES_PER_WORKER = 25
 KILL_AFTER = 8.0  # seconds after a stop before workers still running are killed
+PAGES_PER_SECOND = 400  # more than one worker fetches (bench/RESULTS.md): what it may hold sites for
+RUNNING_EVERY = 2.0  # crawl --join: seconds between two looks at whether the crawl still runs
 # Which stop reason the crawl reports when workers stopped for different ones.
 _REASONS = ("proxy", "crash", "max_time", "signal", "peer")
 
@@ -72,8 +76,16 @@ def default_workers(opts: CrawlOptions, n_sites: int) -> int:
 def sites_at_once(opts: CrawlOptions, n_sites: int, workers: int) -> int:
     """Crawling sites a worker holds at once: its share with a delay (every site starts at
     once, so the politeness bound holds); at ``--delay 0`` a quarter of it, at least 16, so
-    that a worker done early takes the sites left instead of waiting for the others."""
+    that a worker done early takes the sites left instead of waiting for the others.
+
+    On a PostgreSQL store, workers of other machines may join (``--join``): a worker holds
+    no more sites than it serves at their delay (``PAGES_PER_SECOND``: 400 sites at 1 s, so
+    the 650 State sites with 2 workers hold all at once), and at ``--delay 0`` a quarter
+    of its share even alone, so that the sites beyond are left to claim."""
     share = math.ceil(n_sites / workers)
+    if is_postgres(opts.db):
+        serves = math.ceil(PAGES_PER_SECOND * opts.delay) if opts.delay > 0 else max(16, math.ceil(share / 4))
+        return max(1, min(share, serves))
     if opts.delay > 0 or workers == 1:
         return max(1, share)
     return max(1, min(share, max(16, math.ceil(share / 4))))
@@ -116,13 +128,20 @@ class Outcome:
 
 class WorkerPool:
     def __init__(self, opts: CrawlOptions, *, crawl_id: int, sites: list[str], selected: list[str],
-                 workers: int, lock_fd: int, max_time: float) -> None:  # fmt: skip
+                 workers: int, lock_fd: int, max_time: float, joined: str = "",
+                 running: Callable[[], bool] | None = None) -> None:  # fmt: skip
         self.opts = opts
         self.crawl_id = crawl_id
         self.sites = sites
         self.selected = selected
         self.n = workers
-        self.lock_fd = lock_fd
+        self.lock_fd = lock_fd  # -1: none to pass on (a PostgreSQL store's lock is the server's)
+        # crawl --join: the workers' names start with this (``host:pid/``) and nothing of
+        # theirs beats for the crawl; ``running`` says whether the crawl still runs (else
+        # they stop: the crawl's own machine stopped it), asked every RUNNING_EVERY seconds.
+        self.joined = joined
+        self.running = running
+        self.asked = time.monotonic()
         self.max_time = max_time
         self.workers: list[_Worker] = []
         self.stopping: float | None = None  # when the first stop was asked
@@ -137,7 +156,8 @@ class WorkerPool:
     def _job(self, index: int, report_fd: _Fd) -> dict[str, Any]:
         opts = self.opts.as_dict()
         settings: dict[str, Any] = {
-            "GOVLINKS_WORKER": f"w{index}",
+            "GOVLINKS_WORKER": f"{self.joined}w{index}",
+            "GOVLINKS_JOINED": bool(self.joined),
             "GOVLINKS_WORKERS": self.n,
             "GOVLINKS_WORKER_SITES": sites_at_once(self.opts, len(self.selected), self.n),
             "GOVLINKS_PROGRESS": False,
@@ -149,7 +169,7 @@ class WorkerPool:
         if self.opts.archive_url:  # the archive's one rate, shared
             opts["archive_rate"] = self.opts.archive_rate / self.n
         return {
-            "worker": f"w{index}",
+            "worker": f"{self.joined}w{index}",
             "crawl_id": self.crawl_id,
             "opts": opts,
             "sites": self.sites,
@@ -157,7 +177,7 @@ class WorkerPool:
             "sites_at_once": settings["GOVLINKS_WORKER_SITES"],
             "settings": settings,
             "report_fd": report_fd,
-            "lock_fd": _Fd(self.lock_fd),
+            "lock_fd": _Fd(self.lock_fd) if self.lock_fd >= 0 else None,
         }
 
     def _spawn(self, index: int) -> _Worker:
@@ -169,7 +189,7 @@ class WorkerPool:
         proc = context.Process(target=main, args=(self._job(index, _Fd(write)),), name=f"govlinks-w{index}")
         proc.start()
         os.close(write)
-        return _Worker(f"w{index}", proc, read)
+        return _Worker(f"{self.joined}w{index}", proc, read)
 
     def run(self) -> Outcome:
         """Run the workers to their end; the outcome of the crawl."""
@@ -206,6 +226,11 @@ class WorkerPool:
                 if not w.exited and w.proc.exitcode is None:
                     logger.warning("worker %s did not stop in %gs: killed", w.name, KILL_AFTER)
                     w.proc.kill()
+        if self.running is not None and time.monotonic() - self.asked > RUNNING_EVERY:
+            self.asked = time.monotonic()
+            if self.stopping is None and not self.running():
+                CONSOLE.warning("crawl %d runs no more (closed or stopped): workers here stop", self.crawl_id)
+                self._stop_quietly()
         self.board.tick()
 
     def _read(self, w: _Worker) -> None:

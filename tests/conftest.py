@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +74,20 @@ def graphology(path: Path) -> dict[str, Any]:
     return json.loads(run.stdout)
 
 
-def rows(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    """Query a store with plain sqlite3: tests read it as any SQLite client would."""
+def rows(db: Path | str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Query a store with plain sqlite3: tests read it as any SQLite client would.
+
+    A ``postgresql://`` store is read through the store's own connection (the same
+    SQL, translated), so that one test reads both backends alike.
+    """
+    if str(db).startswith("postgresql://"):
+        from crawler.store.postgres import PgConnection
+
+        pg = PgConnection.connect(str(db))
+        try:
+            return [tuple(r) for r in pg.execute(sql, params).fetchall()]
+        finally:
+            pg.close()
     conn = sqlite3.connect(db)
     try:
         return conn.execute(sql, params).fetchall()
@@ -83,7 +95,7 @@ def rows(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         conn.close()
 
 
-def wait_for(db: Path, sql: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
+def wait_for(db: Path | str, sql: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
     """Wait until ``sql`` gives a true first value in a running crawl's store."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -93,6 +105,9 @@ def wait_for(db: Path, sql: str, proc: subprocess.Popen[str], timeout: float = 6
                 return
         except sqlite3.OperationalError:
             pass  # the store is not created yet
+        except Exception as err:  # the same on PostgreSQL (psycopg's UndefinedTable)
+            if type(err).__name__ != "UndefinedTable":
+                raise
         time.sleep(0.02)
     raise AssertionError("crawl too slow")
 
@@ -102,7 +117,7 @@ def html(title: str, body: str, footer: str = "") -> str:
     return f"<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}{footer}</body></html>"
 
 
-def snapshot(db: Path) -> dict[str, Any]:
+def snapshot(db: Path | str) -> dict[str, Any]:
     """What a crawl stored, without ids and times: two crawls of one web compare equal."""
     page_sql = ("SELECT site, kind, norm, status, depth, error, title, internal_links, external_links "
                 "FROM pages")  # fmt: skip
@@ -197,3 +212,38 @@ def assert_no_duplicate_requests(
     )
     assert not duplicates, f"{len(duplicates)} request(s) asked more than once:\n{listed}"
     return retried
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A real PostgreSQL server for the session (``tests/pgserver.py``), or a skip naming the package."""
+    pytest.importorskip("psycopg", reason="psycopg 3 is not installed (pip install -e '.[test]')")
+    from tests.pgserver import MISSING, PgServer, binaries
+
+    if binaries() is None:
+        pytest.skip(MISSING)
+    server = PgServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture
+def pg_url(pg_server: Any) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database: one store per test."""
+    name = f"store_{next(_databases)}"
+    pg_server.sql(f"CREATE DATABASE {name}")
+    yield pg_server.url(name)
+    pg_server.sql(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store's --db on each backend: an SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "s.db")
+    return str(request.getfixturevalue("pg_url"))

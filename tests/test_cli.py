@@ -291,7 +291,7 @@ COMMANDS = dict(commands())
 def test_every_command_is_listed() -> None:
     assert set(COMMANDS) == {"crawl", "export", "report", "seeds", "seeds check", "seeds import", "demo",
                              "demo generate", "demo serve", "crawls", "diff", "journeys",
-                             "recommend"}  # fmt: skip
+                             "recommend", "copy-store"}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -81,3 +81,22 @@ def test_temporary_names_do_not_collide(tmp_path: Path, monkeypatch: pytest.Monk
     write_text_atomic(tmp_path / "r.txt", "mine", what="report")
     assert (tmp_path / "r.txt").read_text(encoding="utf-8") == "mine"
     assert (tmp_path / ".r.txt.aaaaaaaa.tmp").read_text(encoding="utf-8") == "someone else's"
+
+
+def test_a_device_or_a_pipe_is_written_into_not_replaced(tmp_path: Path) -> None:
+    """``-o /dev/null`` as root must not leave a plain file at /dev/null: write into it."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    write_text_atomic(fifo, "through the pipe\n", what="report")
+    reader.join(10)
+    assert got == ["through the pipe\n"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+    if stat.S_ISCHR(os.stat(os.devnull).st_mode):
+        write_text_atomic(os.devnull, "nothing\n", what="report")
+        assert stat.S_ISCHR(os.stat(os.devnull).st_mode)

@@ -34,11 +34,12 @@ being written).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
+
+from crawler.store.backend import Connection
 
 __all__ = [
     "DONE_SQL",
@@ -158,8 +159,8 @@ def _marks(values: list[str]) -> str:
 class SqliteClaims:
     """:class:`WorkClaims` on the SQLite store: each claim one ``BEGIN IMMEDIATE`` transaction."""
 
-    def __init__(self, conn: sqlite3.Connection,
-                 transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]) -> None:  # fmt: skip
+    def __init__(self, conn: Connection,
+                 transaction: Callable[[], AbstractContextManager[Connection]]) -> None:  # fmt: skip
         self._conn = conn
         self._transaction = transaction
 
@@ -189,7 +190,7 @@ class SqliteClaims:
                 (crawl_id, worker, pid, host, now + lease),
             )
 
-    def _take(self, conn: sqlite3.Connection, crawl_id: int, worker: str, kind: str, unit: str,
+    def _take(self, conn: Connection, crawl_id: int, worker: str, kind: str, unit: str,
               until: float) -> None:  # fmt: skip
         conn.execute(
             "UPDATE work_units SET worker = ?, lease_until = ?, started = 1 "

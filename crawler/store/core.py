@@ -1,8 +1,9 @@
-"""The store file itself: open and check it, migrate its schema, transactions, the writer lock.
+"""The store itself: open and check it, migrate its schema, transactions, the writer lock.
 
 Also the one row every part of govlinks asks for, a crawl (:class:`CrawlInfo`), and
 the store's time format (:func:`utcnow`). What a crawl writes is in ``lifecycle.py``,
-what reports read in ``reads.py``; both build on :class:`StoreFile`.
+what reports read in ``reads.py``; both build on :class:`StoreFile`. A store is an
+SQLite file or, given a ``postgresql://`` URL, a PostgreSQL database (``postgres.py``).
 """
 
 from __future__ import annotations
@@ -10,17 +11,25 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import socket
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
 from crawler.errors import LockError, StoreError
+from crawler.store.backend import Connection, clock, dialect, tables
+from crawler.store.postgres import PgConnection, advisory_lock, is_postgres
 from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+# A crawl whose row says it runs on another machine is taken for dead when its
+# heartbeat (``Store.heartbeat``, every HEARTBEAT_SECONDS) is older than this.
+HEARTBEAT_SECONDS = 10.0
+STALE_AFTER = 60.0
 
 __all__ = ["CrawlInfo", "StoreFile", "crawl_lock", "read_crawl", "read_crawls", "utcnow"]
 
@@ -44,13 +53,19 @@ def _pid_alive(pid: int | None) -> bool:
 
 @contextmanager
 def crawl_lock(path: str | Path) -> Iterator[int]:
-    """Hold the store's writer lock (``PATH.lock``) for the length of a crawl; yield its fd.
+    """Hold the store's writer lock for the length of a crawl; yield the fd a worker inherits.
 
-    An advisory ``flock``: the kernel drops it when the process dies, even by
-    ``kill -9``, so a crashed crawl never leaves a stale lock behind. The crawl's
-    worker processes inherit the fd (the same lock): the store stays locked until
-    the last of them exits.
+    An advisory lock that dies with its holder, even by ``kill -9``, so a crashed
+    crawl never leaves a stale lock behind: ``flock`` on ``PATH.lock`` beside an
+    SQLite file, whose fd the crawl's worker processes inherit (the store stays
+    locked until the last of them exits); for PostgreSQL a session advisory lock of
+    the server (no fd: -1), held by this process while its workers, and those of
+    other machines (``crawl --join``), write.
     """
+    if is_postgres(path):
+        with advisory_lock(str(path)):
+            yield -1
+        return
     lock_path = Path(f"{path}.lock")
     if not lock_path.parent.is_dir():
         raise StoreError(f"{path}: folder {lock_path.parent} does not exist")
@@ -97,6 +112,9 @@ class CrawlInfo:
     source: str = "live"  # live | archive
     archive_url: str | None = None
     archive_at: str | None = None  # YYYY-MM-DD
+    host: str | None = None  # machine of the process that writes the crawl
+    heartbeat_at: float | None = None  # its last sign of life, by the store's clock
+    observed_at: float | None = None  # the store's clock when this row was read
 
     @property
     def as_of(self) -> str:
@@ -109,6 +127,14 @@ class CrawlInfo:
             return f"{self.archive_at}T00:00:00+00:00"
         return self.started_at
 
+    def _alive(self) -> bool:
+        """Whether the writing process lives: its pid on this machine, its heartbeat from another."""
+        if self.host and self.host != socket.gethostname():
+            if self.heartbeat_at is None or self.observed_at is None:
+                return False
+            return self.observed_at - self.heartbeat_at <= STALE_AFTER
+        return _pid_alive(self.pid)
+
     @property
     def source_label(self) -> str:
         """Where the crawl's pages come from, as a reader sees it: ``live`` or ``archive 2015-06-01``."""
@@ -119,14 +145,20 @@ class CrawlInfo:
     @property
     def running(self) -> bool:
         """True while the process that writes this crawl is alive."""
-        return self.status == "running" and _pid_alive(self.pid)
+        return self.status == "running" and self._alive()
 
     @property
     def state(self) -> str:
         """finished, running, or interrupted (a 'running' crawl whose process died)."""
-        if self.status == "running" and not _pid_alive(self.pid):
+        if self.status == "running" and not self._alive():
             return "interrupted"
         return self.status
+
+    @property
+    def writer(self) -> str:
+        """Who writes a running crawl: ``process 123``, or ``process 123 on host-b`` from elsewhere."""
+        here = not self.host or self.host == socket.gethostname()
+        return f"process {self.pid}" + ("" if here else f" on {self.host}")
 
     def as_dict(self) -> dict[str, Any]:
         """The crawl as the report's JSON writes it (key ``crawl``): the row, its state and ``as_of``."""
@@ -151,22 +183,24 @@ class CrawlInfo:
 
 _CRAWL_SELECT = (
     "SELECT id, started_at, finished_at, updated_at, status, seeds_path, seeds_sha256, "
-    "settings, sites, pages, links, errors, pid, runs, source, archive_url, archive_at FROM crawls"
+    "settings, sites, pages, links, errors, pid, runs, source, archive_url, archive_at, host, heartbeat_at "
+    "FROM crawls"
 )
 
 
-def _crawl_from_row(row: Sequence[Any]) -> CrawlInfo:
+def _crawl_from_row(row: Sequence[Any], observed_at: float) -> CrawlInfo:
     values = list(row)
     values[7] = json.loads(values[7] or "{}")
-    return CrawlInfo(*values)
+    return replace(CrawlInfo(*values), observed_at=observed_at)
 
 
-def read_crawls(conn: sqlite3.Connection) -> list[CrawlInfo]:
+def read_crawls(conn: Connection) -> list[CrawlInfo]:
     """Every crawl of the store, oldest first."""
-    return [_crawl_from_row(r) for r in conn.execute(_CRAWL_SELECT + " ORDER BY id").fetchall()]
+    now = clock(conn)
+    return [_crawl_from_row(r, now) for r in conn.execute(_CRAWL_SELECT + " ORDER BY id").fetchall()]
 
 
-def read_crawl(conn: sqlite3.Connection, path: Path, crawl_id: int | None = None) -> CrawlInfo:
+def read_crawl(conn: Connection, path: Path | str, crawl_id: int | None = None) -> CrawlInfo:
     """The crawl with that id, or the latest one; StoreError (naming ``path``) when there is none."""
     if crawl_id is None:
         row = conn.execute(_CRAWL_SELECT + " ORDER BY id DESC LIMIT 1").fetchone()
@@ -178,19 +212,33 @@ def read_crawl(conn: sqlite3.Connection, path: Path, crawl_id: int | None = None
             ids = [c.id for c in read_crawls(conn)]
             known = f"known: {', '.join(map(str, ids))}" if ids else "the store has none"
             raise StoreError(f"{path}: no crawl {crawl_id} ({known})")
-    return _crawl_from_row(row)
+    return _crawl_from_row(row, clock(conn))
+
+
+def _script(version: int, dialect: str) -> str:
+    """The migration to ``version`` for a backend (``MIGRATIONS`` of this module: tests patch it)."""
+    script = MIGRATIONS[version]
+    return script if isinstance(script, str) else script[dialect]
 
 
 class StoreFile:
-    """A store file, opened and migrated: the base of :class:`crawler.store.Store`."""
+    """A store, opened and migrated: the base of :class:`crawler.store.Store`.
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    ``path`` names it in messages: the file, or the URL without its password.
+    """
+
+    def __init__(self, conn: Connection, path: Path | str) -> None:
         self._conn = conn
         self.path = path
         # Seconds this connection waited for the write lock, over how many transactions:
         # what several crawl workers writing one file cost each other (bench/crawl.py --workers).
         self.lock_wait = 0.0
         self.transactions = 0
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``: for the few statements written per backend (``claims.py``)."""
+        return dialect(self._conn)
 
     # -- opening, schema, migrations ---------------------------------------------------
 
@@ -212,6 +260,13 @@ class StoreFile:
     @classmethod
     def check(cls, path: str | Path, *, create: bool = False) -> None:
         """Raise StoreError if ``path`` cannot be opened as a store; write nothing, create nothing."""
+        if is_postgres(path):
+            pg = PgConnection.connect(str(path))
+            try:
+                StoreFile(pg, pg.display)._check(create=create)
+            finally:
+                pg.close()
+            return
         path = Path(path)
         if not cls._check_path(path, create):
             return
@@ -226,6 +281,16 @@ class StoreFile:
     @classmethod
     def open(cls, path: str | Path, *, create: bool = False) -> Self:
         """Open (and with ``create``, create) a store, migrating its schema forward."""
+        if is_postgres(path):
+            pg = PgConnection.connect(str(path))
+            try:
+                store = cls(pg, pg.display)
+                store._check(create=create)
+                store._migrate()
+            except BaseException:
+                pg.close()
+                raise
+            return store
         path = Path(path)
         cls._check_path(path, create)
         conn = None
@@ -248,8 +313,7 @@ class StoreFile:
         return store
 
     def _tables(self) -> set[str]:
-        rows = self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        return {r[0] for r in rows}
+        return tables(self._conn)
 
     def schema_version(self) -> int:
         row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -260,10 +324,11 @@ class StoreFile:
 
     def _check(self, *, create: bool) -> None:
         """Refuse, without writing, what this govlinks cannot use as a store."""
-        tables = self._tables()
-        if tables and "meta" not in tables:
-            raise StoreError(f"{self.path}: not a govlinks store (an SQLite file with other tables)")
-        version = self.schema_version() if tables else 0
+        found = self._tables()
+        if found and "meta" not in found:
+            what = "a PostgreSQL schema" if self.dialect == "postgresql" else "an SQLite file"
+            raise StoreError(f"{self.path}: not a govlinks store ({what} with other tables)")
+        version = self.schema_version() if found else 0
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: store schema version {version} is newer than this govlinks "
@@ -272,16 +337,25 @@ class StoreFile:
         if version == 0 and not create:
             raise StoreError(f"{self.path}: empty store (no crawl yet)")
 
+    def _migration_failed(self, target: int, err: BaseException) -> StoreError:
+        return StoreError(
+            f"{self.path}: cannot migrate the store from schema version {target - 1} "
+            f"to {target} ({' '.join(str(err).split())}); it is left unchanged"
+        )
+
     def _migrate(self) -> None:
-        tables = self._tables()
-        version = self.schema_version() if tables else 0
+        if isinstance(self._conn, PgConnection):
+            self._migrate_postgres(self._conn)
+            return
+        assert isinstance(self._conn, sqlite3.Connection)
+        version = self.schema_version() if self._tables() else 0
         for target in range(version + 1, SCHEMA_VERSION + 1):
             # executescript commits any open transaction first, so the script
             # carries its own BEGIN/COMMIT: a failed migration leaves no trace.
             try:
                 self._conn.executescript(
                     "BEGIN IMMEDIATE;"
-                    + MIGRATIONS[target]
+                    + _script(target, "sqlite")
                     + "INSERT OR REPLACE INTO meta (key, value) "
                     + f"VALUES ('schema_version', '{target}'); COMMIT;"
                 )
@@ -289,10 +363,28 @@ class StoreFile:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 if version and isinstance(err, sqlite3.DatabaseError):
-                    raise StoreError(
-                        f"{self.path}: cannot migrate the store from schema version {target - 1} "
-                        f"to {target} ({err}); it is left unchanged"
-                    ) from None
+                    raise self._migration_failed(target, err) from None
+                raise
+
+    def _migrate_postgres(self, conn: PgConnection) -> None:
+        """Every missing version in one transaction (PostgreSQL's DDL is transactional), one process
+        at a time."""
+        import psycopg
+
+        if self._tables() and self.schema_version() == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            conn.lock_migrations()  # another process may be creating this very store
+            version = self.schema_version() if "meta" in self._tables() else 0
+            target = version
+            try:
+                for target in range(version + 1, SCHEMA_VERSION + 1):
+                    conn.executescript(_script(target, "postgresql"))
+                    conn.execute("INSERT OR REPLACE INTO meta (key, value) "
+                                 "VALUES ('schema_version', ?)", (str(target),))  # fmt: skip
+            except psycopg.Error as err:
+                if version:
+                    raise self._migration_failed(target, err) from None
                 raise
 
     def close(self) -> None:
@@ -305,7 +397,7 @@ class StoreFile:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """One write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on error."""
         asked = time.perf_counter()
         self._conn.execute("BEGIN IMMEDIATE")

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
+import socket
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
-from crawler.errors import LockError
+from crawler.errors import LockError, StoreError
 from crawler.items import (
     CHECK_FIELDS,
     FRONTIER_FIELDS,
@@ -26,7 +26,9 @@ from crawler.items import (
     LinkCheck,
     Page,
 )
+from crawler.store.backend import Connection, clock, dialect, insert_returning
 from crawler.store.claims import DONE_SQL, QUEUE_SQL, SqliteClaims
+from crawler.store.claims_pg import PgClaims
 from crawler.store.core import CrawlInfo, StoreFile, utcnow
 from crawler.store.reads import Reads
 from crawler.store.summaries import summarise_site_links, summarise_sites
@@ -46,7 +48,7 @@ def _insert(verb: str, table: str, columns: Sequence[str]) -> str:
 
 
 # A duplicate page (fetched twice) keeps the first; a check done again (resume) replaces the last.
-_PAGE_SQL = _insert("INSERT OR IGNORE", "pages", PAGE_COLUMNS)
+_PAGE_SQL = _insert("INSERT OR IGNORE", "pages", PAGE_COLUMNS) + " RETURNING id"
 _LINK_SQL = _insert("INSERT", "links", LINK_COLUMNS)
 _FRONTIER_SQL = _insert("INSERT OR IGNORE", "frontier", FRONTIER_COLUMNS)
 _CHECK_SQL = _insert("INSERT OR REPLACE", "checks", CHECK_COLUMNS)
@@ -88,20 +90,21 @@ class Store(StoreFile):
     are on :attr:`reads`, the work claims of a crawl's workers on :attr:`claims`.
     """
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: Connection, path: Path | str) -> None:
         super().__init__(conn, path)
         self.reads = Reads(conn, path)
-        self.claims = SqliteClaims(conn, self.transaction)
+        claims = PgClaims if dialect(conn) == "postgresql" else SqliteClaims
+        self.claims = claims(conn, self.transaction)
 
     # -- crawls ------------------------------------------------------------------------
 
     def check_not_running(self) -> None:
-        """Refuse a second writer: the lock is the crawl row of a live process."""
+        """Refuse a second writer: the lock is the crawl row of a live process, here or elsewhere."""
+        me = (socket.gethostname(), os.getpid())
         for info in self.crawls():
-            if info.running and info.pid != os.getpid():
+            if info.running and (info.host or me[0], info.pid) != me:
                 raise LockError(
-                    f"{self.path}: crawl {info.id} is running in process {info.pid}; "
-                    "wait for it or stop it first"
+                    f"{self.path}: crawl {info.id} is running in {info.writer}; wait for it or stop it first"
                 )
 
     def start_crawl(
@@ -124,12 +127,12 @@ class Store(StoreFile):
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO crawls (started_at, updated_at, status, seeds_path, seeds_sha256, "
-                "settings, pid, source, archive_url, archive_at) "
-                "VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+                "settings, pid, source, archive_url, archive_at, host, heartbeat_at) "
+                "VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (now, now, seeds_path, seeds_sha256, json.dumps(settings, sort_keys=True), os.getpid(),
-                 source, archive_url, archive_at),
+                 source, archive_url, archive_at, socket.gethostname(), clock(conn)),
             )  # fmt: skip
-            crawl_id = int(cur.lastrowid or 0)
+            crawl_id = int(cur.fetchone()[0])
             conn.executemany(
                 "INSERT INTO sites (crawl_id, site, url, home_norm, name, organisation, themes,"
                 " life_events, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
@@ -147,10 +150,39 @@ class Store(StoreFile):
         """Take over an interrupted crawl for ``--resume``."""
         with self.transaction() as conn:
             conn.execute(
-                "UPDATE crawls SET status='running', pid=?, finished_at=NULL, updated_at=?, "
-                "runs=runs+1 WHERE id=?",
-                (os.getpid(), utcnow(), crawl_id),
+                "UPDATE crawls SET status='running', pid=?, host=?, heartbeat_at=?, finished_at=NULL, "
+                "updated_at=?, runs=runs+1 WHERE id=?",
+                (os.getpid(), socket.gethostname(), clock(conn), utcnow(), crawl_id),
             )
+
+    def heartbeat(self, crawl_id: int) -> None:
+        """Say the crawl's process is alive (``crawler/heartbeat.py`` calls it every few seconds).
+
+        Machines that cannot see the process (a PostgreSQL store crawled from elsewhere)
+        take the crawl for interrupted when its heartbeat is older than ``STALE_AFTER``.
+        """
+        now = clock(self._conn)
+        self._conn.execute(
+            "UPDATE crawls SET heartbeat_at=? WHERE id=? AND status='running'", (now, crawl_id)
+        )
+
+    def running_crawl(self, seeds_sha256: str) -> CrawlInfo:
+        """The crawl running now that another worker may join (``crawl --join``), checked.
+
+        StoreError when no crawl runs, or when it runs with another seed list than
+        ``seeds_sha256``: a worker must crawl the very sites the crawl planned.
+        """
+        running = [info for info in self.crawls() if info.running]
+        if not running:
+            raise StoreError(f"{self.path}: no running crawl to join; start one with govlinks crawl")
+        info = running[-1]
+        if info.seeds_sha256 != seeds_sha256:
+            theirs, ours = (info.seeds_sha256 or "")[:12], seeds_sha256[:12]
+            raise StoreError(
+                f"{self.path}: crawl {info.id} runs with another seed list (sha256 {theirs}, "
+                f"this one {ours}); join with the same seed file"
+            )
+        return info
 
     def last_unfinished_crawl(self) -> CrawlInfo | None:
         """The interrupted crawl that ``--resume`` takes over, if the latest crawls end with one."""
@@ -177,12 +209,16 @@ class Store(StoreFile):
                 {"c": crawl_id, "s": status, "t": utcnow()},
             )
             if status == "finished":
-                conn.execute(
-                    "CREATE INDEX IF NOT EXISTS links_sites ON links (crawl_id, source_site, target_site)"
-                )
-                conn.execute("CREATE INDEX IF NOT EXISTS links_norm ON links (crawl_id, target_norm)")
+                self.create_finished_indexes()
                 summarise_site_links(conn, crawl_id)  # walks links_sites: after the indexes
         return self.crawl(crawl_id)
+
+    def create_finished_indexes(self) -> None:
+        """The indexes of the reads (not kept up to date during a crawl, whose writes they would slow)."""
+        self._conn.execute(
+            "CREATE INDEX IF NOT EXISTS links_sites ON links (crawl_id, source_site, target_site)"
+        )
+        self._conn.execute("CREATE INDEX IF NOT EXISTS links_norm ON links (crawl_id, target_norm)")
 
     # -- crawl writes ------------------------------------------------------------------
 
@@ -216,11 +252,11 @@ class Store(StoreFile):
             link_rows: list[tuple[Any, ...]] = []
             texts: list[tuple[Any, str]] = []
             queued: dict[str, tuple[Any, ...]] = {}
-            for item in pages:
-                cur = conn.execute(_PAGE_SQL, (crawl_id, *_page_values(item)))
-                if not cur.rowcount:
+            ids = insert_returning(conn, _PAGE_SQL, [(crawl_id, *_page_values(item)) for item in pages])
+            for item, row in zip(pages, ids, strict=True):
+                if row is None:
                     continue  # already stored (a duplicate fetch): keep the first
-                page_id, site = cur.lastrowid, item.site
+                page_id, site = row[0], item.site
                 link_rows.extend((crawl_id, page_id, site, *link) for link in item.links)
                 if item.profile:
                     texts.append((page_id, item.profile))
@@ -229,13 +265,16 @@ class Store(StoreFile):
                 conn.executemany(_LINK_SQL, link_rows)
             if texts:
                 conn.executemany(_TEXT_SQL, texts)
+            # The crawl's row first: on PostgreSQL its lock, held to the commit, orders the
+            # workers' batches from here, so that queue ids become visible in increasing
+            # order (a worker reads the queue past the last id it saw: claims.py).
+            conn.execute("UPDATE crawls SET updated_at=? WHERE id=?", (utcnow(), crawl_id))
             if queued:
                 conn.executemany(QUEUE_SQL, sorted(queued.values(), key=itemgetter(3)))
             if checks:
                 conn.executemany(_CHECK_SQL, [(crawl_id, *_check_values(c)) for c in checks])
             if done:
                 conn.executemany(DONE_SQL, [(crawl_id, site) for site in done])
-            conn.execute("UPDATE crawls SET updated_at=? WHERE id=?", (utcnow(), crawl_id))
         return len(link_rows)
 
     def queue_unfinished(self, crawl_id: int, *, checks: bool) -> None:

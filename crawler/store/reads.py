@@ -4,17 +4,18 @@
 while a crawl writes the same store, and a store opened read-only. Kept apart from
 the crawl's own reads and writes (``lifecycle.py``) because it has another reader
 (graphs/) and another cost profile (whole-crawl aggregations over millions of links).
-DataFrames come from ``pandas.read_sql_query``: the columns are those of each
-query, in its order; pandas is imported on first use so that the crawl never loads it.
+DataFrames come from ``pandas.read_sql_query`` (through ``backend.read_frame``, on
+either backend): the columns are those of each query, in its order; pandas is
+imported on first use so that the crawl never loads it.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
+from crawler.store.backend import Connection, read_frame
 from crawler.store.core import read_crawl
 from crawler.store.summaries import BROKEN_TARGETS, SITE_FIGURES, SITE_LINK_COLUMNS, SITE_LINKS
 
@@ -27,14 +28,14 @@ __all__ = ["BROKEN_TARGETS", "Reads"]
 class Reads:
     """Aggregates of one store's crawls, as DataFrames and small dicts; never writes."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: Connection, path: Path | str) -> None:
         self._conn = conn
         self.path = path
 
     def _frame(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.read_sql_query(sql, self._conn, params=params)
+        frame = read_frame(self._conn, sql, params)
+        assert not isinstance(frame, Iterator)
+        return frame
 
     def site_table(self, crawl_id: int) -> pd.DataFrame:
         """One row per seed site of the crawl, with its crawl status, by site.
@@ -99,7 +100,7 @@ class Reads:
                    FROM links l JOIN broken b ON b.norm = l.target_norm
                    WHERE l.crawl_id = :c AND l.internal = 0 AND l.target_site IS NOT NULL
                      AND l.target_site <> l.source_site
-                   GROUP BY l.source_site, l.target_norm
+                   GROUP BY l.source_site, l.target_norm, b.status, b.error
                )
                SELECT source, target_url, status, error FROM pairs WHERE n <= :k
                ORDER BY source, target_url""",
@@ -112,9 +113,10 @@ class Reads:
         """Example links behind each linked pair of sites, for a site's page: who links to it, from where.
 
         At most ``per_pair`` links per (source site, target site): links in the content
-        of their page first, then by page. Columns: source, target, page_id, source_url,
-        target_url, anchor, template (1: the link sits in a header, menu or footer), deep
-        (1: not the target's homepage). A page linking several times to a site gives
+        of their page first, then by page, then in the page's order (so that both backends
+        pick the same). Columns: source, target, page_id, source_url, target_url, anchor,
+        template (1: the link sits in a header, menu or footer), deep (1: not the
+        target's homepage). A page linking several times to a site gives
         several rows: the caller keeps one per page (``graphs.site_view``). All pairs of
         the crawl, or those into ``target``. One window over the crawl's cross-site links
         (5 s for 1.15 million links, where one link per page first took 20 s), so that a
@@ -129,7 +131,7 @@ class Reads:
                    SELECT l.source_site, l.target_site, l.page_id, l.target_url, l.target_norm,
                           l.anchor, l.template,
                           ROW_NUMBER() OVER (PARTITION BY l.source_site, l.target_site
-                                             ORDER BY l.template, l.page_id) AS n
+                                             ORDER BY l.template, l.page_id, l.rowid) AS n
                    FROM links l
                    WHERE l.crawl_id = :c AND l.internal = 0 AND l.target_site IS NOT NULL
                      AND l.target_site <> l.source_site {only}
@@ -191,8 +193,6 @@ class Reads:
         particular order; an iterator of frames of ``chunksize`` rows, so that a
         large crawl is encoded chunk by chunk.
         """
-        import pandas as pd
-
         sql = f"""
         WITH {BROKEN_TARGETS},
         agg AS (
@@ -211,7 +211,7 @@ class Reads:
         LEFT JOIN broken b ON b.norm = a.target_norm
         LEFT JOIN pages p ON p.crawl_id = :c AND p.norm = a.target_norm
         """
-        return pd.read_sql_query(sql, self._conn, params={"c": crawl_id}, chunksize=chunksize)
+        return read_frame(self._conn, sql, {"c": crawl_id}, chunksize=chunksize)
 
     def external_checks(self, crawl_id: int) -> pd.DataFrame:
         """Links to URLs outside the seed sites with their check result.
@@ -227,7 +227,7 @@ class Reads:
                FROM links l LEFT JOIN checks c
                  ON c.crawl_id = l.crawl_id AND c.norm = l.target_norm
                WHERE l.crawl_id = ? AND l.target_site IS NULL AND l.internal = 0
-               GROUP BY l.source_site, l.target_norm
+               GROUP BY l.source_site, l.target_norm, c.status, c.final_url, c.redirect_status, c.error
                ORDER BY l.source_site, l.target_norm""",
             (crawl_id,),
         )
@@ -291,16 +291,14 @@ class Reads:
         Columns: source_site, source_url, target_site, target_url, href, anchor, rel,
         template; in the order the crawl stored them.
         """
-        import pandas as pd
-
-        return pd.read_sql_query(
+        return read_frame(
+            self._conn,
             """SELECT l.source_site, p.url AS source_url, l.target_site, l.target_url, l.href,
                       l.anchor, l.rel, l.template
                FROM links l JOIN pages p ON p.id = l.page_id
                WHERE l.crawl_id = ? AND l.internal = 0
                ORDER BY l.rowid""",
-            self._conn,
-            params=(crawl_id,),
+            (crawl_id,),
             chunksize=chunksize,
         )
 
@@ -325,17 +323,15 @@ class Reads:
         With ``chunksize``, an iterator of frames: the rows of 650,000 links fetched at
         once weigh ~1 GB as Python objects before they become a 290 MB frame.
         """
-        import pandas as pd
-
-        return pd.read_sql_query(
+        return read_frame(
+            self._conn,
             """SELECT l.page_id AS source_page, p.norm AS source_norm, l.source_site, l.target_site,
                       l.target_norm, l.target_url, l.anchor, l.context
                FROM pages p JOIN links l ON l.page_id = p.id
                WHERE p.crawl_id = ? AND l.internal = 0 AND l.template = 0
                  AND l.target_site IS NOT NULL AND l.target_site <> l.source_site
                ORDER BY p.norm, l.rowid""",
-            self._conn,
-            params=(crawl_id,),
+            (crawl_id,),
             chunksize=chunksize,
         )
 
@@ -353,14 +349,12 @@ class Reads:
         Columns: page_id, site, kind, norm, final_norm, depth, profile. Read in chunks
         so that the text of a large crawl never sits in memory at once.
         """
-        import pandas as pd
-
-        return pd.read_sql_query(
+        return read_frame(
+            self._conn,
             """SELECT p.id AS page_id, p.site, p.kind, p.norm, p.final_norm, p.depth, t.profile
                FROM pages p JOIN page_texts t ON t.page_id = p.id
                WHERE p.crawl_id = ? ORDER BY p.id""",
-            self._conn,
-            params=(crawl_id,),
+            (crawl_id,),
             chunksize=chunksize,
         )
 

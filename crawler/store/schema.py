@@ -1,11 +1,16 @@
 """The store's schema, one script per version: ``MIGRATIONS[v]`` takes a store
-from version v - 1 to v, and is run in one transaction by ``Store.open``."""
+from version v - 1 to v, and is run in one transaction by ``Store.open``.
+
+One script serves both backends: written in SQLite's DDL, it reaches PostgreSQL
+through ``dialect.postgres_ddl`` (64-bit integers, identity keys, byte-order text).
+A version whose DDL must differ by backend is a dict ``{"sqlite": …, "postgresql": …}``.
+"""
 
 from __future__ import annotations
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migration"]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -196,7 +201,14 @@ CREATE TABLE workers (
 CREATE INDEX IF NOT EXISTS frontier_site ON frontier (crawl_id, site);
 """
 
-MIGRATIONS: dict[int, str] = {
+# Version 7: which machine writes a crawl, and its heartbeat, so that a crawl of a
+# PostgreSQL store running on another machine is told apart from a dead one.
+_CRAWL_HOST_V7 = """
+ALTER TABLE crawls ADD COLUMN host TEXT;           -- machine of the process writing the crawl
+ALTER TABLE crawls ADD COLUMN heartbeat_at REAL;   -- its last sign of life, by the store's clock
+"""
+
+MIGRATIONS: dict[int, str | dict[str, str]] = {
     # version reached -> script; version 1 is the initial schema.
     1: _SCHEMA_V1,
     2: _SCHEMA_V2,
@@ -204,4 +216,11 @@ MIGRATIONS: dict[int, str] = {
     4: _SCHEMA_V4,
     5: _SCHEMA_V5,
     6: _SCHEMA_V6,
+    7: _CRAWL_HOST_V7,
 }
+
+
+def migration(version: int, dialect: str) -> str:
+    """The script that takes a store to ``version``, for ``sqlite`` or ``postgresql``."""
+    script = MIGRATIONS[version]
+    return script if isinstance(script, str) else script[dialect]

@@ -11,7 +11,10 @@ reports, diffs and trends that read it again and again.
 
 from __future__ import annotations
 
-import sqlite3
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawler.store.backend import Connection
 
 __all__ = [
     "BROKEN_TARGETS",
@@ -62,7 +65,7 @@ FROM (
 """
 
 
-def summarise_sites(conn: sqlite3.Connection, crawl_id: int) -> None:
+def summarise_sites(conn: Connection, crawl_id: int) -> None:
     """Store the figures of every site of the crawl in ``sites`` (inside the caller's transaction)."""
     rows = conn.execute(SITE_FIGURES, {"c": crawl_id}).fetchall()
     assignments = ", ".join(f"{c}=?" for c in SITE_FIGURE_COLUMNS)
@@ -124,7 +127,7 @@ ORDER BY l.source_site, l.target_site
 """
 
 
-def summarise_site_links(conn: sqlite3.Connection, crawl_id: int) -> None:
+def summarise_site_links(conn: Connection, crawl_id: int) -> None:
     """Store the site-pair aggregates of the crawl in ``site_links`` (inside the caller's transaction).
 
     Replaces what an earlier close of the same crawl stored (a crawl resumed and finished again).
