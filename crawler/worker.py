@@ -132,6 +132,9 @@ def _logging(job: dict[str, Any], reporter: Reporter) -> None:
     log_file = job["opts"].get("log_file")
     if log_file:
         handler = logging.FileHandler(log_file, encoding="utf-8")
+        # INFO, as in one process: Scrapy's own loggers are set to DEBUG (its DEFAULT_LOGGING),
+        # which would write every page and item (~9 KB a page) into the file.
+        handler.setLevel(logging.INFO)
         handler.setFormatter(
             logging.Formatter(FILE_FORMAT.replace("[%(name)s]", f"{job['worker']} [%(name)s]"))
         )

@@ -37,6 +37,8 @@ def test_redirected_output_has_progress_lines_and_nothing_of_scrapy(tmp_path: Pa
     assert result.stdout.startswith("crawl 1 finished: 80 pages, ")
     text = log.read_text(encoding="utf-8")
     assert "[scrapy.core.engine] INFO: Spider opened" in text and progress[0] in text
+    # INFO and above, as the README says: no DEBUG line of Scrapy's (one per page and item)
+    assert " DEBUG: " not in text and "Crawled (200)" not in text
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
 
 
