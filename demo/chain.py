@@ -117,9 +117,15 @@ def relevance_words(check: dict[str, float]) -> str:
     'Off-topic links: 272 of the 279 planted found (recall 97.5%), 283 flagged (precision 96.1%).'
     """
     return _(
-        "Off-topic links: {hits} of the {planted} planted found (recall {recall:.1%}), "
-        "{found} flagged (precision {precision:.1%})."
-    ).format(**check)
+        "Off-topic links: {hits} of the {planted} planted found (recall {recall}), "
+        "{found} flagged (precision {precision})."
+    ).format(
+        hits=format_number(check["hits"]),
+        planted=format_number(check["planted"]),
+        found=format_number(check["found"]),
+        recall=format_number(check["recall"], ".1%"),
+        precision=format_number(check["precision"], ".1%"),
+    )
 
 
 def compare_codes(
