@@ -23,7 +23,8 @@ import scrapy.exceptions
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
-from twisted.internet.error import ConnectionRefusedError, TCPTimedOutError, TimeoutError
+from scrapy.utils.misc import load_object
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 __all__ = ["OVERLOAD_EXCEPTIONS", "TIMEOUT_EXCEPTIONS", "BackoffMiddleware", "retry_after_seconds"]
 
@@ -46,6 +47,17 @@ OVERLOAD_EXCEPTIONS: tuple[type[BaseException], ...] = (
         if hasattr(scrapy.exceptions, name)
     ),
 )
+
+
+def _why(exception: Exception) -> str:
+    """A request's failure in the words of the log's "asking again" lines."""
+    if isinstance(exception, TIMEOUT_EXCEPTIONS):
+        return "no answer in time"
+    if isinstance(exception, OVERLOAD_EXCEPTIONS):
+        return "connection refused"
+    if isinstance(exception, DNSLookupError) or type(exception).__name__ == "CannotResolveHostError":
+        return "host name not found"
+    return "connection lost"
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -82,6 +94,10 @@ class BackoffMiddleware:
         self.max_delay = settings.getfloat("GOVLINKS_MAX_BACKOFF", 120.0)
         self.widened: dict[int, float] = {}  # id(slot) -> time.time() it was last widened
         self.max_retries = settings.getint("RETRY_TIMES")
+        # The failures Scrapy's RetryMiddleware asks again for (connections lost through a
+        # proxy, data loss...): each retry is named in the log, not only the overload ones.
+        self.retried = tuple(load_object(name) if isinstance(name, str) else name
+                             for name in settings.getlist("RETRY_EXCEPTIONS"))  # fmt: skip
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> BackoffMiddleware:
@@ -148,10 +164,9 @@ class BackoffMiddleware:
             self.crawler.stats.inc_value("govlinks/retries_refused_partial")
         if isinstance(exception, OVERLOAD_EXCEPTIONS):
             self._widen(request, None)
+        if isinstance(exception, self.retried):
             tries = meta.get("retry_times", 0)
             if not meta.get("dont_retry") and tries < meta.get("max_retry_times", self.max_retries):
                 # Named, so that a request asked twice can be told from one asked again.
-                logger.info("%s %s: %s, asking again", request.method, request.url,
-                            "no answer in time" if isinstance(exception, TIMEOUT_EXCEPTIONS)
-                            else "connection refused")  # fmt: skip
+                logger.info("%s %s: %s, asking again", request.method, request.url, _why(exception))
         return None  # RetryMiddleware decides whether to retry
