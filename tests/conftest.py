@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,6 +36,32 @@ def govlinks(args: Sequence[str], *, env: dict[str, str] | None = None, timeout:
         [sys.executable, "-m", "cli", *args],
         capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd,
     )  # fmt: skip
+
+
+def govlinks_with_rss(args: Sequence[str], *, env: dict[str, str] | None = None,
+                      timeout: float = 120) -> tuple[subprocess.CompletedProcess[str], float]:  # fmt: skip
+    """:func:`govlinks` and the peak RSS (MB) of that command with its workers, from ``wait4``.
+
+    Not ``RUSAGE_CHILDREN``: that is the largest child the test process ever waited for,
+    a browser of an earlier test as well as the crawl.
+    """
+    proc = popen_govlinks([*args], env={"COLUMNS": "120", **(env or {})})
+    output: dict[str, str] = {}
+    readers = [threading.Thread(target=lambda k=k, s=s: output.__setitem__(k, s.read()))
+               for k, s in (("out", proc.stdout), ("err", proc.stderr))]  # fmt: skip
+    for reader in readers:
+        reader.start()
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    for reader in readers:
+        reader.join()
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, output["out"], output["err"])
+    return result, usage.ru_maxrss / 1024
 
 
 def popen_govlinks(args: Sequence[str], *, env: dict[str, str] | None = None) -> subprocess.Popen[str]:

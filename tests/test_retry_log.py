@@ -27,6 +27,7 @@ def test_a_retried_failure_is_named_in_the_log(
         # the last try: Scrapy gives up, nothing is asked again
         middleware.process_exception(Request(url, meta={"retry_times": 2}), exception)
         middleware.process_exception(Request(url, meta={"dont_retry": True}), exception)
-    assert [r.getMessage() for r in caplog.records] == [f"GET {url}: {why}, asking again"]
-    line = f"2026-12-02 08:00:00,000 [crawler.backoff] INFO: {caplog.records[0].getMessage()}"
+    said = [r.getMessage() for r in caplog.records if r.name == "crawler.backoff"]
+    assert said == [f"GET {url}: {why}, asking again"]
+    line = f"2026-12-02 08:00:00,000 [crawler.backoff] INFO: {said[0]}"
     assert asked_again(line) == {("GET", url): 1}
