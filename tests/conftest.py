@@ -38,30 +38,49 @@ def govlinks(args: Sequence[str], *, env: dict[str, str] | None = None, timeout:
     )  # fmt: skip
 
 
+def _tree_peaks(pid: int, peaks: dict[int, int]) -> None:
+    """Record the peak RSS (``VmHWM``, kB) of ``pid`` and its descendants into ``peaks``."""
+    proc = Path(f"/proc/{pid}")
+    try:
+        status = (proc / "status").read_text()
+        children = " ".join(p.read_text() for p in proc.glob("task/*/children"))
+    except OSError:
+        return
+    hwm = re.search(r"^VmHWM:\s+(\d+)", status, re.M)
+    if hwm:
+        peaks[pid] = max(peaks.get(pid, 0), int(hwm.group(1)))
+    for child in children.split():
+        _tree_peaks(int(child), peaks)
+
+
 def govlinks_with_rss(args: Sequence[str], *, env: dict[str, str] | None = None,
                       timeout: float = 120) -> tuple[subprocess.CompletedProcess[str], float]:  # fmt: skip
-    """:func:`govlinks` and the peak RSS (MB) of that command with its workers, from ``wait4``.
+    """:func:`govlinks`, and the peak RSS (MB) of that command and its workers together.
 
-    Not ``RUSAGE_CHILDREN``: that is the largest child the test process ever waited for,
-    a browser of an earlier test as well as the crawl.
+    Each process's own high-water mark (``VmHWM``), sampled every 0.1 s and summed. Not
+    rusage: the ``ru_maxrss`` of a child includes the RSS of the test process it was forked
+    from (Linux keeps the high-water mark across ``exec``), 400 MB late in the suite.
     """
     proc = popen_govlinks([*args], env={"COLUMNS": "120", **(env or {})})
-    output: dict[str, str] = {}
-    readers = [threading.Thread(target=lambda k=k, s=s: output.__setitem__(k, s.read()))
-               for k, s in (("out", proc.stdout), ("err", proc.stderr))]  # fmt: skip
-    for reader in readers:
-        reader.start()
-    timer = threading.Timer(timeout, proc.kill)
-    timer.start()
+    peaks: dict[int, int] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.1):
+            _tree_peaks(proc.pid, peaks)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     try:
-        _, status, usage = os.wait4(proc.pid, 0)
+        out, err = proc.communicate(timeout=timeout)
     finally:
-        timer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    for reader in readers:
-        reader.join()
-    result = subprocess.CompletedProcess(proc.args, proc.returncode, output["out"], output["err"])
-    return result, usage.ru_maxrss / 1024
+        done.set()
+        sampler.join()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    return result, sum(peaks.values()) / 1024
 
 
 def popen_govlinks(args: Sequence[str], *, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
