@@ -159,6 +159,10 @@ def _marks(values: list[str]) -> str:
 class SqliteClaims:
     """:class:`WorkClaims` on the SQLite store: each claim one ``BEGIN IMMEDIATE`` transaction."""
 
+    # What a claim's read of free units adds: nothing here, the transaction holds the only
+    # write lock; row locks on a server (``claims_pg.py``).
+    _LOCK = ""
+
     def __init__(self, conn: Connection,
                  transaction: Callable[[], AbstractContextManager[Connection]]) -> None:  # fmt: skip
         self._conn = conn
@@ -199,29 +203,36 @@ class SqliteClaims:
         )
         conn.execute("DELETE FROM work_norms WHERE crawl_id = ? AND unit = ?", (crawl_id, unit))
 
+    def _free_groups(self, conn: Connection, crawl_id: int, groups: int,
+                     now: float) -> list[tuple[str, bool]]:  # fmt: skip
+        """The sites (and whether started) of up to ``groups`` host groups nobody holds."""
+        args = {"c": crawl_id, "now": now}
+        found = [r[0] for r in conn.execute(
+            "SELECT DISTINCT grp FROM work_units WHERE crawl_id = :c AND kind = 'site' "
+            f"AND state = 'crawling' AND {_FREE} ORDER BY grp LIMIT :n",
+            {**args, "n": groups})]  # fmt: skip
+        sites: list[tuple[str, bool]] = []
+        for chunk in _chunks(found):
+            rows = conn.execute(
+                f"SELECT unit, started FROM work_units WHERE crawl_id = ? AND kind = 'site' "
+                f"AND grp IN ({_marks(chunk)}) AND (worker IS NULL OR lease_until < ?) ORDER BY unit",
+                (crawl_id, *chunk, now),
+            ).fetchall()
+            sites += [(unit, bool(started)) for unit, started in rows]
+        return sites
+
     def claim(self, crawl_id: int, worker: str, *, sites: int, orphans: int, lease: float,
               now: float) -> Claimed:  # fmt: skip
         got = Claimed()
-        args = {"c": crawl_id, "now": now}
         with self._transaction() as conn:
-            groups: list[str] = []
             if sites > 0:
-                groups = [r[0] for r in conn.execute(
-                    "SELECT DISTINCT grp FROM work_units WHERE crawl_id = :c AND kind = 'site' "
-                    f"AND state = 'crawling' AND {_FREE} ORDER BY grp LIMIT :n",
-                    {**args, "n": sites})]  # fmt: skip
-            for chunk in _chunks(groups):
-                rows = conn.execute(
-                    f"SELECT unit, started FROM work_units WHERE crawl_id = ? AND kind = 'site' "
-                    f"AND grp IN ({_marks(chunk)}) AND (worker IS NULL OR lease_until < ?) ORDER BY unit",
-                    (crawl_id, *chunk, now),
-                ).fetchall()
-                got.sites += [(unit, bool(started)) for unit, started in rows]
+                got.sites = self._free_groups(conn, crawl_id, sites, now)
             if orphans > 0:
                 for kind, unit, started in conn.execute(
                     f"SELECT kind, unit, started FROM work_units WHERE crawl_id = :c AND {_FREE} "
-                    "AND NOT (kind = 'site' AND state = 'crawling') ORDER BY kind DESC, unit LIMIT :n",
-                    {**args, "n": orphans},
+                    "AND NOT (kind = 'site' AND state = 'crawling') ORDER BY kind DESC, unit LIMIT :n"
+                    + self._LOCK,
+                    {"c": crawl_id, "now": now, "n": orphans},
                 ).fetchall():
                     (got.sites if kind == "site" else got.hosts).append((unit, bool(started)))
             for kind, claimed in (("site", got.sites), ("host", got.hosts)):
@@ -244,7 +255,7 @@ class SqliteClaims:
                 )
                 row = conn.execute(
                     "SELECT started FROM work_units WHERE crawl_id = ? AND kind = 'host' AND unit = ? "
-                    "AND (worker IS NULL OR lease_until < ?)",
+                    "AND (worker IS NULL OR lease_until < ?)" + self._LOCK,
                     (crawl_id, host, now),
                 ).fetchone()
                 if row is not None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from crawler.store.backend import Connection
-from crawler.store.claims import Claimed, SqliteClaims, _chunks, _marks
+from crawler.store.claims import SqliteClaims, _chunks, _marks
 
 __all__ = ["PgClaims"]
 
@@ -36,29 +36,10 @@ _FREE = "(worker IS NULL OR lease_until < ?)"
 class PgClaims(SqliteClaims):
     """:class:`~crawler.store.claims.WorkClaims` on a PostgreSQL store (see the module docstring)."""
 
-    def claim(self, crawl_id: int, worker: str, *, sites: int, orphans: int, lease: float,
-              now: float) -> Claimed:  # fmt: skip
-        got = Claimed()
-        with self._transaction() as conn:
-            if sites > 0:
-                got.sites = self._groups(conn, crawl_id, sites, now)
-            if orphans > 0:
-                for kind, unit, started in conn.execute(
-                    f"SELECT kind, unit, started FROM work_units WHERE crawl_id = ? AND {_FREE} "
-                    "AND NOT (kind = 'site' AND state = 'crawling') ORDER BY kind DESC, unit LIMIT ? "
-                    "FOR UPDATE SKIP LOCKED",
-                    (crawl_id, now, orphans),
-                ).fetchall():
-                    (got.sites if kind == "site" else got.hosts).append((unit, bool(started)))
-            for kind, claimed in (("site", got.sites), ("host", got.hosts)):
-                for unit, _ in claimed:
-                    self._take(conn, crawl_id, worker, kind, unit, now + lease)
-            if got:
-                conn.execute("UPDATE workers SET state = 'busy' WHERE crawl_id = ? AND worker = ?",
-                             (crawl_id, worker))  # fmt: skip
-        return got
+    _LOCK = " FOR UPDATE SKIP LOCKED"
 
-    def _groups(self, conn: Connection, crawl_id: int, groups: int, now: float) -> list[tuple[str, bool]]:
+    def _free_groups(self, conn: Connection, crawl_id: int, groups: int,
+                     now: float) -> list[tuple[str, bool]]:  # fmt: skip
         """Up to ``groups`` whole host groups of free crawling sites, their rows locked.
 
         Rows are locked one by one: another claim may hold some of a group's rows (it
@@ -84,23 +65,7 @@ class PgClaims(SqliteClaims):
 
     def claim_hosts(self, crawl_id: int, worker: str, hosts: Iterable[str], *, lease: float,
                     now: float) -> list[str]:  # fmt: skip
-        taken = []
-        with self._transaction() as conn:
-            for host in sorted(set(hosts)):
-                conn.execute(
-                    "INSERT INTO work_units (crawl_id, kind, unit, grp, state) "
-                    "VALUES (?, 'host', ?, ?, 'done') ON CONFLICT (crawl_id, kind, unit) DO NOTHING",
-                    (crawl_id, host, host),
-                )
-                row = conn.execute(
-                    "SELECT started FROM work_units WHERE crawl_id = ? AND kind = 'host' AND unit = ? "
-                    f"AND {_FREE} FOR UPDATE SKIP LOCKED",
-                    (crawl_id, host, now),
-                ).fetchone()
-                if row is not None:
-                    self._take(conn, crawl_id, worker, "host", host, now + lease)
-                    taken.append(host)
-        return taken
+        return super().claim_hosts(crawl_id, worker, sorted(set(hosts)), lease=lease, now=now)
 
     def claim_norms(self, crawl_id: int, unit: str, kind: str,
                     norms: Iterable[str]) -> tuple[set[str], dict[str, str]]:  # fmt: skip
