@@ -48,6 +48,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 
 from demo.protocol import LogEntry, Request, RequestLog, Response, Web, host_key, iter_log_file
 from demo.static import StaticWeb
@@ -383,19 +384,24 @@ class ServerProcess:
         return {"http_proxy": self.proxy_url, "https_proxy": self.proxy_url, "no_proxy": ""}
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
     def __enter__(self) -> ServerProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def stop_process(proc: subprocess.Popen[Any], timeout: float = 10) -> None:
+    """Stop a server's process: SIGTERM, then SIGKILL if it has not exited after ``timeout``."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def serve_subprocess(web_dir: str | Path, *, log_path: str | Path | None = None) -> ServerProcess:

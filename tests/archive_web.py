@@ -29,6 +29,7 @@ from typing import Any
 
 from demo.pages import OUTSIDE, WebSpec, moved_path, page_links
 from demo.protocol import Request, Response, host_key
+from demo.server import stop_process
 from demo.web import GeneratedWeb
 
 COLLECTION = "my-web"
@@ -204,13 +205,7 @@ class Pywb:
         return seen
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self._log.close()
 
     def __enter__(self) -> Pywb:
