@@ -20,7 +20,7 @@ from pathlib import Path
 
 from crawler.errors import GovlinksError
 
-__all__ = ["write_text_atomic"]
+__all__ = ["output_folder", "write_text_atomic"]
 
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 _ATTEMPTS = 100  # names tried before giving up, as tempfile does (TMP_MAX)
@@ -75,3 +75,18 @@ def write_text_atomic(path: str | Path, text: str, *, what: str) -> None:
             raise
     except OSError as err:
         raise GovlinksError(f"{path}: cannot write {what} ({err.strerror or err})") from None
+
+
+def output_folder(path: str | Path, *subfolders: str) -> Path:
+    """The folder an output of several files goes to, created with ``subfolders`` if missing.
+
+    Its parent must exist: a mistyped path fails in one line instead of growing a tree.
+    """
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise GovlinksError(f"{out}: exists and is not a folder")
+    if not out.parent.is_dir():
+        raise GovlinksError(f"{out}: folder {out.parent} does not exist")
+    for sub in ("", *subfolders):
+        (out / sub).mkdir(exist_ok=True)
+    return out

@@ -111,14 +111,9 @@ def _csv(frame: pd.DataFrame, columns: tuple[str, ...]) -> str:
 
 def write_diff_csv(d: CrawlDiff, out_dir: str | Path) -> dict[str, int]:
     """Write the diff as a folder of CSV files (:data:`CSV_FILES`); return the rows per file."""
-    from crawler.fileio import write_text_atomic
+    from crawler.fileio import output_folder, write_text_atomic
 
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise GovlinksError(f"{out}: exists and is not a folder")
-    if not out.parent.is_dir():
-        raise GovlinksError(f"{out}: folder {out.parent} does not exist")
-    out.mkdir(exist_ok=True)
+    out = output_folder(out_dir)
     seeds = pd.DataFrame(
         [(s, "added") for s in d.sites_added] + [(s, "removed") for s in d.sites_removed],
         columns=["site", "change"],

@@ -20,8 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawler.errors import GovlinksError
-from crawler.fileio import write_text_atomic
+from crawler.fileio import output_folder, write_text_atomic
 from crawler.text import csv_cell, generator, safe_text
 from graphs.analysis import Analysis
 from graphs.choices import REPORT_FORMATS as FORMATS
@@ -229,12 +228,7 @@ CSV_FILES = {
 def write_csv_folder(a: Analysis, folder: str | Path) -> list[Path]:
     """Write ``CSV_FILES`` (sites, journeys, recommendations) into ``folder`` (created
     if missing; its parent must exist), each file replaced atomically; return them."""
-    out = Path(folder)
-    if out.exists() and not out.is_dir():
-        raise GovlinksError(f"{out}: exists and is not a folder")
-    if not out.parent.is_dir():
-        raise GovlinksError(f"{out}: folder {out.parent} does not exist")
-    out.mkdir(exist_ok=True)
+    out = output_folder(folder)
     written = []
     for name, render_file in CSV_FILES.items():
         write_text_atomic(out / name, render_file(a), what="report")

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import GovlinksError
-from crawler.fileio import write_text_atomic
+from crawler.fileio import output_folder, write_text_atomic
 from graphs.analysis import Analysis
 from graphs.coverage import coverage_notes
 from graphs.groups import group_members
@@ -149,17 +149,6 @@ def gap_sections(a: Analysis) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _prepare(out_dir: str | Path) -> Path:
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise GovlinksError(f"{out}: exists and is not a folder")
-    if not out.parent.is_dir():
-        raise GovlinksError(f"{out}: folder {out.parent} does not exist")
-    for sub in ("", "sites", "groups", "organisations"):
-        (out / sub).mkdir(exist_ok=True)
-    return out
-
-
 def _members(a: Analysis, site_ids: Iterable[str], links: SiteLinks) -> list[dict[str, Any]]:
     rows = []
     for site in site_ids:
@@ -263,7 +252,7 @@ def write_site(
     that fork; 1 writes everything in this process).
     """
     global _WORK
-    out = _prepare(out_dir)
+    out = output_folder(out_dir, "sites", "groups", "organisations")
     env = environment()
     sites = page_names(a.sites.index)
     groups = page_names(g for by in ("theme", "life-event") for g in a.groupings[by][0]["group"])

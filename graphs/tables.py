@@ -23,6 +23,7 @@ import networkx as nx
 import pandas as pd
 
 from crawler.errors import GovlinksError
+from crawler.fileio import output_folder
 from crawler.text import xml_text
 from graphs.columns import csv_options, defused, excel_package
 from graphs.gexf import is_missing, sanitize_value, value_type
@@ -303,16 +304,6 @@ def _write_frame(frame: pd.DataFrame, path: Path, fmt: str, *, excel: bool = Fal
         frame.to_parquet(path, index=False)
 
 
-def _check_dir(out_dir: str | Path) -> Path:
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise GovlinksError(f"{out}: exists and is not a folder")
-    if not out.parent.is_dir():
-        raise GovlinksError(f"{out}: folder {out.parent} does not exist")
-    out.mkdir(exist_ok=True)
-    return out
-
-
 def write_tables(
     analysis: Analysis,
     out_dir: str | Path,
@@ -330,7 +321,7 @@ def write_tables(
     """
     if fmt not in ("csv", "parquet"):
         raise GovlinksError(f"unknown table format {fmt!r} (use csv or parquet)")
-    out = _check_dir(out_dir)
+    out = output_folder(out_dir)
     G = graph if graph is not None else analysis.graph
     tables = {
         "nodes": nodes_table(G, analysis.sites),
@@ -368,7 +359,7 @@ def write_page_links(
     """
     if fmt not in ("csv", "parquet"):
         raise GovlinksError("--level page exports tables only: use --format csv or parquet")
-    out = _check_dir(out_dir)
+    out = output_folder(out_dir)
     path = out / f"page_links.{fmt}"
     rows = 0
     writer = None
