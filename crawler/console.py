@@ -20,7 +20,14 @@ import sys
 from crawler.errors import GovlinksError
 from crawler.failures import describe_failure, is_network_error
 
-__all__ = ["CONSOLE", "FILE_FORMAT", "NetworkTracebacks", "setup_logging", "teardown_logging"]
+__all__ = [
+    "CONSOLE",
+    "FILE_FORMAT",
+    "NetworkTracebacks",
+    "log_file_handler",
+    "setup_logging",
+    "teardown_logging",
+]
 
 CONSOLE = logging.getLogger("govlinks")
 FILE_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
@@ -52,6 +59,17 @@ class NetworkTracebacks(logging.Filter):
         return True
 
 
+def log_file_handler(path: str, *, worker: str = "") -> logging.Handler:
+    """The ``--log-file`` handler: INFO and above (Scrapy sets its own loggers to DEBUG, which
+    would write every page and item, ~9 KB a page), a worker's lines named after it."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.INFO)
+    named = FILE_FORMAT.replace("[%(name)s]", f"{worker} [%(name)s]") if worker else FILE_FORMAT
+    handler.setFormatter(logging.Formatter(named))
+    handler.addFilter(NetworkTracebacks())
+    return handler
+
+
 def setup_logging(*, quiet: bool, log_file: str | None) -> list[logging.Handler]:
     """Install the console handler (stderr) and the log file; return them for teardown."""
     root = logging.getLogger()
@@ -68,13 +86,10 @@ def setup_logging(*, quiet: bool, log_file: str | None) -> list[logging.Handler]
     handlers: list[logging.Handler] = [console]
     if log_file:
         try:
-            handler = logging.FileHandler(log_file, encoding="utf-8")
+            handler = log_file_handler(log_file)
         except OSError as err:
             teardown_logging(handlers)
             raise GovlinksError(f"{log_file}: cannot open log file ({err.strerror})") from None
-        handler.setLevel(logging.INFO)
-        handler.setFormatter(logging.Formatter(FILE_FORMAT))
-        handler.addFilter(NetworkTracebacks())
         root.addHandler(handler)
         handlers.append(handler)
     return handlers

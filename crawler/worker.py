@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from crawler.console import CONSOLE, FILE_FORMAT, NetworkTracebacks
+from crawler.console import CONSOLE, log_file_handler
 from crawler.settings import CrawlOptions, scrapy_settings
 from crawler.signals import crawl_stop
 
@@ -131,15 +131,7 @@ def _logging(job: dict[str, Any], reporter: Reporter) -> None:
     CONSOLE.propagate = True
     log_file = job["opts"].get("log_file")
     if log_file:
-        handler = logging.FileHandler(log_file, encoding="utf-8")
-        # INFO, as in one process: Scrapy's own loggers are set to DEBUG (its DEFAULT_LOGGING),
-        # which would write every page and item (~9 KB a page) into the file.
-        handler.setLevel(logging.INFO)
-        handler.setFormatter(
-            logging.Formatter(FILE_FORMAT.replace("[%(name)s]", f"{job['worker']} [%(name)s]"))
-        )
-        handler.addFilter(NetworkTracebacks())
-        root.addHandler(handler)
+        root.addHandler(log_file_handler(log_file, worker=job["worker"]))
 
 
 def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:
