@@ -61,6 +61,21 @@ def watch(page_: Page) -> Watch:
     return w
 
 
+def table_boxes(page_: Page) -> list[list[Any]]:
+    """For each table, (overflow-x, left, right) of the box that scrolls it: the table itself
+    when it fits, else its nearest ancestor whose content is wider than itself."""
+    return page_.eval_on_selector_all(
+        "table",
+        """els => els.map(t => {
+            let box = t;
+            while (box && box.scrollWidth <= box.clientWidth + 1) box = box.parentElement;
+            if (!box || box === document.documentElement || box === document.body) box = t;
+            const r = box.getBoundingClientRect();
+            return [getComputedStyle(box).overflowX, Math.round(r.left), Math.round(r.right)];
+        })""",
+    )
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
@@ -202,16 +217,7 @@ def test_no_table_widens_the_page_on_a_phone(browser: Browser, crawl: Crawl) -> 
     p.eval_on_selector_all("details", "els => els.forEach(d => { d.open = true; })")
     assert p.evaluate("() => document.documentElement.scrollWidth") == PHONE["width"]
     # Each table is either narrower than the screen or inside a box that scrolls and fits the screen.
-    boxes = p.eval_on_selector_all(
-        "table",
-        """els => els.map(t => {
-            let box = t;
-            while (box && box.scrollWidth <= box.clientWidth + 1) box = box.parentElement;
-            if (!box || box === document.documentElement || box === document.body) box = t;
-            const r = box.getBoundingClientRect();
-            return [getComputedStyle(box).overflowX, Math.round(r.left), Math.round(r.right)];
-        })""",
-    )
+    boxes = table_boxes(p)
     assert len(boxes) >= 5
     for overflow, left, right in boxes:
         assert left >= 0 and right <= PHONE["width"], boxes

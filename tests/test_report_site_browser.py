@@ -26,7 +26,18 @@ from crawler.store import Store
 from graphs.explorer import bundle, script_hash
 from graphs.report_site import page_names
 from tests.test_report import page, write_store
-from tests.test_report_browser import ARGS, CHROMIUM, HOSTILE, PHONE, Watch, _listed, _pages, _sites, watch
+from tests.test_report_browser import (
+    ARGS,
+    CHROMIUM,
+    HOSTILE,
+    PHONE,
+    Watch,
+    _listed,
+    _pages,
+    _sites,
+    table_boxes,
+    watch,
+)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian package 'chromium' is not installed")
 
@@ -158,16 +169,7 @@ def test_no_table_widens_the_pages_on_a_phone(browser: Browser, site: tuple[Path
         p.eval_on_selector_all("details", "els => els.forEach(d => { d.open = true; })")
         assert p.evaluate("() => document.documentElement.scrollWidth") == PHONE["width"], kind
         # Each table is narrower than the screen, or inside a box that scrolls and fits the screen.
-        boxes = p.eval_on_selector_all(
-            "table",
-            """els => els.map(t => {
-                let box = t;
-                while (box && box.scrollWidth <= box.clientWidth + 1) box = box.parentElement;
-                if (!box || box === document.documentElement || box === document.body) box = t;
-                const r = box.getBoundingClientRect();
-                return [getComputedStyle(box).overflowX, Math.round(r.left), Math.round(r.right)];
-            })""",
-        )
+        boxes = table_boxes(p)
         assert len(boxes) >= 2, kind
         for overflow, left, right in boxes:
             assert left >= 0 and right <= PHONE["width"], (kind, boxes)
