@@ -36,16 +36,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crawler.items import Link, LinkCheck, Page
 from crawler.seeds import Seed
 from crawler.store import Store
+from seeds import LIFE_EVENTS_CSV
+from seeds.vocabulary import read_labels
 
-# The bundled vocabulary's ids, so that reports and screenshots of this store name real
-# themes and life events (11 and 17 of them).
+# The bundled vocabulary's life events (17) and ten of its eleven themes (N19813 has no
+# label), so that reports and screenshots of this store name real ones.
 THEMES = [f"N{19803 + i}" for i in range(11)]
-EVENTS = [
-    line.split(",", 1)[0]
-    for line in (Path(__file__).resolve().parent.parent / "seeds" / "life_events.csv")
-    .read_text()
-    .splitlines()[1:]
-]
+EVENTS = list(read_labels(LIFE_EVENTS_CSV))
 
 
 def build(
