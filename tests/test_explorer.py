@@ -183,6 +183,14 @@ def test_the_inlined_script_is_the_one_the_csp_allows(analysis: Analysis) -> Non
     assert json.loads(data.group(1)) == json.loads(json.dumps(explorer_data(analysis)))
 
 
+def test_every_control_is_labelled_with_its_text(analysis: Analysis) -> None:
+    # A text key named like a dict method (clear) once showed "<built-in method clear of dict
+    # object at 0x…>" as the title of the button that clears the selection.
+    html = render_html(analysis, images=False)
+    assert 'data-action="clear" title="Clear the selection" aria-label="Clear the selection"' in html
+    assert "object at 0x" not in html and "built-in method" not in html
+
+
 def test_shipped_bundle_is_what_its_sources_build(tmp_path: Path) -> None:
     npm_ready(JS, "esbuild")
     env = {**os.environ, "GOVLINKS_BUNDLE_OUT": str(tmp_path)}
