@@ -11,11 +11,13 @@ bytes, which text meant as Latin-1 practically never is.
 from __future__ import annotations
 
 import codecs
+from typing import Any
 
 from scrapy.http import HtmlResponse
+from scrapy.selector import Selector
 from w3lib.encoding import html_body_declared_encoding
 
-__all__ = ["redecoded"]
+__all__ = ["html_root", "redecoded"]
 
 _LATIN = {"cp1252", "iso8859-1", "iso8859-15"}  # codec names, as codecs.lookup() gives them
 
@@ -57,3 +59,19 @@ def redecoded(response: HtmlResponse) -> HtmlResponse:
             return response
         return response.replace(encoding="utf-8")
     return response
+
+
+def html_root(response: HtmlResponse) -> Any:
+    """The lxml tree of a page, decoded as :func:`redecoded` says.
+
+    Parsed as ``response.selector`` parses it, by a :class:`Selector` of its own:
+    Scrapy caches that one on the response, and the selector refers back to the
+    response, a reference cycle that only the garbage collector frees. Every page,
+    with its tree, then waited for a collection of the oldest generation; with the
+    tree referenced from nowhere else, it is freed as soon as the page is parsed.
+
+    >>> root = html_root(HtmlResponse("https://a.fr/", body=b"<title>Aides</title>", encoding="utf-8"))
+    >>> root.findtext(".//title")
+    'Aides'
+    """
+    return Selector(response=redecoded(response)).root

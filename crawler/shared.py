@@ -5,7 +5,9 @@ sites (their pages, link targets and robots.txt; sites sharing a host together)
 and, with ``--check-links``, outside hosts (the checks of their URLs). This module
 is its link to the others, through the store (``crawler/store/claims.py``):
 
-- **Claims.** At start and at each poll (``GOVLINKS_POLL``, 0.5 s) the worker
+- **Claims.** At start and at each poll (``GOVLINKS_POLL``, 0.5 s; every
+  ``GOVLINKS_IDLE_POLL``, 0.1 s, while it has nothing in flight, or link targets
+  to claim and little in flight, so that the end of the crawl is seen at once) the worker
   claims crawling sites up to ``GOVLINKS_WORKER_SITES`` at once (its share of the
   sites with a delay, so that every site starts at once and the politeness bound
   holds; a few at a time at ``--delay 0``, so that a worker done early takes the
@@ -52,6 +54,7 @@ __all__ = ["SharedCrawl"]
 logger = logging.getLogger(__name__)
 
 ORPHANS = 64  # units nobody holds taken per claim: a dead worker's are spread over the others
+FEW = 8  # requests in flight under which link targets waiting for their claim are claimed at once
 
 
 class SharedCrawl:
@@ -64,6 +67,7 @@ class SharedCrawl:
         self.sites_at_once = settings.getint("GOVLINKS_WORKER_SITES", 0) or len(spider.selected)
         self.lease = settings.getfloat("GOVLINKS_LEASE", 60.0)
         self.every = settings.getfloat("GOVLINKS_POLL", 0.5)
+        self.idle_every = min(self.every, settings.getfloat("GOVLINKS_IDLE_POLL", 0.1))
         self.store = Store.open(spider.db)
         schedule = spider.schedule
         schedule.wanted = set()
@@ -79,6 +83,8 @@ class SharedCrawl:
         self.written: tuple[str, int] = ("", -1)  # (state, cursor) last written
         self.renewed = 0.0
         self.next_claim = 0.0
+        self.polled = 0.0  # when the last poll ran
+        self.sites_left = True  # whether a claim with room may still find a fresh site
         self.stalls = 0
         self.closing = False
         self.failure: Exception | None = None
@@ -105,8 +111,9 @@ class SharedCrawl:
         self.renewed = now
         got = claims.claim(self.crawl_id, self.worker, sites=self._room(), orphans=ORPHANS, lease=self.lease,
                            now=now)  # fmt: skip
-        self.loop = task.LoopingCall(self.poll)
-        self.loop.start(self.every, now=False)
+        self.polled = now
+        self.loop = task.LoopingCall(self._tick)
+        self.loop.start(self.idle_every, now=False)
         actions, ready = self._take(got)
         return [*self.spider._out(actions), *ready]
 
@@ -246,6 +253,20 @@ class SharedCrawl:
                            ", ".join(sorted(gone)[:5]))  # fmt: skip
             self.schedule.wanted -= gone
 
+    def _tick(self) -> None:
+        """The loop's beat: a poll every ``every`` seconds; every ``idle_every`` with nothing in
+        flight, or with link targets waiting for their claim while few requests are in flight
+        (the end of a crawl, where nothing else would keep the worker busy meanwhile)."""
+        engine = self.crawler.engine
+        if engine is None:
+            return
+        busy = not engine.spider_is_idle()
+        if busy and self.targets and len(engine.downloader.active) < FEW:
+            busy = False
+        if busy and time.monotonic() - self.polled < self.every:
+            return
+        self.poll()
+
     def poll(self, *, idle: bool = False) -> None:
         """Renew, read the queue, claim what is owed, settle parked fetches; on idle, maybe close."""
         if self.closing or not self.crawler.crawling:  # stopping: nothing new
@@ -264,6 +285,7 @@ class SharedCrawl:
 
     def _poll(self, idle: bool) -> None:
         now = self._now()
+        self.polled = time.monotonic()
         if idle:
             self.crawler.signals.send_catch_log(store_flush)
         out = self._read_queue()
@@ -271,10 +293,14 @@ class SharedCrawl:
             self._claim_hosts(sorted(self.schedule.unheld))
         out += self.remote.settle()
         ready: list[Request] = []
-        if idle or now >= self.next_claim:
-            room = self._room()
+        room = self._room()
+        # A slot free while fresh sites may be left: claim now. Else only what nobody holds
+        # any more (a dead worker's units) is to take: every few polls.
+        if idle or now >= self.next_claim or (room and self.sites_left):
             got = self.store.claims.claim(self.crawl_id, self.worker, sites=room, orphans=ORPHANS,
                                           lease=self.lease, now=now)  # fmt: skip
+            if room and not got.sites:
+                self.sites_left = False
             self.next_claim = now + (self.every if got else 4 * self.every)
             if got:
                 self.state = "busy"

@@ -52,7 +52,7 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.charsets import redecoded
+from crawler.charsets import html_root
 from crawler.failures import ROBOTS, describe_failure
 from crawler.items import FrontierRow, Link, LinkCheck, Page
 from crawler.links import anchor_text, extract_links, page_title
@@ -308,7 +308,7 @@ class GovlinksSpider(scrapy.Spider):
                 return
             self.seen.add(final_norm)
         try:
-            root = redecoded(response).selector.root
+            root = html_root(response)
         except Exception:
             root = None
         if root is None or not hasattr(root, "xpath"):
@@ -374,7 +374,7 @@ class GovlinksSpider(scrapy.Spider):
         item = page_item(response, "target")
         if isinstance(response, HtmlResponse) and response.status < 300:
             with contextlib.suppress(Exception):
-                root = redecoded(response).selector.root
+                root = html_root(response)
                 item.title = page_title(root)
                 if self.text:
                     item.profile = page_profile(root, item.title)

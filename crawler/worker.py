@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import json
 import logging
 import os
+import pickle
 import signal
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -138,12 +141,54 @@ def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in stats.items() if isinstance(v, int | float | str | bool)}
 
 
+class _GcClock:
+    """Time spent in the collector's collections (``gc.callbacks``), for the crawl's stats."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = 0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.collections += 1
+
+    def record(self, spider: Any) -> None:
+        """On spider_closed: into the stats, before Scrapy dumps them."""
+        spider.crawler.stats.set_value("govlinks/gc/ms", round(self.seconds * 1000))
+        spider.crawler.stats.set_value("govlinks/gc/collections", self.collections)
+
+
+def _tune_gc() -> _GcClock:
+    """Fewer, cheaper collections of the cyclic garbage collector.
+
+    A crawl allocates millions of short-lived objects (requests, responses, items) while
+    its long-lived state grows (the pages seen, the queues), and each collection of the
+    oldest generation walks all of it: with Python's defaults, collections took 21% of
+    a one-worker crawl's CPU (7.0 s of 32.5 s on the 100 x 100 benchmark web, measured
+    with ``gc.callbacks``); frozen and less often, 1.3-2.3 s. What the imports made is
+    never garbage: frozen, no collection walks it again. Young objects are collected
+    every 20,000 allocations instead of 700 (the garbage of a page is gone within a few
+    pages either way; most of it is freed by reference counting, not by the collector).
+    """
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 10)
+    clock = _GcClock()
+    gc.callbacks.append(clock)
+    return clock
+
+
 def run(job: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
     """Run the worker's Scrapy process to its end; return its stats."""
+    from scrapy import signals as scrapy_signals
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spider import GovlinksSpider
 
+    gc_clock = _tune_gc()
     opts = CrawlOptions(**job["opts"])
     settings = scrapy_settings(opts, crawl_id=job["crawl_id"], n_sites=job["sites_at_once"])
     settings.update(job["settings"])
@@ -151,6 +196,7 @@ def run(job: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
     with signals.installed():
         process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": False})
         crawler = process.create_crawler(GovlinksSpider)
+        crawler.signals.connect(gc_clock.record, signal=scrapy_signals.spider_closed)
         process.crawl(crawler, sites=job["sites"], selected=job["selected"])
         signals.attach(crawler)
         process.start(install_signal_handlers=False)
@@ -158,6 +204,12 @@ def run(job: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
     if shared is not None and shared.failure is not None:
         raise shared.failure
     return crawler.stats.get_stats() if crawler.stats else {}
+
+
+def serve() -> None:
+    """A worker process's entry (``crawler/workers.py`` starts it): its job, pickled, on stdin."""
+    job = pickle.load(sys.stdin.buffer)
+    main(job)
 
 
 def main(job: dict[str, Any]) -> None:
@@ -180,5 +232,15 @@ def main(job: dict[str, Any]) -> None:
                 fh.write("".join(traceback.format_exception(err)))
         detail = " ".join(str(err).split())[:200]
         reporter.send(crash=f"unexpected error ({type(err).__name__}: {detail}); the traceback is in {where}")
-        sys.exit(70)
+        _exit(70)
     reporter.send(end={"stats": _jsonable(stats)})
+    _exit(0)
+
+
+def _exit(code: int) -> None:
+    """Exit now, the logs flushed: the crawl's objects are not freed one by one on the way out
+    (0.2-0.4 s at the end of every crawl, that the parent waits for), nothing is left to do."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -1,10 +1,10 @@
 """The parent of a crawl's workers: start N, watch them, forward signals, one display, one end.
 
 ``govlinks crawl --workers N`` runs N worker processes (``crawler/worker.py``, each
-a fresh interpreter started by ``multiprocessing``'s ``spawn``), ``--workers 1``
-one: the same path. The parent holds the store's lock (each worker inherits it),
-the workers put themselves in a process group of their own (a Ctrl-C on the
-terminal reaches the parent only, which forwards it once), and the parent reads
+a fresh interpreter, so that Scrapy's reactor starts clean, fed its job on its
+standard input), ``--workers 1`` one: the same path. The parent holds the store's
+lock (each worker inherits it), the workers run in a process group of their own (a
+Ctrl-C on the terminal reaches the parent only, which forwards it once), and the parent reads
 their reports (progress, console lines, end), and:
 
 - a signal (SIGINT, SIGTERM) is printed once and forwarded to every worker, which
@@ -31,14 +31,16 @@ from __future__ import annotations
 import json
 import logging
 import math
-import multiprocessing
 import os
+import pickle
 import select
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing import reduction
+from pathlib import Path
 from typing import Any
 
 from crawler.console import CONSOLE
@@ -91,24 +93,16 @@ def sites_at_once(opts: CrawlOptions, n_sites: int, workers: int) -> int:
     return max(1, min(share, max(16, math.ceil(share / 4))))
 
 
-class _Fd:
-    """A file descriptor a worker inherits: the same open file (the store's lock, a pipe's end)."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-
-    def __reduce__(self) -> tuple[Any, tuple[Any]]:
-        return (_inherited, (reduction.DupFd(self.fd),))
-
-
-def _inherited(dup: Any) -> int:
-    return int(dup.detach())
+# The worker's interpreter: its job (a pickled dict) on its standard input. Not ``-m``
+# nor multiprocessing's ``spawn``, which import the parent's main module again first.
+_WORKER_CODE = "from crawler.worker import serve; serve()"
+_ROOT = str(Path(__file__).resolve().parent.parent)  # where the worker imports ``crawler`` from
 
 
 @dataclass
 class _Worker:
     name: str
-    proc: Any  # multiprocessing's SpawnProcess
+    proc: subprocess.Popen[bytes]
     pipe: int
     buffer: bytes = b""
     end: dict[str, Any] | None = None
@@ -153,7 +147,7 @@ class WorkerPool:
 
     # -- start -------------------------------------------------------------------------
 
-    def _job(self, index: int, report_fd: _Fd) -> dict[str, Any]:
+    def _job(self, index: int, report_fd: int) -> dict[str, Any]:
         opts = self.opts.as_dict()
         settings: dict[str, Any] = {
             "GOVLINKS_WORKER": f"{self.joined}w{index}",
@@ -177,18 +171,28 @@ class WorkerPool:
             "sites_at_once": settings["GOVLINKS_WORKER_SITES"],
             "settings": settings,
             "report_fd": report_fd,
-            "lock_fd": _Fd(self.lock_fd) if self.lock_fd >= 0 else None,
+            "lock_fd": self.lock_fd if self.lock_fd >= 0 else None,
         }
 
     def _spawn(self, index: int) -> _Worker:
-        """A worker in a fresh interpreter (``spawn``: Scrapy's reactor starts clean), fed its job."""
-        from crawler.worker import main
-
+        """A worker in a fresh interpreter, fed its job; it inherits its report pipe's end and
+        the store's lock (the same file descriptors)."""
         read, write = os.pipe()
-        context = multiprocessing.get_context("spawn")
-        proc = context.Process(target=main, args=(self._job(index, _Fd(write)),), name=f"govlinks-w{index}")
-        proc.start()
-        os.close(write)
+        try:
+            path = os.environ.get("PYTHONPATH")
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join([_ROOT, path] if path else [_ROOT])}
+            proc = subprocess.Popen(
+                [sys.executable, "-c", _WORKER_CODE], stdin=subprocess.PIPE, env=env, process_group=0,
+                pass_fds=[write] + ([self.lock_fd] if self.lock_fd >= 0 else []),
+            )  # fmt: skip
+        finally:
+            os.close(write)
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(pickle.dumps(self._job(index, write)))
+            proc.stdin.close()
+        except BrokenPipeError:  # it died at once: seen as a worker that died
+            pass
         return _Worker(f"{self.joined}w{index}", proc, read)
 
     def run(self) -> Outcome:
@@ -202,7 +206,7 @@ class WorkerPool:
             for w in self.workers:
                 if not w.exited:  # an exception here: no worker outlives the command
                     w.proc.kill()
-                    w.proc.join()
+                    w.proc.wait()
                 os.close(w.pipe)
             self.board.stop()
         return self._outcome()
@@ -218,12 +222,12 @@ class WorkerPool:
         while self.signals:
             self._forward(self.signals.pop(0))
         for w in live:
-            if w.proc.exitcode is not None:
+            if w.proc.poll() is not None:
                 self._read(w)
                 self._exited(w)
         if self.stopping is not None and time.monotonic() - self.stopping > KILL_AFTER:
             for w in self.workers:
-                if not w.exited and w.proc.exitcode is None:
+                if not w.exited and w.proc.poll() is None:
                     logger.warning("worker %s did not stop in %gs: killed", w.name, KILL_AFTER)
                     w.proc.kill()
         if self.running is not None and time.monotonic() - self.asked > RUNNING_EVERY:
@@ -262,7 +266,7 @@ class WorkerPool:
 
     def _exited(self, w: _Worker) -> None:
         w.exited = True
-        code = w.proc.exitcode
+        code = w.proc.returncode
         if w.end is not None or w.crash is not None:
             stats = (w.end or {}).get("stats", {})
             if stats.get("govlinks/stop/reason") in ("proxy", "max_time") and self.stopping is None:
@@ -299,7 +303,7 @@ class WorkerPool:
         if self.stopping is None:
             self.stopping = time.monotonic()
         for w in self.workers:
-            if not w.exited and w.proc.exitcode is None:
+            if not w.exited and w.proc.poll() is None:
                 os.kill(w.proc.pid, signal.SIGUSR1)
 
     # -- the end -----------------------------------------------------------------------

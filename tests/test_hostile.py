@@ -453,7 +453,14 @@ def test_crawled_data_never_reaches_a_shell() -> None:
     root = Path(__file__).resolve().parents[1]
     sources = [*root.glob("crawler/*.py"), *root.glob("graphs/*.py"), root / "cli.py"]
     shell = re.compile(r"\b(subprocess|os\.system|os\.popen|os\.exec\w*|pty\.spawn|shell\s*=\s*True)\b")
-    assert not [(p.name, m.group()) for p in sources for m in shell.finditer(p.read_text(encoding="utf-8"))]
+    found = [(p.name, m.group()) for p in sources for m in shell.finditer(p.read_text(encoding="utf-8"))]
+    # The one process the crawl starts: a worker, this interpreter with a fixed program,
+    # its job pickled on stdin; no shell, no argument from the crawl.
+    assert found == [("workers.py", "subprocess")] * 4
+    workers = (root / "crawler" / "workers.py").read_text(encoding="utf-8")
+    started = re.findall(r"subprocess\.Popen\(\s*(\[[^\]]*\])", workers)
+    assert started == ['[sys.executable, "-c", _WORKER_CODE]']
+    assert '_WORKER_CODE = "from crawler.worker import serve; serve()"' in workers
 
 
 def test_scrapy_has_no_handler_for_other_schemes() -> None:
