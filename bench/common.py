@@ -157,10 +157,10 @@ def store_size(db: Path) -> tuple[int, int]:
     return size, int(pages)
 
 
-def server(folder: Path, log: Path):  # type: ignore[no-untyped-def]
+def server(folder: Path, log: Path, *, preload: bool = False):  # type: ignore[no-untyped-def]
     if log.exists():
         log.unlink()
-    return serve_subprocess(folder, log_path=log)
+    return serve_subprocess(folder, log_path=log, preload=preload)
 
 
 def save(out: Path, name: str, data: object) -> None:

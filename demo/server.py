@@ -404,11 +404,16 @@ def stop_process(proc: subprocess.Popen[Any], timeout: float = 10) -> None:
             proc.wait()
 
 
-def serve_subprocess(web_dir: str | Path, *, log_path: str | Path | None = None) -> ServerProcess:
-    """Serve a generated web folder from a child process (``python -m demo.server``)."""
+def serve_subprocess(
+    web_dir: str | Path, *, log_path: str | Path | None = None, preload: bool = False
+) -> ServerProcess:
+    """Serve a generated web folder from a child process (``python -m demo.server``); with
+    ``preload``, every page is rendered before it answers (``GeneratedWeb.preload``)."""
     cmd = [sys.executable, "-m", "demo.server", str(web_dir), "--port", "0"]
     if log_path:
         cmd += ["--log", str(log_path)]
+    if preload:
+        cmd.append("--preload")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
@@ -428,12 +433,13 @@ def _main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("dir")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--log", default=None)
+    parser.add_argument("--preload", action="store_true", help="render every page before answering")
     args = parser.parse_args(argv)
 
     def ready(server: DemoServer) -> None:
         print(server.proxy_url, flush=True)
 
-    serve_forever(load_web(args.dir), args.port, log_path=args.log, ready=ready)
+    serve_forever(load_web(args.dir, preload=args.preload), args.port, log_path=args.log, ready=ready)
 
 
 if __name__ == "__main__":
