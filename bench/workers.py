@@ -208,7 +208,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    served = "rendered on request" if args.render_on_request else "rendered before the runs"
+    served = "rendered on request" if args.render_on_request or args.skip_throughput else "rendered first"
     print(f"{date.today()} on {machine()}: {args.sites} sites x {args.pages} pages, ~{args.page_kb} KB, "
           f"~{args.links} links per page, delay 0, pages {served}", flush=True)  # fmt: skip
     t0 = time.perf_counter()
