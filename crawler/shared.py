@@ -83,7 +83,7 @@ class SharedCrawl:
         self.written: tuple[str, int] = ("", -1)  # (state, cursor) last written
         self.renewed = 0.0
         self.next_claim = 0.0
-        self.polled = 0.0  # when the last poll ran
+        self.polled = 0.0  # when the last poll ran (time.monotonic(): intervals, not the store's clock)
         self.sites_left = True  # whether a claim with room may still find a fresh site
         self.stalls = 0
         self.closing = False
@@ -111,7 +111,7 @@ class SharedCrawl:
         self.renewed = now
         got = claims.claim(self.crawl_id, self.worker, sites=self._room(), orphans=ORPHANS, lease=self.lease,
                            now=now)  # fmt: skip
-        self.polled = now
+        self.polled = time.monotonic()
         self.loop = task.LoopingCall(self._tick)
         self.loop.start(self.idle_every, now=False)
         actions, ready = self._take(got)

@@ -40,7 +40,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from crawler.console import CONSOLE
@@ -96,7 +95,6 @@ def sites_at_once(opts: CrawlOptions, n_sites: int, workers: int) -> int:
 # The worker's interpreter: its job (a pickled dict) on its standard input. Not ``-m``
 # nor multiprocessing's ``spawn``, which import the parent's main module again first.
 _WORKER_CODE = "from crawler.worker import serve; serve()"
-_ROOT = str(Path(__file__).resolve().parent.parent)  # where the worker imports ``crawler`` from
 
 
 @dataclass
@@ -171,7 +169,6 @@ class WorkerPool:
             "sites_at_once": settings["GOVLINKS_WORKER_SITES"],
             "settings": settings,
             "report_fd": report_fd,
-            "lock_fd": self.lock_fd if self.lock_fd >= 0 else None,
         }
 
     def _spawn(self, index: int) -> _Worker:
@@ -179,8 +176,9 @@ class WorkerPool:
         the store's lock (the same file descriptors)."""
         read, write = os.pipe()
         try:
-            path = os.environ.get("PYTHONPATH")
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join([_ROOT, path] if path else [_ROOT])}
+            # The parent's import path, in its order (as ``spawn`` passes it): the worker
+            # imports the same ``crawler``, and nothing shadows the standard library.
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
             proc = subprocess.Popen(
                 [sys.executable, "-c", _WORKER_CODE], stdin=subprocess.PIPE, env=env, process_group=0,
                 pass_fds=[write] + ([self.lock_fd] if self.lock_fd >= 0 else []),

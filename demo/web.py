@@ -10,7 +10,7 @@ answers directly on every form, because crawlers fetch it per scheme and host.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from demo.pages import SiteSpec, WebSpec, home_path, moved_path, render_page
@@ -57,19 +57,19 @@ class GeneratedWeb:
         self.page = lru_cache(maxsize=cache_size)(self._page)
 
     def preload(self) -> int:
-        """Render every page now and keep them all (no cache limit); the number of pages.
+        """Render every page of the sites that work now, and keep every page rendered (no cache
+        limit; a page of a failing site, e.g. one robots.txt forbids, when it is asked); the
+        number of pages rendered now.
 
         For benchmarks: the server then spends its CPU answering, not rendering, and
         leaves the crawler under test the cores a real crawl has (its sites are elsewhere).
         A 100 x 100 web of 25 KB pages holds ~250 MB.
         """
-        pages = {
-            (site.index, i): self._page(site.index, i)
-            for site in self.spec.sites
-            if not site.fail
-            for i in range(len(self.spec.paths(site)))
-        }
-        self.page = lambda index, i: pages[index, i]  # type: ignore[method-assign,assignment]
+        self.page = cache(self._page)  # type: ignore[method-assign,assignment]
+        pages = [(site.index, i) for site in self.spec.sites if not site.fail
+                 for i in range(len(self.spec.paths(site)))]  # fmt: skip
+        for index, i in pages:
+            self.page(index, i)
         return len(pages)
 
     def has_host(self, host: str) -> bool:
