@@ -320,7 +320,7 @@ def _run_joined(opts: CrawlOptions, seeds: SeedList, signals: _Signals, started:
         pool = WorkerPool(opts, crawl_id=info.id, sites=[s.site for s in seeds.seeds], selected=selected,
                           workers=workers, lock_fd=-1, max_time=max_time,
                           joined=f"{socket.gethostname()}:{os.getpid()}/",
-                          running=lambda: store.crawl(info.id).running)  # fmt: skip
+                          state=lambda: store.crawl(info.id).state)  # fmt: skip
         signals.pool = pool
         try:
             outcome = pool.run()

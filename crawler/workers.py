@@ -121,7 +121,7 @@ class Outcome:
 class WorkerPool:
     def __init__(self, opts: CrawlOptions, *, crawl_id: int, sites: list[str], selected: list[str],
                  workers: int, lock_fd: int, max_time: float, joined: str = "",
-                 running: Callable[[], bool] | None = None) -> None:  # fmt: skip
+                 state: Callable[[], str] | None = None) -> None:  # fmt: skip
         self.opts = opts
         self.crawl_id = crawl_id
         self.sites = sites
@@ -129,11 +129,14 @@ class WorkerPool:
         self.n = workers
         self.lock_fd = lock_fd  # -1: none to pass on (a PostgreSQL store's lock is the server's)
         # crawl --join: the workers' names start with this (``host:pid/``) and nothing of
-        # theirs beats for the crawl; ``running`` says whether the crawl still runs (else
-        # they stop: the crawl's own machine stopped it), asked every RUNNING_EVERY seconds.
+        # theirs beats for the crawl; ``state`` is the crawl's (``CrawlInfo.state``), asked
+        # every RUNNING_EVERY seconds: interrupted (its own machine stopped it, or died), they
+        # stop; finished (closed complete by its own machine), they see the end themselves at
+        # their next poll, and are stopped only if still running KILL_AFTER seconds later.
         self.joined = joined
-        self.running = running
+        self.state = state
         self.asked = time.monotonic()
+        self.finished_seen: float | None = None
         self.max_time = max_time
         self.workers: list[_Worker] = []
         self.stopping: float | None = None  # when the first stop was asked
@@ -228,11 +231,8 @@ class WorkerPool:
                 if not w.exited and w.proc.poll() is None:
                     logger.warning("worker %s did not stop in %gs: killed", w.name, KILL_AFTER)
                     w.proc.kill()
-        if self.running is not None and time.monotonic() - self.asked > RUNNING_EVERY:
-            self.asked = time.monotonic()
-            if self.stopping is None and not self.running():
-                CONSOLE.warning("crawl %d runs no more (closed or stopped): workers here stop", self.crawl_id)
-                self._stop_quietly()
+        if self.state is not None and self.stopping is None and time.monotonic() - self.asked > RUNNING_EVERY:
+            self._check_state()
         self.board.tick()
 
     def _read(self, w: _Worker) -> None:
@@ -296,6 +296,19 @@ class WorkerPool:
         for w in self.workers:
             if not w.exited:
                 os.kill(w.proc.pid, signum)
+
+    def _check_state(self) -> None:
+        now = self.asked = time.monotonic()
+        assert self.state is not None
+        state = self.state()
+        if state == "finished":  # a race with the workers here, which end by themselves
+            self.finished_seen = self.finished_seen or now
+            if now - self.finished_seen <= KILL_AFTER:
+                return
+        elif state == "running":
+            return
+        CONSOLE.warning("crawl %d runs no more (%s): workers here stop", self.crawl_id, state)
+        self._stop_quietly()
 
     def _stop_quietly(self) -> None:
         if self.stopping is None:

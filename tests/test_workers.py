@@ -285,3 +285,29 @@ def test_the_default_is_one_worker_per_core_at_most_four_and_one_per_25_sites() 
 def test_workers_is_refused_below_one(tmp_path: Path) -> None:
     bad = govlinks(["crawl", "--seeds", str(tmp_path / "s.csv"), "--workers", "0"])
     assert bad.returncode == 2 and "'--workers'" in bad.stderr
+
+
+def test_a_joined_machine_stops_its_workers_only_when_the_crawl_is_stopped(monkeypatch: Any) -> None:
+    """crawl --join looks at the crawl every RUNNING_EVERY seconds. Interrupted (its own machine
+    stopped it, or died): the workers here stop. Finished (closed complete, a race with the
+    workers here, which see the end at their next poll): they are left KILL_AFTER seconds first,
+    else a worker ending as it should was stopped and its row read 'gone' (a CI failure)."""
+    from crawler import workers as pool_module
+    from crawler.settings import CrawlOptions
+
+    clock = [1000.0]
+    monkeypatch.setattr(pool_module.time, "monotonic", lambda: clock[0])
+    states = iter(["running", "finished", "finished", "finished"])
+    opts = CrawlOptions(seeds="s.csv", db="g.db")
+    pool = pool_module.WorkerPool(opts, crawl_id=1, sites=[], selected=[], workers=1, lock_fd=-1,
+                                  max_time=0, joined="b:1/", state=lambda: next(states))  # fmt: skip
+    seen = []
+    for step in (0.0, pool_module.RUNNING_EVERY, 1.0, pool_module.KILL_AFTER):
+        clock[0] += step
+        pool._check_state()
+        seen.append(pool.stopping)
+    assert seen == [None, None, None, 1000.0 + pool_module.RUNNING_EVERY + 1.0 + pool_module.KILL_AFTER]
+    stopped = pool_module.WorkerPool(opts, crawl_id=1, sites=[], selected=[], workers=1, lock_fd=-1,
+                                     max_time=0, joined="b:1/", state=lambda: "interrupted")  # fmt: skip
+    stopped._check_state()
+    assert stopped.stopping == clock[0]
