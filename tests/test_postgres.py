@@ -287,6 +287,7 @@ def test_a_second_machine_joins_a_running_crawl(demo: Demo, tmp_path: Path) -> N
                 main.kill()
         assert main.returncode == 0, err
         assert joined.returncode == 0, joined.stderr
+        assert "runs no more" not in joined.stderr  # closed complete: its workers ended by themselves
         # both print the crawl's summary (its figures from the store), closed by its own process; the
         # joined one says its share
         assert joined.stdout.splitlines()[0] == out.splitlines()[0] and out.startswith("crawl 1 finished: ")
