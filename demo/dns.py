@@ -21,6 +21,8 @@ from typing import Any, NamedTuple
 
 from twisted.names import dns
 
+from demo.loop_thread import LoopThread
+
 __all__ = ["DnsQuery", "DnsServer"]
 
 
@@ -76,8 +78,8 @@ class DnsServer:
         self.port = 0
         self._queries: list[DnsQuery] = []
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._transport: asyncio.DatagramTransport | None = None
+        self._runner = LoopThread("govlinks-demo-dns", self._bind, self._close)
 
     @property
     def address(self) -> str:
@@ -107,33 +109,23 @@ class DnsServer:
             return list(self._queries)
 
     def start(self) -> DnsServer:
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            transport, _ = loop.run_until_complete(
-                loop.create_datagram_endpoint(lambda: _Protocol(self), local_addr=("127.0.0.1", self.port))
-            )
-            self.port = transport.get_extra_info("sockname")[1]
-            ready.set()
-            try:
-                loop.run_forever()
-            finally:
-                transport.close()
-                loop.close()
-
-        self._thread = threading.Thread(target=run, name="govlinks-demo-dns", daemon=True)
-        self._thread.start()
-        ready.wait()
+        """Serve from a daemon thread; returns once the port is bound."""
+        self._runner.start()
         return self
 
+    async def _bind(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._transport, _ = await loop.create_datagram_endpoint(
+            lambda: _Protocol(self), local_addr=("127.0.0.1", self.port)
+        )
+        self.port = self._transport.get_extra_info("sockname")[1]
+
+    async def _close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
     def stop(self) -> None:
-        if self._thread is None or self._loop is None:
-            return
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._thread = None
+        self._runner.stop()
 
     def __enter__(self) -> DnsServer:
         return self.start()

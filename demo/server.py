@@ -43,13 +43,13 @@ import logging
 import ssl
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+from demo.loop_thread import LoopThread
 from demo.protocol import LogEntry, Request, RequestLog, Response, Web, host_key, iter_log_file
 from demo.static import StaticWeb
 from demo.tls import tls_context
@@ -250,10 +250,9 @@ class DemoServer:
         self.log = RequestLog(log_path)
         self.proxy_auth = proxy_auth
         self.deny = frozenset(deny)
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._thread: threading.Thread | None = None
+        self._runner = LoopThread("govlinks-demo-server", self.start_async, self.stop_async)
 
     @property
     def proxy_url(self) -> str:
@@ -279,7 +278,6 @@ class DemoServer:
 
     async def start_async(self) -> None:
         """Start listening on the running loop (for callers that own a loop)."""
-        self._loop = asyncio.get_running_loop()
         self._server = await asyncio.start_server(
             self._handle, self.host, self.port, limit=_MAX_HEAD, backlog=1024
         )
@@ -296,38 +294,11 @@ class DemoServer:
 
     def start(self) -> DemoServer:
         """Serve from a daemon thread; returns once the port is bound."""
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            try:
-                loop.run_until_complete(self.start_async())
-            except BaseException as err:
-                failure.append(err)
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            try:
-                loop.run_forever()
-                loop.run_until_complete(self.stop_async())
-            finally:
-                loop.close()
-
-        self._thread = threading.Thread(target=run, name="govlinks-demo-server", daemon=True)
-        self._thread.start()
-        ready.wait()
-        if failure:
-            raise failure[0]
+        self._runner.start()
         return self
 
     def stop(self) -> None:
-        if self._thread is None or self._loop is None:
-            return
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._thread = None
+        self._runner.stop()
 
     def __enter__(self) -> DemoServer:
         return self

@@ -239,3 +239,20 @@ def test_govlinks_crawl_through_the_proxy(server: DemoServer, tmp_path: Path) ->
     }
     # robots.txt kept the crawler out of /prive/: its link to b/secret does not count.
     assert "/prive/x" not in {e.path for e in server.log.entries()}
+
+
+def test_a_taken_port_is_an_error_at_start_for_both_servers() -> None:
+    """Both demo servers run on demo.loop_thread.LoopThread: a port already bound raises at
+    start (the DNS server's start used to wait forever), and a stopped server frees its port."""
+    from demo.dns import DnsServer
+
+    web = StaticWeb()
+    with serve(web) as first, pytest.raises(OSError):
+        DemoServer(web, port=first.port).start()
+    with serve(web, port=first.port) as again:  # freed by the stop
+        assert again.port == first.port
+    with DnsServer({"a-exemple.gouv.fr": "127.0.0.1"}) as dns_server:
+        taken = DnsServer()
+        taken.port = dns_server.port
+        with pytest.raises(OSError):
+            taken.start()
