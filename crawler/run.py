@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from crawler.items import FrontierRow
 from crawler.seeds import SeedList, load_seeds
 from crawler.settings import CrawlOptions, format_duration
 from crawler.store import CrawlInfo, Store, crawl_lock
+from crawler.store.core import HEARTBEAT_SECONDS
 from crawler.store.postgres import is_postgres
 from crawler.urls import normalize_url
 from crawler.workers import WorkerPool, default_workers
@@ -275,7 +277,7 @@ def _run_locked(
         signals.pool = None
     stats = outcome.stats
     status = "finished" if outcome.complete else "interrupted"
-    with Store.open(opts.db) as store:
+    with Store.open(opts.db) as store, closing_beat(opts.db, crawl_id):
         info = store.finish_crawl(crawl_id, status=status)
         result = CrawlResult(
             info,
@@ -294,6 +296,42 @@ def _run_locked(
             "continue it with --resume once the proxy lets it through"
         )
     return result
+
+
+@contextmanager
+def closing_beat(db: str, crawl_id: int, interval: float = HEARTBEAT_SECONDS) -> Iterator[None]:
+    """The crawl's heartbeat while its own process closes it, on a PostgreSQL store.
+
+    No worker beats by then (``crawler/heartbeat.py``), and closing a large crawl (its
+    per-site and site-pair aggregates, the read indexes: 4.5 s for a million links on
+    SQLite) can outlast ``STALE_AFTER``: the machines that joined it would take it
+    for interrupted and say so. A thread beats on a connection of its own
+    (``Store.finish_crawl`` writes the crawl's row last, so that the beat is not held
+    behind the closing transaction's lock on it). Not on SQLite: only this machine
+    reads the store, and it tells a live process by its pid.
+    """
+    if not is_postgres(db):
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        with Store.open(db) as store:
+            while True:
+                try:
+                    store.heartbeat(crawl_id)
+                except Exception as err:  # a store that does not answer: the close goes on
+                    logger.warning("heartbeat of crawl %s failed: %s", crawl_id, err)
+                if stop.wait(interval):
+                    return
+
+    thread = threading.Thread(target=beat, name="govlinks-closing-beat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _run_joined(opts: CrawlOptions, seeds: SeedList, signals: _Signals, started: float) -> CrawlResult:

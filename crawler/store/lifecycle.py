@@ -195,9 +195,16 @@ class Store(StoreFile):
 
     def finish_crawl(self, crawl_id: int, *, status: str) -> CrawlInfo:
         """Record per-site statuses and totals (and, once finished, the site-pair aggregates),
-        and close the crawl with ``status``."""
+        and close the crawl with ``status``.
+
+        The crawl's row is written last: on PostgreSQL, the closing process's heartbeat
+        (``crawler.heartbeat.beating``) is not held behind the row's lock meanwhile.
+        """
         with self.transaction() as conn:
             summarise_sites(conn, crawl_id)
+            if status == "finished":
+                self.create_finished_indexes()
+                summarise_site_links(conn, crawl_id)  # walks links_sites: after the indexes
             conn.execute(
                 """UPDATE crawls SET
                     pages=(SELECT COUNT(*) FROM pages WHERE crawl_id=:c AND kind='page'),
@@ -208,9 +215,6 @@ class Store(StoreFile):
                    WHERE id=:c""",
                 {"c": crawl_id, "s": status, "t": utcnow()},
             )
-            if status == "finished":
-                self.create_finished_indexes()
-                summarise_site_links(conn, crawl_id)  # walks links_sites: after the indexes
         return self.crawl(crawl_id)
 
     def create_finished_indexes(self) -> None:
