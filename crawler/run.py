@@ -314,16 +314,16 @@ def closing_beat(db: str, crawl_id: int, interval: float = HEARTBEAT_SECONDS) ->
         yield
         return
     stop = threading.Event()
+    store = Store.open(db)  # here, before the close begins: nothing to wait for
 
     def beat() -> None:
-        with Store.open(db) as store:
-            while True:
-                try:
-                    store.heartbeat(crawl_id)
-                except Exception as err:  # a store that does not answer: the close goes on
-                    logger.warning("heartbeat of crawl %s failed: %s", crawl_id, err)
-                if stop.wait(interval):
-                    return
+        while True:
+            try:
+                store.heartbeat(crawl_id)
+            except Exception as err:  # a store that does not answer: the close goes on
+                logger.warning("heartbeat of crawl %s failed: %s", crawl_id, err)
+            if stop.wait(interval):
+                return
 
     thread = threading.Thread(target=beat, name="govlinks-closing-beat", daemon=True)
     thread.start()
@@ -332,6 +332,7 @@ def closing_beat(db: str, crawl_id: int, interval: float = HEARTBEAT_SECONDS) ->
     finally:
         stop.set()
         thread.join()
+        store.close()
 
 
 def _run_joined(opts: CrawlOptions, seeds: SeedList, signals: _Signals, started: float) -> CrawlResult:
