@@ -216,7 +216,6 @@ def serve() -> None:
 
 def main(job: dict[str, Any]) -> None:
     """A worker process: its job (``crawler/workers.py``) to the end; exit 70 on a crash."""
-    os.setpgid(0, 0)  # a terminal's Ctrl-C reaches the parent only, which forwards it once
     reporter = Reporter(job["report_fd"])
     job["settings"]["GOVLINKS_REPORT_FD"] = job["report_fd"]
     _die_with_parent()

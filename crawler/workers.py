@@ -180,7 +180,9 @@ class WorkerPool:
         read, write = os.pipe()
         try:
             # The parent's import path, in its order (as ``spawn`` passes it): the worker
-            # imports the same ``crawler``, and nothing shadows the standard library.
+            # imports the same ``crawler``, and nothing shadows the standard library. A process
+            # group of its own from the start: a terminal's Ctrl-C reaches the parent only,
+            # which forwards it once.
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
             proc = subprocess.Popen(
                 [sys.executable, "-c", _WORKER_CODE], stdin=subprocess.PIPE, env=env, process_group=0,

@@ -198,7 +198,7 @@ class Store(StoreFile):
         and close the crawl with ``status``.
 
         The crawl's row is written last: on PostgreSQL, the closing process's heartbeat
-        (``crawler.heartbeat.beating``) is not held behind the row's lock meanwhile.
+        (``crawler.run.closing_beat``) is not held behind the row's lock meanwhile.
         """
         with self.transaction() as conn:
             summarise_sites(conn, crawl_id)
