@@ -104,8 +104,7 @@ def throughput(args: argparse.Namespace, out: Path) -> dict[str, object]:
             for n in (1, args.workers, 0) if r % 2 == 0 else (0, args.workers, 1):
                 if n == 0:  # the machine's own ceiling: N one-worker crawls at once, sharing nothing
                     name = f"{args.workers} x govlinks --workers 1"
-                    cmd = apart(folder, out, args.workers)
-                    log_file = out / "workers-apart-1.log"
+                    cmd, log_file = apart(folder, out, args.workers)
                 else:
                     name = f"govlinks --workers {n}"
                     cmd, log_file = ours(folder, out, f"workers-{n}", n)
@@ -152,24 +151,25 @@ def throughput(args: argparse.Namespace, out: Path) -> dict[str, object]:
     }
 
 
-def apart(folder: Path, out: Path, n: int) -> list[str]:
-    """One command that runs ``n`` one-worker crawls of the web at once, each into its own store.
+def apart(folder: Path, out: Path, n: int) -> tuple[list[str], Path]:
+    """One command that runs ``n`` one-worker crawls of the web at once, each into its own
+    store, and the log file of the first (for its waits), as :func:`ours`.
 
     They share nothing but the machine (and the server): the most ``n`` processes can
-    do here, so what N workers sharing one crawl should be compared with. The first
-    one writes its log file, for its waits.
+    do here, so what N workers sharing one crawl should be compared with.
     """
+    log_file = out / "workers-apart-1.log"
+    log_file.unlink(missing_ok=True)
     cmds = []
     for i in range(n):
-        extra = ("--workers", "1") + (("--log-file", str(out / "workers-apart-1.log")) if i == 0 else ())
+        extra = ("--workers", "1") + (("--log-file", str(log_file)) if i == 0 else ())
         cmds.append(govlinks_crawl(folder, out / f"workers-apart-{i + 1}.db", extra=extra))
-    (out / "workers-apart-1.log").unlink(missing_ok=True)
     code = (
         "import subprocess, sys\n"
         f"procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL) for c in {cmds!r}]\n"
         "sys.exit(max(p.wait() for p in procs))\n"
     )
-    return [sys.executable, "-c", code]
+    return [sys.executable, "-c", code], log_file
 
 
 def line(name: str, run: Run) -> str:
